@@ -1,0 +1,5 @@
+import sys
+
+from molgan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,148 @@
+"""Molecules <-> dense graphs, and the one decoder every generated graph goes through.
+
+A molecule becomes an atom-type index vector (N,) and a symmetric bond-type index matrix
+(N, N): heavy atoms only (hydrogens implicit), bonds kekulized, index 0 = nothing.
+`decode_dense` is the inverse used for the data round trip *and* for generator samples,
+so "valid" means the same thing everywhere: RDKit sanitizes it and it is one fragment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from rdkit import Chem, RDLogger
+
+from molgan.mol.vocab import BOND_ORDERS, BOND_RDKIT, AtomType, AtomVocab
+
+# RDKit prints every sanitization failure to stderr; we report reasons ourselves.
+RDLogger.DisableLog("rdApp.*")
+
+Bond = tuple[int, int, int]  # (atom i, atom j, bond index 1..3)
+
+
+@dataclass(frozen=True)
+class MolGraph:
+    """A heavy-atom graph in list form, independent of any vocabulary."""
+
+    atoms: tuple[AtomType, ...]
+    bonds: tuple[Bond, ...]
+
+
+class NotRepresentable(ValueError):
+    """A molecule that cannot become a dense graph; the message is the reason."""
+
+
+def canonical_smiles(mol: Chem.Mol) -> str:
+    """Canonical SMILES without stereo or isotopes: what a dense graph can express."""
+    return Chem.MolToSmiles(mol, isomericSmiles=False)
+
+
+def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True) -> tuple[str, MolGraph]:
+    """Standardize `smiles` and convert it to a graph; return (canonical SMILES, graph).
+
+    Raises NotRepresentable with the reason when the molecule cannot be stored exactly:
+    the returned graph is guaranteed to decode back to the returned canonical SMILES.
+    """
+    mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        raise NotRepresentable("unparsable SMILES" if smiles else "empty SMILES")
+    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+    if len(fragments) > 1:
+        if not keep_largest_fragment:
+            raise NotRepresentable(f"{len(fragments)} disconnected fragments")
+        mol = max(fragments, key=lambda m: m.GetNumAtoms())
+    if mol.GetNumHeavyAtoms() == 0:
+        raise NotRepresentable("no heavy atoms")
+    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+        # Hydrogens the parser kept (isotopes such as [2H], H bonded to H) become implicit.
+        mol = Chem.RemoveAllHs(mol)
+        if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+            raise NotRepresentable("hydrogen atoms that cannot be implicit")
+    reference = canonical_smiles(mol)
+    # Number atoms in canonical output order: the same molecule always gives the same
+    # dense graph, whatever SMILES it was written as.
+    order = [int(i) for i in mol.GetProp("_smilesAtomOutputOrder").strip("[],").split(",")]
+    mol = Chem.RenumberAtoms(mol, order)
+    try:
+        Chem.Kekulize(mol, clearAromaticFlags=True)
+    except Chem.KekulizeException:
+        raise NotRepresentable("cannot be kekulized") from None
+    atoms = tuple(AtomType(a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms())
+    bonds = []
+    for bond in mol.GetBonds():
+        order = BOND_ORDERS.get(bond.GetBondType())
+        if order is None:
+            raise NotRepresentable(f"unsupported bond type {bond.GetBondType()}")
+        bonds.append((bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), order))
+    graph = MolGraph(atoms, tuple(bonds))
+    rebuilt, reason = graph_to_mol(graph)
+    if rebuilt is None or canonical_smiles(rebuilt) != reference:
+        # Radicals and unusual hydrogen counts are lost when hydrogens are implicit.
+        raise NotRepresentable("needs explicit hydrogens or radicals" if rebuilt else reason)
+    return reference, graph
+
+
+def graph_to_mol(graph: MolGraph) -> tuple[Chem.Mol | None, str]:
+    """Build and sanitize an RDKit Mol; return (mol, "") or (None, reason).
+
+    Valid means: at least one atom, RDKit sanitization succeeds, and a single fragment.
+    """
+    if not graph.atoms:
+        return None, "empty graph"
+    rw = Chem.RWMol()
+    for atom_type in graph.atoms:
+        atom = Chem.Atom(atom_type.symbol)
+        atom.SetFormalCharge(atom_type.charge)
+        rw.AddAtom(atom)
+    for i, j, order in graph.bonds:
+        rw.AddBond(int(i), int(j), BOND_RDKIT[int(order)])
+    mol = rw.GetMol()
+    try:
+        Chem.SanitizeMol(mol)
+    except Chem.AtomValenceException:
+        return None, "valence"
+    except Chem.KekulizeException:
+        return None, "aromaticity"
+    except Exception:  # RDKit raises several unrelated types for broken chemistry
+        return None, "sanitization"
+    if len(Chem.GetMolFrags(mol)) > 1:
+        return None, "disconnected"
+    return mol, ""
+
+
+def encode_dense(graph: MolGraph, vocab: AtomVocab, max_atoms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Graph -> (atom indices (N,), symmetric bond indices (N, N)), uint8, N = max_atoms."""
+    if len(graph.atoms) > max_atoms:
+        raise NotRepresentable(f"{len(graph.atoms)} heavy atoms, over the limit of {max_atoms}")
+    atoms = np.zeros(max_atoms, dtype=np.uint8)
+    bonds = np.zeros((max_atoms, max_atoms), dtype=np.uint8)
+    for k, atom_type in enumerate(graph.atoms):
+        if atom_type not in vocab:
+            raise NotRepresentable(f"atom type {atom_type} not in the vocabulary")
+        atoms[k] = vocab.index(atom_type)
+    for i, j, order in graph.bonds:
+        bonds[i, j] = bonds[j, i] = order
+    return atoms, bonds
+
+
+def dense_to_graph(atoms: Sequence[int], bonds: np.ndarray, vocab: AtomVocab) -> MolGraph:
+    """Dense indices -> graph, with no repair: absent atoms and their bonds are dropped.
+
+    Only the upper triangle of `bonds` is read, so an asymmetric matrix decodes the same
+    as its upper half mirrored.
+    """
+    atoms = np.asarray(atoms)
+    bonds = np.asarray(bonds)
+    present = np.flatnonzero(atoms)
+    atom_types = tuple(vocab[int(atoms[p])] for p in present)
+    sub = np.triu(bonds[np.ix_(present, present)], k=1)
+    rows, cols = np.nonzero(sub)
+    edges = tuple((int(i), int(j), int(sub[i, j])) for i, j in zip(rows, cols))
+    return MolGraph(atom_types, edges)
+
+
+def decode_dense(atoms: Sequence[int], bonds: np.ndarray, vocab: AtomVocab) -> tuple[str | None, str]:
+    """Dense indices -> (canonical SMILES, "") if valid, else (None, reason)."""
+    mol, reason = graph_to_mol(dense_to_graph(atoms, bonds, vocab))
+    return (canonical_smiles(mol), "") if mol is not None else (None, reason)

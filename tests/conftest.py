@@ -1,0 +1,37 @@
+import os
+
+# The box is shared: one BLAS/torch thread keeps tests fast and deterministic.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """An empty dataset cache directory, also set as $MOLGAN_DATA_DIR."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("MOLGAN_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def qm9_cache(tmp_path_factory):
+    """QM9 processed once per test session (about 30 s) into a private cache."""
+    from molgan.mol.dataset import open_mol_dataset
+
+    root = tmp_path_factory.mktemp("qm9-cache")
+    open_mol_dataset("qm9", data_dir=root, progress=False)
+    return root
+
+
+def run_cli(capsys, *argv):
+    """Run `molgan argv...`; return (exit code, stdout, stderr)."""
+    from molgan.cli import main
+
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -1,0 +1,130 @@
+import csv
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Data, InMemoryDataset
+
+from molgan.errors import InputError
+from molgan.mol import dataset as dataset_module
+from molgan.mol.dataset import MolDataOptions, open_mol_dataset
+from molgan.mol.graph import decode_dense
+
+SMILES = ["CCO", "c1ccccc1", "C[N+](=O)[O-]", "not_a_molecule", "CCCCCCCCCCCC", "CC(=O)O",
+          "OCC", "CCN", "C#N", "[CH2]", "CBr", "NCC(=O)O"]
+
+
+@pytest.fixture
+def mols_csv(tmp_path):
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\n" + "\n".join(SMILES) + "\n")
+    return path
+
+
+def test_user_csv_becomes_dense_splits_with_vocab_from_data(mols_csv, data_dir):
+    train = open_mol_dataset(str(mols_csv), data_dir=data_dir, progress=False)
+    info = train.info
+    assert info.num_rows == 12 and info.skipped == 2 and info.num_molecules == 10
+    assert info.skipped_reasons == {"unparsable SMILES": 1, "needs explicit hydrogens or radicals": 1}
+    assert info.max_atoms == 12  # the largest molecule in the data
+    assert info.atom_types == ["C", "N", "N+", "O-", "O", "Br"]
+    assert info.duplicates == 1  # CCO and OCC
+    assert sum(info.split_sizes.values()) == 10
+    assert train.atom_types.shape == (len(train), 12) and train.bond_types.shape == (len(train), 12, 12)
+    assert train.atom_types.dtype == torch.uint8
+    splits = {s: open_mol_dataset(str(mols_csv), data_dir=data_dir, split=s) for s in ("train", "valid", "test")}
+    all_smiles = sorted(sum((d.smiles for d in splits.values()), []))
+    assert len(all_smiles) == 10
+    item = train[0]
+    assert isinstance(item, Data) and item.atom_types.shape == (1, 12)
+    smiles, reason = decode_dense(item.atom_types[0].numpy(), item.bond_types[0].numpy(), info.vocab)
+    assert reason == "" and smiles == item.smiles
+
+
+def test_skipped_rows_are_listed_next_to_the_cache_and_reported(mols_csv, data_dir, caplog):
+    caplog.set_level("WARNING")
+    train = open_mol_dataset(str(mols_csv), data_dir=data_dir, progress=False)
+    with open(f"{train.processed_dir}/skipped.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["smiles"], r["reason"]) for r in rows] == [
+        ("5", "not_a_molecule", "unparsable SMILES"),
+        ("11", "[CH2]", "needs explicit hydrogens or radicals")]
+    assert "skipped 2 molecule(s) (line 5: unparsable SMILES; line 11:" in caplog.text
+
+
+def test_overrides_skip_oversized_and_foreign_atoms(mols_csv, data_dir):
+    options = MolDataOptions(max_atoms=9, atom_types=("C", "N", "O", "N+", "O-"))
+    info = open_mol_dataset(str(mols_csv), options, data_dir=data_dir).info
+    assert info.max_atoms == 9 and info.atom_types == ["C", "N", "N+", "O-", "O"]
+    assert info.skipped_reasons["too many heavy atoms"] == 1
+    assert info.skipped_reasons["atom type not in the vocabulary"] == 1
+    assert info.num_molecules == 8
+
+
+def test_cache_is_reused_and_keyed_by_content_and_options(mols_csv, data_dir, monkeypatch):
+    first = open_mol_dataset(str(mols_csv), data_dir=data_dir)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("processed again")
+
+    monkeypatch.setattr(dataset_module, "convert_smiles", fail)
+    again = open_mol_dataset(str(mols_csv), data_dir=data_dir)
+    assert again.root == first.root and again.smiles == first.smiles
+    with pytest.raises(AssertionError, match="processed again"):
+        open_mol_dataset(str(mols_csv), MolDataOptions(max_atoms=20), data_dir=data_dir)
+    mols_csv.write_text("smiles\nCCO\nCCC\n")  # new content -> new cache
+    with pytest.raises(AssertionError, match="processed again"):
+        open_mol_dataset(str(mols_csv), data_dir=data_dir)
+    assert [p.name for p in data_dir.iterdir()] == [first.root.split("/")[-1]]  # no debris
+
+
+def test_split_is_fixed_by_seed(mols_csv, tmp_path):
+    a = open_mol_dataset(str(mols_csv), data_dir=tmp_path / "a", split="test").smiles
+    b = open_mol_dataset(str(mols_csv), data_dir=tmp_path / "b", split="test").smiles
+    assert a == b
+
+
+def test_storage_matches_pyg_collate(mols_csv, data_dir):
+    train = open_mol_dataset(str(mols_csv), data_dir=data_dir)
+    items = [train[i] for i in range(len(train))]
+    collated, slices = InMemoryDataset.collate(items)
+    assert torch.equal(collated.atom_types, train.atom_types)
+    assert torch.equal(collated.bond_types, train.bond_types)
+    assert collated.smiles == train.smiles
+    assert all(torch.equal(slices[k], train.slices[k]) for k in slices)
+
+
+def test_no_parsable_molecule_leaves_no_cache(tmp_path, data_dir):
+    path = tmp_path / "junk.smi"
+    path.write_text("xyz\nfoo\n")
+    with pytest.raises(InputError, match=r"no parsable molecule in 2 rows \(first problem: line 1"):
+        open_mol_dataset(str(path), data_dir=data_dir)
+    assert not data_dir.exists() or list(data_dir.iterdir()) == []
+
+
+def test_full_qm9_round_trip_is_exact(qm9_cache):
+    """Every one of the 130,831 QM9 molecules decodes back to its canonical SMILES."""
+    from molgan.mol.sources import read_qm9
+
+    datasets = [open_mol_dataset("qm9", data_dir=qm9_cache, split=s) for s in ("train", "valid", "test")]
+    info = datasets[0].info
+    assert info.num_molecules == 130_831 and info.skipped == 0
+    assert info.atom_types == ["C-", "C", "N-", "N", "N+", "O-", "O", "F"]
+    assert info.bond_counts == {"single": 1_057_256, "double": 137_973, "triple": 36_645}
+    assert sum(info.atom_counts[t] for t in ("C-", "N-", "N+", "O-")) > 0
+    vocab = info.vocab
+    decoded = []
+    for data in datasets:
+        atoms, bonds = data.atom_types.numpy(), data.bond_types.numpy()
+        for k in range(len(data)):
+            smiles, _ = decode_dense(atoms[k], bonds[k], vocab)
+            decoded.append(smiles)
+    expected = sum((d.smiles for d in datasets), [])
+    mismatches = [(e, d) for e, d in zip(expected, decoded) if e != d]
+    assert mismatches == []
+    # ... and the stored canonical SMILES are those of the molecules in the package.
+    from rdkit import Chem
+    source = sorted(Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False)
+                    for s in read_qm9().smiles[::50])
+    assert set(source) <= set(expected)
+    assert np.isin(source, expected).all()
