@@ -1,0 +1,138 @@
+"""Train a GAN: molecules (QM9 or your SMILES file) or images (MNIST, a folder, synthetic).
+
+  molgan train --dataset qm9
+  molgan train --dataset my_molecules.csv --out runs/mine --set max_steps=5000
+  molgan train --dataset mnist --set model.kind=mlp --set loss=wgan-gp
+  molgan train --dataset qm9 --out runs/qm9 --resume
+
+The run directory gets config.toml (the resolved config), metrics.csv, checkpoints/
+(last few, plus best.pt) and samples/. Settings come from the defaults, then --config
+(a TOML file holding only the differences), then each --set key=value (a bare key such as
+n_critic is looked up in the sections model/data/train).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from molgan.commands.dataset_args import add_dataset_arguments
+from molgan.errors import InputError
+
+log = logging.getLogger("molgan")
+
+IMAGE_DATASETS = ("mnist", "synthetic")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dataset_arguments(parser)
+    parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/<dataset name>)")
+    parser.add_argument("--max-steps", type=int, metavar="N", help="generator steps (overrides the config)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
+    parser.add_argument("--config", metavar="FILE.toml", help="TOML file of settings that differ from the defaults")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting, e.g. --set train.lr_g=2e-4 or --set n_critic=3")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    mode.add_argument("--overwrite", action="store_true", help="replace the run in --out")
+
+
+@dataclass
+class Domain:
+    name: str
+    config_cls: type
+    build_task: Callable  # (args, config, device) -> GANTask
+
+
+def pick_domain(dataset: str) -> Domain:
+    if dataset in IMAGE_DATASETS or Path(dataset).is_dir():
+        from molgan.image.task import ImageRunConfig, build_image_task
+        return Domain("image", ImageRunConfig, build_image_task)
+    from molgan.mol.task import MolRunConfig, build_mol_task
+    return Domain("molecule", MolRunConfig, build_mol_task)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from molgan.core import config as cfg
+    from molgan.core import distributed
+    from molgan.core.checkpoint import CheckpointManager, load_checkpoint
+    from molgan.core.devices import resolve_precision, select_device
+    from molgan.core.run import RunDirectory, holds_run
+    from molgan.core.trainer import Trainer
+
+    if args.max_steps is not None and args.max_steps < 1:
+        raise InputError(f"--max-steps must be at least 1, got {args.max_steps}")
+    domain = pick_domain(args.dataset)
+    run_dir = Path(args.out or Path("runs") / Path(args.dataset).name.split(".")[0])
+    existing = holds_run(run_dir)
+    if existing and not (args.resume or args.overwrite):
+        raise InputError(f"{run_dir} already holds a run: --resume to continue it or --overwrite to replace it")
+    if args.resume and not existing:
+        raise InputError(f"{run_dir}: no run to resume")
+    base = cfg.load_toml(run_dir / "config.toml") if args.resume else None
+    config = cfg.build_config(domain.config_cls, args.config, args.sets, base)
+    if args.max_steps is not None:
+        config.train.max_steps = args.max_steps
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    ctx = distributed.init_distributed(use_cuda=args.device != "cpu" and torch.cuda.is_available())
+    try:
+        device = select_device(args.device, ctx.local_rank)
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        torch.manual_seed(args.seed + ctx.rank)  # different noise per replica
+        precision = resolve_precision(device, config.train.amp)
+        task = domain.build_task(args, config, device)
+        with RunDirectory(run_dir) if ctx.is_main else _NoLock() as directory:
+            if ctx.is_main and args.overwrite:
+                directory.clear()
+            resolved = cfg.to_dict(config)
+            if ctx.is_main:
+                cfg.save_toml(resolved, run_dir / "config.toml")
+            trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
+                              dist=ctx, run_config=resolved)
+            if args.resume:
+                latest = CheckpointManager(run_dir).latest()
+                if latest is None:
+                    raise InputError(f"{run_dir}: no checkpoint to resume from")
+                trainer.load_state_dict(load_checkpoint(latest))
+                log.info("resuming %s at step %d", latest, trainer.step)
+            log.info("training %s GAN on %s: %d steps, device %s%s, run directory %s", domain.name,
+                     args.dataset, config.train.max_steps, device,
+                     f" ({precision.dtype})" if precision.dtype else "", run_dir)
+            started = time.monotonic()
+            final = trainer.fit()
+            if ctx.is_main:
+                _write_summary(run_dir, trainer, final, time.monotonic() - started)
+    finally:
+        distributed.shutdown(ctx)
+    return 0
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
+    from molgan.core.atomic import atomic_write
+
+    summary = {"step": trainer.step, "minutes": round(seconds / 60, 2), "final": final,
+               "best": trainer.best, "best_metric": trainer.config.best_metric or None}
+    with atomic_write(run_dir / "summary.json") as handle:
+        json.dump(summary, handle, indent=1)
+    shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items())
+    log.info("done: %d steps in %.1f min%s; checkpoints in %s", trainer.step, seconds / 60,
+             f" ({shown})" if shown else "", run_dir / "checkpoints")

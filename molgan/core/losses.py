@@ -1,0 +1,112 @@
+"""GAN losses as small pure functions, in (discriminator, generator) pairs.
+
+Scores are raw critic outputs of shape (B,) or (B, 1). Discriminator losses are minimised
+by the critic, generator losses by the generator.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def bce_d_loss(real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+    """Original GAN critic loss; one-sided label smoothing sets real targets to 1 - s."""
+    real_target = torch.full_like(real, 1.0 - label_smoothing)
+    return (F.binary_cross_entropy_with_logits(real, real_target)
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+
+def bce_g_loss(fake: Tensor) -> Tensor:
+    """Non-saturating generator loss: maximise log D(G(z))."""
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
+def minimax_g_loss(fake: Tensor) -> Tensor:
+    """The 2014 minimax generator loss: minimise log(1 - D(G(z))) (saturates early)."""
+    return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+
+def wgan_d_loss(real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+    return fake.mean() - real.mean()
+
+
+def wgan_g_loss(fake: Tensor) -> Tensor:
+    return -fake.mean()
+
+
+def lsgan_d_loss(real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+    return 0.5 * ((real - (1.0 - label_smoothing)).pow(2).mean() + fake.pow(2).mean())
+
+
+def lsgan_g_loss(fake: Tensor) -> Tensor:
+    return 0.5 * (fake - 1.0).pow(2).mean()
+
+
+def hinge_d_loss(real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+
+def hinge_g_loss(fake: Tensor) -> Tensor:
+    return -fake.mean()
+
+
+class LossPair(NamedTuple):
+    d: Callable[..., Tensor]
+    g: Callable[[Tensor], Tensor]
+
+
+LOSSES: dict[str, LossPair] = {
+    "bce": LossPair(bce_d_loss, bce_g_loss),
+    "minimax": LossPair(bce_d_loss, minimax_g_loss),
+    "wgan": LossPair(wgan_d_loss, wgan_g_loss),  # with weight clipping
+    "wgan-gp": LossPair(wgan_d_loss, wgan_g_loss),  # with gradient penalty
+    "lsgan": LossPair(lsgan_d_loss, lsgan_g_loss),
+    "hinge": LossPair(hinge_d_loss, hinge_g_loss),
+}
+
+
+def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
+                     fake: Sequence[Tensor], target: float = 1.0, eps: float = 1e-12,
+                     grad_scale: float | None = None) -> Tensor:
+    """WGAN-GP penalty E[(||grad D(x_hat)|| - target)^2], per sample, for multi-input critics.
+
+    All inputs of one sample are interpolated with the same random weight, and the norm is
+    taken over the gradients of all inputs together (for a molecule: nodes and edges).
+    `eps` inside the square root keeps the norm's gradient finite when the gradient is zero.
+    With fp16 autocast, pass the GradScaler's scale as `grad_scale`: the gradients are then
+    computed from a scaled score (so they do not underflow) and unscaled before the norm.
+    """
+    batch = real[0].shape[0]
+    alpha = torch.rand(batch, device=real[0].device, dtype=real[0].dtype)
+    mixed = []
+    for r, f in zip(real, fake):
+        a = alpha.view(batch, *([1] * (r.dim() - 1)))
+        mixed.append((a * r.detach() + (1 - a) * f.detach()).requires_grad_(True))
+    scores = critic(*mixed).sum()
+    if grad_scale is not None:
+        scores = scores * grad_scale
+    grads = torch.autograd.grad(scores, mixed, create_graph=True)
+    if grad_scale is not None:
+        grads = [g / grad_scale for g in grads]
+    squared = sum(g.float().pow(2).flatten(1).sum(1) for g in grads)
+    norm = torch.sqrt(squared + eps)
+    return (norm - target).pow(2).mean()
+
+
+def combine_generator_losses(adversarial: Tensor, extras: Sequence[Tensor], weight: float,
+                             normalize: bool = True) -> Tensor:
+    """λ·L_adv + (1−λ)·Σ α_i·L_i, with α_i = |L_adv| / |L_i| (no gradient) when normalized.
+
+    Normalising puts every extra objective on the adversarial loss's scale, so λ means
+    the same thing whatever the magnitudes (as in MolGAN).
+    """
+    if not extras:
+        return adversarial
+    total = weight * adversarial
+    for extra in extras:
+        alpha = (adversarial.detach().abs() / extra.detach().abs().clamp_min(1e-8)) if normalize else 1.0
+        total = total + (1.0 - weight) * alpha * extra
+    return total

@@ -1,0 +1,63 @@
+"""What a domain (molecules, images) hands the shared trainer.
+
+The trainer knows nothing of chemistry or pixels: it sees a generator that maps latent
+vectors to a tuple of tensors, a discriminator that scores such tuples, rows of training
+tensors, and optional extra objectives (the MolGAN reward term is one).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from torch import Tensor, nn
+
+from molgan.core.data import TensorData
+
+
+class Objective(Protocol):
+    """An extra generator objective with networks of its own (e.g. a reward network)."""
+
+    name: str
+
+    def modules(self) -> dict[str, nn.Module]:
+        """Trainable networks, checkpointed with the run."""
+
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
+        """Train the objective's own networks on a real and a (detached) generated batch."""
+
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+        """Loss for the generator to minimise, or None while inactive (warm-up)."""
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+class GANTask(Protocol):
+    """A domain's models, data and hooks.
+
+    ``generator(z, cond=None)`` returns the tuple of tensors the critic reads, and
+    ``discriminator(*inputs, cond=None, features=False)`` returns scores (B,) — or
+    (scores, features (B, F)) with ``features=True``, for feature matching.
+    """
+
+    generator: nn.Module
+    discriminator: nn.Module
+    latent_dim: int
+    data: TensorData
+    objectives: list[Objective]
+
+    def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
+        """Rows on the device -> (critic inputs, condition or None)."""
+
+    def sample_condition(self, batch_size: int) -> Tensor | None:
+        """Conditions for generated samples (e.g. random class labels), or None."""
+
+    def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
+        """Quality metrics of `generator` (the EMA copy when there is one)."""
+
+    def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
+        """Write a human-readable sample (image grid, SMILES list) for this step."""
+
+    def describe(self) -> dict:
+        """What must match for a checkpoint to be loadable (model kind, sizes, vocab)."""

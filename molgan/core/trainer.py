@@ -1,0 +1,294 @@
+"""The one GAN training loop, shared by the molecule and image domains.
+
+Per generator step: `n_critic` discriminator steps (plus the extra objectives' own
+training), then one generator step on λ·adversarial + (1−λ)·extra objectives, an EMA
+update, and on cadence: logging, evaluation, samples, checkpoints (rank 0 only).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from molgan.core import distributed
+from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
+from molgan.core.data import BatchStream
+from molgan.core.devices import Precision, to_device
+from molgan.core.logs import MetricsLog
+from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
+from molgan.core.stabilizers import feature_matching_loss, make_ema
+from molgan.core.task import GANTask
+from molgan.errors import InputError, RunFailure
+
+log = logging.getLogger(__name__)
+EVAL_SEED = 1234
+
+
+@dataclass
+class TrainConfig:
+    max_steps: int = 2000  # generator steps
+    max_minutes: float = 0.0  # wall-clock budget; 0 = none
+    batch_size: int = 32
+    n_critic: int = 5
+    loss: Literal["bce", "minimax", "wgan", "wgan-gp", "lsgan", "hinge"] = "wgan-gp"
+    gp_weight: float = 10.0
+    clip_value: float = 0.01  # weight clipping, loss = "wgan" only
+    label_smoothing: float = 0.0  # one-sided, real targets 1 - s
+    lr_g: float = 1e-4  # separate G and D rates: two time-scale update rule
+    lr_d: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
+    grad_clip: float = 0.0  # max gradient norm; 0 = off
+    ema_decay: float = 0.999  # 0 = no EMA generator
+    feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
+    adversarial_weight: float = 1.0  # λ in λ·L_adv + (1−λ)·L_extra
+    normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
+    amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
+    on_nonfinite: Literal["stop", "skip"] = "stop"
+    log_every: int = 50
+    eval_every: int = 500
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    best_metric: str = ""  # evaluation metric that selects best.pt; "" = none
+    best_mode: Literal["min", "max"] = "min"
+
+    def __post_init__(self):
+        for name in ("max_steps", "batch_size", "n_critic", "log_every", "eval_every",
+                     "sample_every", "checkpoint_every", "keep_checkpoints"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.adversarial_weight <= 1.0:
+            raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
+
+
+class Trainer:
+    def __init__(self, task: GANTask, config: TrainConfig, run_dir: str | Path,
+                 device: torch.device, precision: Precision, seed: int = 0,
+                 dist: distributed.DistContext = distributed.DistContext(),
+                 run_config: dict | None = None):
+        self.task, self.config, self.run_dir = task, config, Path(run_dir)
+        self.device, self.precision, self.dist = device, precision, dist
+        self.run_config = run_config or {}
+        self.loss = LOSSES[config.loss]
+        task.generator.to(device)
+        task.discriminator.to(device)
+        self.G = distributed.wrap(task.generator, dist, device)
+        self.D = distributed.wrap(task.discriminator, dist, device)
+        self.ema = make_ema(task.generator, config.ema_decay) if config.ema_decay > 0 else None
+        self.opt_g = torch.optim.Adam(task.generator.parameters(), config.lr_g, betas=config.betas)
+        self.opt_d = torch.optim.Adam(task.discriminator.parameters(), config.lr_d, betas=config.betas)
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, self._lr_factor)
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, self._lr_factor)
+        self.scaler_g, self.scaler_d = precision.scaler(), precision.scaler()
+        self.stream = BatchStream(task.data, config.batch_size, seed, dist.rank, dist.world_size,
+                                  pin_memory=device.type == "cuda")
+        self.checkpoints = CheckpointManager(self.run_dir, config.keep_checkpoints)
+        self.step = 0
+        self.best: float | None = None
+        self.last_eval: dict[str, float] = {}
+
+    def _lr_factor(self, step: int) -> float:
+        progress = min(step / self.config.max_steps, 1.0)
+        if self.config.lr_schedule == "linear":
+            return 1.0 - progress
+        if self.config.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+
+    @property
+    def sampling_generator(self) -> torch.nn.Module:
+        """The generator to sample from: the EMA copy when there is one."""
+        return self.ema.module if self.ema is not None else self.task.generator
+
+    def _latent(self, batch: int) -> Tensor:
+        return torch.randn(batch, self.task.latent_dim, device=self.device)
+
+    def _check(self, name: str, value: Tensor) -> bool:
+        """True if finite; else stop (default) or report that the step is to be skipped."""
+        if bool(torch.isfinite(value)):
+            return True
+        message = f"non-finite {name} ({value.item()}) at step {self.step + 1}"
+        if self.config.on_nonfinite == "stop":
+            raise RunFailure(f"{message}; stopped, the last good checkpoint is kept")
+        log.warning("%s; step skipped", message)
+        return False
+
+    # ------------------------------------------------------------------ D step
+    def critic_step(self) -> dict[str, float]:
+        cfg, task = self.config, self.task
+        real, cond = task.prepare_batch(to_device(next(self.stream), self.device))
+        batch = real[0].shape[0]
+        fake_cond = task.sample_condition(batch)
+        with torch.no_grad(), self.precision.autocast():
+            fake = tuple(t.float() for t in self.G(self._latent(batch), cond=fake_cond))
+        with self.precision.autocast():
+            d_real = self.D(*real, cond=cond)
+            d_fake = self.D(*fake, cond=fake_cond)
+            loss = self.loss.d(d_real.float(), d_fake.float(), cfg.label_smoothing)
+        stats = {"d/loss": loss.detach(), "d/real": d_real.detach().mean(), "d/fake": d_fake.detach().mean()}
+        if cfg.loss == "wgan-gp":
+            # Real and generated samples may carry different conditions; a real one's is used.
+            scale = self.scaler_d.get_scale() if self.precision.needs_scaler else None
+            with self.precision.autocast():
+                penalty = gradient_penalty(lambda *x: self.D(*x, cond=cond), real, fake, grad_scale=scale)
+            loss = loss + cfg.gp_weight * penalty
+            stats["d/gp"] = penalty.detach()
+        if self._check("discriminator loss", loss.detach()):
+            self.opt_d.zero_grad(set_to_none=True)
+            self.scaler_d.scale(loss).backward()
+            self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
+            if cfg.loss == "wgan":
+                with torch.no_grad():
+                    for p in self.task.discriminator.parameters():
+                        p.clamp_(-cfg.clip_value, cfg.clip_value)
+        for objective in task.objectives:
+            stats.update(objective.critic_step(real, fake, self.step))
+        return stats
+
+    # ------------------------------------------------------------------ G step
+    def generator_step(self) -> dict[str, float]:
+        cfg, task = self.config, self.task
+        batch = cfg.batch_size
+        cond = task.sample_condition(batch)
+        # D's gradients from this pass are discarded; skip their all-reduce under DDP.
+        no_sync = self.D.no_sync() if self.dist.enabled else contextlib.nullcontext()
+        with no_sync, self.precision.autocast():
+            fake = tuple(t.float() for t in self.G(self._latent(batch), cond=cond))
+            if cfg.feature_matching > 0:
+                real, real_cond = task.prepare_batch(to_device(next(self.stream), self.device))
+                d_fake, fake_features = self.D(*fake, cond=cond, features=True)
+                with torch.no_grad():
+                    _, real_features = self.D(*real, cond=real_cond, features=True)
+            else:
+                d_fake = self.D(*fake, cond=cond)
+            adversarial = self.loss.g(d_fake.float())
+            extras = [l for l in (o.generator_loss(fake, self.step) for o in task.objectives) if l is not None]
+            loss = combine_generator_losses(adversarial, extras, cfg.adversarial_weight, cfg.normalize_extra)
+            if cfg.feature_matching > 0:
+                loss = loss + cfg.feature_matching * feature_matching_loss(real_features.float(), fake_features.float())
+        stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
+        if self._check("generator loss", loss.detach()):
+            self.opt_g.zero_grad(set_to_none=True)
+            self.scaler_g.scale(loss).backward()
+            self._step_optimizer(self.opt_g, self.scaler_g, self.task.generator)
+            if self.ema is not None:
+                self.ema.update_parameters(self.task.generator)
+        return stats
+
+    def _step_optimizer(self, optimizer, scaler, module) -> None:
+        if self.config.grad_clip > 0:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(module.parameters(), self.config.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+
+    # ------------------------------------------------------------------ loop
+    def fit(self, until: int | None = None) -> dict[str, float]:
+        """Train to `config.max_steps` (or stop after step `until`); return the last evaluation."""
+        cfg, main = self.config, self.dist.is_main
+        last_step = min(until or cfg.max_steps, cfg.max_steps)
+        metrics = MetricsLog(self.run_dir, enabled=main, resume_step=self.step if self.step else None)
+        bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", unit="step",
+                   disable=None if main else True, dynamic_ncols=True)
+        start, sums, count, out_of_time = time.monotonic(), {}, 0, False
+        try:
+            while self.step < last_step:
+                if cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
+                    log.info("time budget of %.1f min reached at step %d", cfg.max_minutes, self.step)
+                    out_of_time = True
+                    break
+                for _ in range(cfg.n_critic):
+                    stats = self.critic_step()
+                stats.update(self.generator_step())
+                with warnings.catch_warnings():
+                    # A skipped step (non-finite loss, GradScaler backing off) steps the
+                    # schedule without an optimizer step: intended, not a mistake.
+                    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+                    self.sched_g.step()
+                    self.sched_d.step()
+                self.step += 1
+                bar.update(1)
+                for k, v in stats.items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+                count += 1
+                if self.step % cfg.log_every == 0 or self.step == cfg.max_steps:
+                    means = {k: v / count for k, v in sums.items()}
+                    bar.set_postfix(d=f"{means['d/loss']:.3g}", g=f"{means['g/loss']:.3g}")
+                    metrics.log(self.step, {**means, "time/minutes": (time.monotonic() - start) / 60})
+                    sums, count = {}, 0
+                self._on_cadence(metrics, final=self.step == cfg.max_steps)
+            if out_of_time:
+                self._on_cadence(metrics, final=True)
+            return self.last_eval
+        finally:
+            bar.close()
+            metrics.close()
+
+    def _on_cadence(self, metrics: MetricsLog, final: bool) -> None:
+        cfg, step = self.config, self.step
+        if not self.dist.is_main:
+            return
+        is_best = False
+        # Hooks draw from their own fixed-seed RNG: the training stream is unchanged by
+        # evaluating (so resumed runs match), and every evaluation sees the same latents.
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(EVAL_SEED)
+            if final or step % cfg.eval_every == 0:
+                self.last_eval = self.task.evaluate(self.sampling_generator, step)
+                metrics.log(step, self.last_eval)
+                if self.last_eval:
+                    log.info("step %d: %s", step, ", ".join(f"{k} {v:.4g}" for k, v in self.last_eval.items()))
+                value = self.last_eval.get(cfg.best_metric) if cfg.best_metric else None
+                if value is not None and math.isfinite(value):
+                    if self.best is None or (value < self.best if cfg.best_mode == "min" else value > self.best):
+                        self.best, is_best = value, True
+            if final or step % cfg.sample_every == 0:
+                self.task.write_samples(self.sampling_generator, self.run_dir, step)
+        if final or is_best or step % cfg.checkpoint_every == 0:
+            self.checkpoints.save(self.state_dict(), step, is_best=is_best)
+        metrics.flush()
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "generator": self.task.generator.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "discriminator": self.task.discriminator.state_dict(),
+            "objectives": {o.name: o.state_dict() for o in self.task.objectives},
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict(),
+            "data": self.stream.state(), "rng": rng_state(),
+            "best": self.best, "last_eval": self.last_eval,
+            "task": self.task.describe(), "config": self.run_config,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("task") != self.task.describe():
+            raise InputError("incompatible checkpoint: it was made for another model or dataset "
+                             f"({state.get('task')} vs {self.task.describe()})")
+        self.task.generator.load_state_dict(state["generator"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.task.discriminator.load_state_dict(state["discriminator"])
+        for objective in self.task.objectives:
+            objective.load_state_dict(state["objectives"][objective.name])
+        for name in ("opt_g", "opt_d", "sched_g", "sched_d", "scaler_g", "scaler_d"):
+            getattr(self, name).load_state_dict(state[name])
+        self.stream.load_state(state["data"])
+        set_rng_state(state["rng"])
+        self.step, self.best, self.last_eval = state["step"], state["best"], state["last_eval"]

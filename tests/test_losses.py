@@ -1,0 +1,64 @@
+import pytest
+import torch
+
+from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_pairs_reward_telling_real_from_fake(name):
+    d_loss, g_loss = LOSSES[name]
+    high, low = (1.0, 0.0) if name == "lsgan" else (3.0, -3.0)  # LSGAN's targets are 1 and 0
+    confident = d_loss(torch.full((8,), high), torch.full((8,), low))
+    confused = d_loss(torch.zeros(8), torch.zeros(8))
+    assert confident < confused
+    # the generator's loss falls as its samples score higher
+    assert g_loss(torch.full((8,), 2.0)) < g_loss(torch.full((8,), -2.0))
+
+
+def test_one_sided_label_smoothing_moves_only_the_real_target():
+    d_loss = LOSSES["bce"].d
+    real, fake = torch.full((4,), 5.0), torch.full((4,), -5.0)
+    assert d_loss(real, fake, label_smoothing=0.1) > d_loss(real, fake)
+    assert torch.isclose(d_loss(real, fake, 0.1) - d_loss(real, fake, 0.0),
+                         LOSSES["bce"].d(real, torch.full((4,), -50.0), 0.1) - LOSSES["bce"].d(real, torch.full((4,), -50.0)))
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact_over_several_inputs():
+    w1, w2 = torch.tensor([3.0, 0.0]), torch.tensor([[0.0, 4.0], [0.0, 0.0]])
+    critic = lambda a, b: a @ w1 + (b * w2).sum((1, 2))  # noqa: E731
+    real = (torch.randn(6, 2), torch.randn(6, 2, 2))
+    fake = (torch.randn(6, 2), torch.randn(6, 2, 2))
+    penalty = gradient_penalty(critic, real, fake)
+    assert torch.isclose(penalty, torch.tensor((5.0 - 1.0) ** 2))  # ||(3, 4)|| = 5
+
+
+def test_gradient_penalty_is_finite_when_the_gradient_vanishes():
+    weight = torch.zeros(3, requires_grad=True)
+    critic = lambda x: (x * weight).sum(1) * 0.0  # noqa: E731
+    penalty = gradient_penalty(critic, (torch.randn(4, 3),), (torch.randn(4, 3),))
+    penalty.backward()
+    assert torch.isfinite(penalty) and torch.isfinite(weight.grad).all()
+    assert torch.isclose(penalty, torch.tensor(1.0))
+
+
+def test_gradient_penalty_with_loss_scaling_equals_unscaled():
+    critic = torch.nn.Linear(5, 1)
+    real, fake = (torch.randn(4, 5),), (torch.randn(4, 5),)
+    torch.manual_seed(0)
+    plain = gradient_penalty(lambda x: critic(x).squeeze(1), real, fake)
+    torch.manual_seed(0)
+    scaled = gradient_penalty(lambda x: critic(x).squeeze(1), real, fake, grad_scale=1024.0)
+    assert torch.allclose(plain, scaled)
+
+
+def test_combine_generator_losses_weights_and_normalises_without_gradient_through_alpha():
+    adv = torch.tensor(2.0, requires_grad=True)
+    extra = torch.tensor(-0.5, requires_grad=True)
+    assert combine_generator_losses(adv, [], 0.5) is adv
+    total = combine_generator_losses(adv, [extra], 0.25)
+    assert torch.isclose(total, torch.tensor(0.25 * 2.0 + 0.75 * (2.0 / 0.5) * -0.5))
+    total.backward()
+    assert torch.isclose(adv.grad, torch.tensor(0.25))  # alpha is a constant
+    assert torch.isclose(extra.grad, torch.tensor(0.75 * 4.0))
+    only_extra = combine_generator_losses(adv, [extra], 0.0, normalize=False)
+    assert torch.isclose(only_extra, extra)

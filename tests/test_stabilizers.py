@@ -1,0 +1,56 @@
+import torch
+
+from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd, feature_matching_loss, make_ema
+
+
+def test_minibatch_std_sees_a_collapsed_batch():
+    layer = MinibatchStd(group_size=4)
+    same = torch.ones(8, 5)
+    varied = torch.randn(8, 5)
+    assert layer(same).shape == (8, 6) and layer(varied).shape == (8, 6)
+    assert layer(same)[:, -1].max() < 1e-3 < layer(varied)[:, -1].min()
+    assert layer(torch.randn(6, 3, 4, 4)).shape == (6, 4, 4, 4)  # images, batch not divisible by 4
+
+
+def test_minibatch_discrimination_shape_and_closeness():
+    layer = MinibatchDiscrimination(5, num_kernels=3, kernel_dim=2)
+    out = layer(torch.zeros(4, 5))
+    assert out.shape == (4, 8)
+    assert torch.allclose(out[:, 5:], torch.full((4, 3), 3.0))  # identical: closeness B - 1
+    assert "num_kernels=3" in repr(layer)
+
+
+def test_feature_matching_loss_is_zero_for_equal_means_and_reaches_fake_only():
+    real = torch.randn(16, 4)
+    fake = real.clone().requires_grad_(True)
+    assert feature_matching_loss(real, fake) < 1e-10
+    loss = feature_matching_loss(real + 1, fake)
+    loss.backward()
+    assert torch.isclose(loss, torch.tensor(4.0)) and fake.grad is not None
+
+
+def test_ema_tracks_the_model_with_its_decay():
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.constant_(model.weight, 0.0)
+    ema = make_ema(model, decay=0.9, warmup=False)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema.update_parameters(model)
+    # the first update copies the weights (n_averaged == 0) ...
+    assert torch.isclose(ema.module.weight, torch.tensor(1.0))
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+    ema.update_parameters(model)
+    # ... later ones move 10 % of the way
+    assert torch.isclose(ema.module.weight, torch.tensor(1.1))
+
+
+def test_ema_warmup_forgets_the_initial_weights_quickly():
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.constant_(model.weight, 0.0)
+    ema = make_ema(model, decay=0.999)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    for _ in range(200):
+        ema.update_parameters(model)
+    assert ema.module.weight.item() > 0.99  # a plain 0.999 EMA would be at 0.18

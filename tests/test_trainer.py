@@ -1,0 +1,138 @@
+import pytest
+import torch
+
+from molgan.core.checkpoint import load_checkpoint
+from molgan.core.devices import resolve_precision
+from molgan.core.losses import LOSSES
+from molgan.core.trainer import TrainConfig, Trainer
+from molgan.errors import InputError, RunFailure
+from molgan.image.data import make_synthetic
+from molgan.image.task import ImageDataConfig, ImageModelConfig, ImageRunConfig, ImageTask
+
+
+def make_trainer(run_dir, seed=0, model="mlp", precision="off", **train):
+    defaults = dict(max_steps=6, batch_size=8, n_critic=2, log_every=2, eval_every=100,
+                    sample_every=100, checkpoint_every=3)
+    config = ImageRunConfig(model=ImageModelConfig(kind=model, latent_dim=8, width=4),
+                            data=ImageDataConfig(grid_samples=8),
+                            train=TrainConfig(**{**defaults, **train}))
+    torch.manual_seed(seed)
+    task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
+    device = torch.device("cpu")
+    return Trainer(task, config.train, run_dir, device, resolve_precision(device, precision), seed=seed)
+
+
+def weights(trainer):
+    state = {**{f"g.{k}": v for k, v in trainer.task.generator.state_dict().items()},
+             **{f"d.{k}": v for k, v in trainer.task.discriminator.state_dict().items()}}
+    if trainer.ema is not None:
+        state.update({f"ema.{k}": v for k, v in trainer.ema.state_dict().items()})
+    return state
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_every_loss_trains_and_checkpoints(tmp_path, loss):
+    trainer = make_trainer(tmp_path, loss=loss)
+    before = {k: v.clone() for k, v in weights(trainer).items()}
+    trainer.fit()
+    after = weights(trainer)
+    assert trainer.step == 6
+    assert all(torch.isfinite(v.float()).all() for v in after.values())
+    assert any(not torch.equal(before[k], after[k]) for k in before if k.startswith("g."))
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step-0000003.pt", "step-0000006.pt"]
+    if loss == "wgan":
+        d_params = [p for p in trainer.task.discriminator.parameters()]
+        assert max(float(p.detach().abs().max()) for p in d_params) <= 0.01 + 1e-7
+    assert (tmp_path / "metrics.csv").read_text().startswith("step,")
+    assert (tmp_path / "samples" / "latest.png").is_file()
+
+
+def test_same_seed_same_weights(tmp_path):
+    a = make_trainer(tmp_path / "a")
+    a.fit()
+    b = make_trainer(tmp_path / "b")
+    b.fit()
+    assert_same(weights(a), weights(b))
+
+
+@pytest.mark.parametrize("options", [
+    dict(), dict(model="dcgan", feature_matching=1.0, lr_schedule="cosine", grad_clip=1.0),
+])
+def test_resume_continues_exactly(tmp_path, options):
+    straight = make_trainer(tmp_path / "straight", **options)
+    straight.fit()
+    first = make_trainer(tmp_path / "split", **options)
+    first.fit(until=3)  # as if killed after the step-3 checkpoint
+    state = load_checkpoint(tmp_path / "split" / "checkpoints" / "step-0000003.pt")
+    second = make_trainer(tmp_path / "split", seed=99, **options)  # seed must not matter
+    second.load_state_dict(state)
+    assert second.step == 3
+    second.fit()
+    assert_same(weights(straight), weights(second))
+
+
+def test_checkpoint_from_another_model_is_incompatible(tmp_path):
+    mlp = make_trainer(tmp_path / "mlp", max_steps=3)
+    mlp.fit()
+    dcgan = make_trainer(tmp_path / "dcgan", model="dcgan")
+    with pytest.raises(InputError, match="incompatible checkpoint"):
+        dcgan.load_state_dict(load_checkpoint(tmp_path / "mlp" / "checkpoints" / "step-0000003.pt"))
+
+
+def test_non_finite_loss_stops_at_that_step_and_keeps_the_last_checkpoint(tmp_path):
+    trainer = make_trainer(tmp_path, max_steps=8)
+    original = trainer.generator_step
+
+    def poisoned():
+        if trainer.step == 4:  # the 5th generator step
+            with torch.no_grad():
+                next(trainer.task.generator.parameters()).fill_(float("nan"))
+        return original()
+
+    trainer.generator_step = poisoned
+    with pytest.raises(RunFailure, match=r"non-finite generator loss \(nan\) at step 5"):
+        trainer.fit()
+    saved = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert saved == ["step-0000003.pt"]
+    state = load_checkpoint(tmp_path / "checkpoints" / "step-0000003.pt")
+    assert all(torch.isfinite(v).all() for v in state["generator"].values() if v.is_floating_point())
+
+
+def test_non_finite_loss_can_be_skipped(tmp_path, caplog):
+    trainer = make_trainer(tmp_path, max_steps=4, on_nonfinite="skip", n_critic=1)
+    original = trainer.task.discriminator.forward
+    calls = {"n": 0}
+
+    def sometimes_nan(*args, **kwargs):
+        calls["n"] += 1
+        out = original(*args, **kwargs)
+        return out * float("nan") if calls["n"] == 1 else out
+
+    trainer.task.discriminator.forward = sometimes_nan
+    trainer.fit()
+    assert trainer.step == 4 and "step skipped" in caplog.text
+
+
+def test_bf16_autocast_on_cpu_with_gradient_penalty(tmp_path):
+    trainer = make_trainer(tmp_path, model="dcgan", precision="bf16", loss="wgan-gp", max_steps=2)
+    assert trainer.precision.dtype == torch.bfloat16 and not trainer.precision.needs_scaler
+    trainer.fit()
+    assert all(torch.isfinite(v.float()).all() for v in weights(trainer).values())
+
+
+def test_fp16_is_refused_on_cpu():
+    with pytest.raises(InputError, match="fp16"):
+        resolve_precision(torch.device("cpu"), "fp16")
+
+
+def test_time_budget_stops_early_and_still_checkpoints(tmp_path):
+    trainer = make_trainer(tmp_path, max_steps=10_000, max_minutes=1e-9)
+    trainer.fit()
+    assert trainer.step == 0 or trainer.step < 10_000
+    assert (tmp_path / "checkpoints").is_dir()
