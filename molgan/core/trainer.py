@@ -126,7 +126,7 @@ class Trainer:
         return False
 
     # ------------------------------------------------------------------ D step
-    def critic_step(self) -> dict[str, float]:
+    def critic_step(self, train_objectives: bool = True) -> dict[str, float]:
         cfg, task = self.config, self.task
         real, cond = task.prepare_batch(to_device(next(self.stream), self.device))
         batch = real[0].shape[0]
@@ -153,8 +153,9 @@ class Trainer:
                 with torch.no_grad():
                     for p in self.task.discriminator.parameters():
                         p.clamp_(-cfg.clip_value, cfg.clip_value)
-        for objective in task.objectives:
-            stats.update(objective.critic_step(real, fake, self.step))
+        if train_objectives:
+            for objective in task.objectives:
+                stats.update(objective.critic_step(real, fake, self.step))
         return stats
 
     # ------------------------------------------------------------------ G step
@@ -209,8 +210,9 @@ class Trainer:
                     log.info("time budget of %.1f min reached at step %d", cfg.max_minutes, self.step)
                     out_of_time = True
                     break
-                for _ in range(cfg.n_critic):
-                    stats = self.critic_step()
+                for k in range(cfg.n_critic):
+                    # Extra objectives (a reward network) train once per generator step.
+                    stats = self.critic_step(train_objectives=k == cfg.n_critic - 1)
                 stats.update(self.generator_step())
                 with warnings.catch_warnings():
                     # A skipped step (non-finite loss, GradScaler backing off) steps the

@@ -1,0 +1,59 @@
+"""Generation metrics on SMILES lists: validity, uniqueness, novelty, and FCD.
+
+Definitions (MOSES / GDSS protocol): validity = valid / all generated; uniqueness =
+unique valid / valid; novelty = unique valid not in the training set / unique valid.
+FCD uses fcd_torch, whose ChemNet weights ship inside the package (no download).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from molgan.core.atomic import atomic_write
+
+log = logging.getLogger(__name__)
+
+
+def basic_metrics(smiles: Sequence[str | None], known: set[str] | frozenset[str]) -> dict[str, float]:
+    valid = [s for s in smiles if s]
+    unique = set(valid)
+    return {
+        "validity": len(valid) / max(len(smiles), 1),
+        "uniqueness": len(unique) / max(len(valid), 1),
+        "novelty": len(unique - known) / max(len(unique), 1),
+    }
+
+
+class FCDScorer:
+    """FCD against fixed reference statistics, computed once and cached on disk."""
+
+    def __init__(self, reference: Sequence[str], cache: str | Path | None = None,
+                 device: str = "cpu", max_reference: int = 10_000, seed: int = 0):
+        from fcd_torch import FCD
+
+        self.fcd = FCD(device=device, n_jobs=1)
+        cache = Path(cache) if cache else None
+        if cache is not None and cache.is_file():
+            stats = torch.load(cache, weights_only=True)
+            self.reference = {"mu": stats["mu"].numpy(), "sigma": stats["sigma"].numpy()}
+            return
+        # A random subset: dataset splits are stored in QM9's size-sorted order.
+        rng = np.random.default_rng(seed)
+        chosen = list(reference)
+        if len(chosen) > max_reference:
+            chosen = [chosen[i] for i in rng.choice(len(chosen), max_reference, replace=False)]
+        log.info("computing FCD reference statistics of %d molecules (once)", len(chosen))
+        self.reference = self.fcd.precalc(chosen)
+        if cache is not None:
+            with atomic_write(cache, "wb") as handle:
+                torch.save({k: torch.from_numpy(np.asarray(v)) for k, v in self.reference.items()}, handle)
+
+    def __call__(self, smiles: Iterable[str | None]) -> float:
+        valid = [s for s in smiles if s]
+        if len(valid) < 2:
+            return float("nan")
+        return float(self.fcd.metric(self.reference, self.fcd.precalc(valid)))

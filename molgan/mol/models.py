@@ -1,0 +1,124 @@
+"""MolGAN networks: an MLP graph generator and a relational-GCN critic / reward network.
+
+Tensors: atoms (B, N, T) and bonds (B, N, N, E), channel 0 of each meaning "no atom" /
+"no bond". Real molecules enter as one-hot, generated ones as probabilities or
+straight-through one-hot; every network here accepts both.
+"""
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from molgan.core.stabilizers import MinibatchStd
+from molgan.mol.layers import GraphAggregation, RelationalGraphConv
+
+PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax"]
+#: Bond order of each bond channel (none, single, double, triple): a soft valence input.
+BOND_ORDER = (0.0, 1.0, 2.0, 3.0)
+
+
+def _mlp(sizes: Sequence[int], dropout: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.Tanh(), nn.Dropout(dropout)]
+    return nn.Sequential(*layers)
+
+
+def _straight_through(probs: Tensor, index: Tensor) -> Tensor:
+    hard = F.one_hot(index, probs.shape[-1]).to(probs.dtype)
+    return hard - probs.detach() + probs  # forward: one-hot; backward: softmax gradient
+
+
+class MolGenerator(nn.Module):
+    r"""z (B, Z) -> (bonds (B, N, N, E), atoms (B, N, T)) after post-processing.
+
+    Bond logits are symmetrised ((L + L^T) / 2) and the diagonal forced to "no bond".
+    `logits(z)` gives the raw (symmetric) logits for decoding.
+    """
+
+    def __init__(self, latent_dim: int, max_atoms: int, atom_types: int, bond_types: int,
+                 hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
+                 post: PostProcess = "st-argmax", temperature: float = 1.0):
+        super().__init__()
+        self.latent_dim, self.max_atoms = latent_dim, max_atoms
+        self.atom_types, self.bond_types = atom_types, bond_types
+        self.post, self.temperature = post, temperature
+        self.body = _mlp([latent_dim, *hidden], dropout)
+        self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
+        self.bond_head = nn.Linear(hidden[-1], max_atoms * max_atoms * bond_types)
+        diagonal = torch.zeros(max_atoms, max_atoms, bond_types)
+        diagonal[torch.arange(max_atoms), torch.arange(max_atoms), 1:] = float("-inf")
+        self.register_buffer("diagonal_mask", diagonal, persistent=False)
+
+    def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        h = self.body(z)
+        n, t, e = self.max_atoms, self.atom_types, self.bond_types
+        bonds = self.bond_head(h).view(-1, n, n, e)
+        bonds = (bonds + bonds.transpose(1, 2)) / 2 + self.diagonal_mask
+        return bonds, self.atom_head(h).view(-1, n, t)
+
+    def _post(self, logits: Tensor, symmetric: bool) -> Tensor:
+        if self.post == "softmax":
+            return torch.softmax(logits / self.temperature, -1)
+        if self.post == "st-argmax":
+            probs = torch.softmax(logits / self.temperature, -1)
+            return _straight_through(probs, probs.argmax(-1))
+        # Gumbel noise must be symmetric too, or the sampled bond i-j differs from j-i.
+        gumbel = -torch.empty_like(logits).exponential_().log()
+        if symmetric:
+            gumbel = torch.triu(gumbel.permute(0, 3, 1, 2), 1).permute(0, 2, 3, 1)
+            gumbel = gumbel + gumbel.transpose(1, 2)
+        probs = torch.softmax((logits + gumbel) / self.temperature, -1)
+        return probs if self.post == "gumbel" else _straight_through(probs, probs.argmax(-1))
+
+    def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        bonds, atoms = self.logits(z)
+        return self._post(bonds, symmetric=True), self._post(atoms, symmetric=False)
+
+    def extra_repr(self) -> str:
+        return (f"latent_dim={self.latent_dim}, max_atoms={self.max_atoms}, atom_types={self.atom_types}, "
+                f"bond_types={self.bond_types}, post={self.post!r}, temperature={self.temperature}")
+
+
+class GraphCritic(nn.Module):
+    r"""R-GCN over bond channels, gated graph readout, MLP head -> one score per graph.
+
+    Used as the WGAN critic (raw score) and as the reward network (`sigmoid_output`).
+    Node inputs are the atom-type vector plus, with `valence_feature`, each atom's summed
+    bond order (so valence violations are visible in one step). Absent atoms are masked by
+    their "no atom" probability. Shapes: bonds (B, N, N, E), atoms (B, N, T) -> (B,).
+    """
+
+    def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
+                 readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
+                 valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False):
+        super().__init__()
+        self.valence_feature, self.sigmoid_output = valence_feature, sigmoid_output
+        in_dim = atom_types + int(valence_feature)
+        dims = [in_dim, *conv_dims]
+        self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
+        self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
+        self.head = _mlp([readout_dim, *head_dims], dropout)
+        self.mbstd = MinibatchStd() if minibatch_std else None
+        self.out = nn.Linear(head_dims[-1] + int(minibatch_std), 1)
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]), persistent=False)
+
+    def forward(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None = None, features: bool = False):
+        mask = 1.0 - atoms[..., 0]
+        x = atoms
+        if self.valence_feature:
+            valence = (bonds * self.bond_order).sum(dim=(2, 3)) / 4.0
+            x = torch.cat([atoms, valence.unsqueeze(-1)], -1)
+        adj = bonds[..., 1:]
+        h = x
+        for conv in self.convs:
+            h = self.dropout(torch.tanh(conv(h, adj))) * mask.unsqueeze(-1)
+        graph = self.head(self.readout(torch.cat([h, x], -1), mask))
+        score = self.out(self.mbstd(graph) if self.mbstd is not None else graph).squeeze(-1)
+        if self.sigmoid_output:
+            score = torch.sigmoid(score)
+        return (score, graph) if features else score

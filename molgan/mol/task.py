@@ -1,0 +1,211 @@
+"""MolGAN as a task for the shared trainer: models, data, reward objective, evaluation."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from molgan.core.atomic import atomic_write
+from molgan.core.data import TensorData
+from molgan.core.trainer import TrainConfig
+from molgan.mol.dataset import MolGraphDataset
+from molgan.mol.decode import decode_logits
+from molgan.mol.graph import decode_dense
+from molgan.mol.metrics import FCDScorer, basic_metrics
+from molgan.mol.models import GraphCritic, MolGenerator, PostProcess
+from molgan.mol.rewards import RewardFunction
+from molgan.mol.vocab import BOND_NAMES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MolModelConfig:
+    latent_dim: int = 32
+    generator_dims: tuple[int, ...] = (128, 256, 512)
+    post: PostProcess = "st-argmax"
+    temperature: float = 1.0
+    conv_dims: tuple[int, ...] = (128, 64)
+    readout_dim: int = 128
+    head_dims: tuple[int, ...] = (128, 64)
+    dropout: float = 0.0
+    valence_feature: bool = True  # summed bond order per atom as a critic input
+    minibatch_std: bool = True  # lets the critic see a collapsed batch
+
+
+@dataclass
+class MolRLConfig:
+    reward: str = "validity"  # product of: validity, qed, logp, sa, uniqueness, novelty
+    warmup_steps: int = 0  # generator steps before the reward term switches on
+    lr: float = 1e-4
+
+
+@dataclass
+class MolEvalConfig:
+    samples: int = 1000  # generated per evaluation
+    fcd: bool = True  # FCD against the validation split (fcd_torch, no download)
+    decode: Literal["raw", "capped"] = "capped"
+    grid_molecules: int = 24
+
+
+def _mol_train_defaults() -> TrainConfig:
+    return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=3000, lr_g=1e-4, lr_d=1e-4,
+                       eval_every=250, sample_every=250, checkpoint_every=250, best_metric="fcd",
+                       adversarial_weight=1.0)
+
+
+@dataclass
+class MolRunConfig:
+    model: MolModelConfig = field(default_factory=MolModelConfig)
+    rl: MolRLConfig = field(default_factory=MolRLConfig)
+    eval: MolEvalConfig = field(default_factory=MolEvalConfig)
+    train: TrainConfig = field(default_factory=_mol_train_defaults)
+
+
+def build_models(config: MolModelConfig, max_atoms: int, atom_types: int) -> tuple[MolGenerator, GraphCritic]:
+    bond_types = len(BOND_NAMES)
+    generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
+                             config.dropout, config.post, config.temperature)
+    critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
+                         config.dropout, config.valence_feature, config.minibatch_std)
+    return generator, critic
+
+
+@torch.no_grad()
+def sample_logits(generator: MolGenerator, count: int, device: torch.device,
+                  batch_size: int = 1000) -> tuple[Tensor, Tensor]:
+    """Bond and atom logits of `count` samples, generator in eval mode, on the CPU."""
+    was_training = generator.training
+    generator.eval()
+    bonds, atoms = [], []
+    for start in range(0, count, batch_size):
+        z = torch.randn(min(batch_size, count - start), generator.latent_dim, device=device)
+        b, a = generator.logits(z)
+        bonds.append(b.float().cpu())
+        atoms.append(a.float().cpu())
+    generator.train(was_training)
+    return torch.cat(bonds), torch.cat(atoms)
+
+
+class RewardObjective:
+    """MolGAN's RL term: a reward network learns RDKit rewards; the generator ascends it."""
+
+    name = "reward"
+
+    def __init__(self, task: "MolTask", config: MolRLConfig, device: torch.device):
+        self.task, self.config = task, config
+        self.reward = RewardFunction(config.reward, task.known)
+        m = task.config.model
+        self.net = GraphCritic(task.atom_types, len(BOND_NAMES), m.conv_dims, m.readout_dim, m.head_dims,
+                               valence_feature=m.valence_feature, sigmoid_output=True).to(device)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), config.lr)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"reward_net": self.net}
+
+    def _smiles(self, bonds: Tensor, atoms: Tensor) -> list[str | None]:
+        a, b = atoms.argmax(-1).cpu().numpy(), bonds.argmax(-1).cpu().numpy()
+        return [decode_dense(a[k], b[k], self.task.vocab)[0] for k in range(len(a))]
+
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
+        if step < self.config.warmup_steps:
+            return {}
+        device = real[0].device
+        r_real = torch.as_tensor(self.reward(self._smiles(*real)), dtype=torch.float32, device=device)
+        r_fake = torch.as_tensor(self.reward(self._smiles(*fake)), dtype=torch.float32, device=device)
+        loss = F.mse_loss(self.net(*real), r_real) + F.mse_loss(self.net(*(t.detach() for t in fake)), r_fake)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {"rl/net_loss": loss.detach(), "rl/reward_fake": r_fake.mean()}
+
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+        if step < self.config.warmup_steps:
+            return None
+        return -self.net(*fake).mean()
+
+    def state_dict(self) -> dict:
+        return {"net": self.net.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class MolTask:
+    def __init__(self, train: MolGraphDataset, valid_smiles: list[str], config: MolRunConfig,
+                 device: torch.device):
+        self.config, self.device = config, device
+        self.vocab = train.info.vocab
+        self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
+        self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types)
+        self.latent_dim = config.model.latent_dim
+        self.data = TensorData(train.atom_types, train.bond_types)
+        self.known = frozenset(train.smiles)
+        self.objectives = []
+        if config.train.adversarial_weight < 1.0:
+            self.objectives.append(RewardObjective(self, config.rl, device))
+        self.fcd = None
+        if config.eval.fcd:
+            cache = Path(train.processed_dir) / "fcd_valid_stats.pt"
+            self.fcd = FCDScorer(valid_smiles, cache=cache)
+
+    def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], None]:
+        atoms, bonds = batch
+        return (F.one_hot(bonds.long(), len(BOND_NAMES)).float(),
+                F.one_hot(atoms.long(), self.atom_types).float()), None
+
+    def sample_condition(self, batch_size: int) -> None:
+        return None
+
+    def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
+        bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device)
+        raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
+        delivered = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
+        metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
+        metrics.update(basic_metrics(delivered, self.known))
+        if self.fcd is not None:
+            metrics["fcd"] = self.fcd(delivered)
+        return metrics
+
+    def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
+        from rdkit import Chem
+        from rdkit.Chem import Draw
+
+        bonds, atoms = sample_logits(generator, 200, self.device)
+        smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
+        folder = Path(run_dir) / "samples"
+        for name in (f"step-{step:07d}.smi", "latest.smi"):
+            with atomic_write(folder / name) as handle:
+                handle.write("".join(f"{s or ''}\n" for s in smiles))
+        shown = [Chem.MolFromSmiles(s) for s in dict.fromkeys(s for s in smiles if s)][: self.config.eval.grid_molecules]
+        if shown:
+            image = Draw.MolsToGridImage(shown, molsPerRow=6, subImgSize=(200, 160))
+            with atomic_write(folder / "latest.png", "wb") as handle:
+                image.save(handle, format="PNG")
+
+    def describe(self) -> dict:
+        m = self.config.model
+        return {"domain": "molecule", "atom_types": self.vocab.names(), "max_atoms": self.max_atoms,
+                "latent_dim": m.latent_dim, "generator_dims": list(m.generator_dims),
+                "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
+                "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std,
+                "reward": self.config.rl.reward if self.objectives else None}
+
+
+def build_mol_task(args, config: MolRunConfig, device: torch.device) -> MolTask:
+    from molgan.commands.dataset_args import dataset_options
+    from molgan.mol.dataset import open_mol_dataset
+
+    options = dataset_options(args)
+    train = open_mol_dataset(args.dataset, options, args.data_dir, "train", progress=not args.quiet)
+    valid = open_mol_dataset(args.dataset, options, args.data_dir, "valid", progress=False)
+    log.info("%s: %d training molecules, up to %d atoms of %s", train.info.source, len(train),
+             train.info.max_atoms, ", ".join(train.info.atom_types))
+    reference = valid.smiles if len(valid) >= 2 else train.smiles
+    return MolTask(train, reference, config, device)

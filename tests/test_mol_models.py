@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+import torch
+
+from molgan.mol.decode import decode_logits, largest_component, max_valences
+from molgan.mol.graph import MolGraph, smiles_to_graph
+from molgan.mol.layers import GraphAggregation, RelationalGraphConv
+from molgan.mol.models import GraphCritic, MolGenerator
+from molgan.mol.rewards import RewardFunction, logp, qed, sa, uniqueness, validity
+from molgan.mol.vocab import AtomType, AtomVocab
+
+N, T, E = 9, 6, 4
+
+
+@pytest.mark.parametrize("post", ["softmax", "gumbel", "st-gumbel", "st-argmax"])
+def test_generator_shapes_symmetry_and_no_self_bonds(post):
+    torch.manual_seed(0)
+    generator = MolGenerator(8, N, T, E, hidden=(16, 32), post=post)
+    bonds, atoms = generator(torch.randn(5, 8))
+    assert bonds.shape == (5, N, N, E) and atoms.shape == (5, N, T)
+    assert torch.allclose(bonds, bonds.transpose(1, 2))
+    assert torch.allclose(bonds.sum(-1), torch.ones(5, N, N)) and torch.allclose(atoms.sum(-1), torch.ones(5, N))
+    diagonal = bonds[:, torch.arange(N), torch.arange(N)]
+    assert torch.allclose(diagonal[..., 0], torch.ones(5, N))
+    if post.startswith("st"):
+        assert set(bonds.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_gradients_flow_through_the_straight_through_path():
+    generator = MolGenerator(8, N, T, E, hidden=(16,), post="st-argmax")
+    critic = GraphCritic(T, E, conv_dims=(8,), readout_dim=8, head_dims=(8,))
+    critic(*generator(torch.randn(4, 8))).sum().backward()
+    grads = [p.grad for p in generator.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert all(g.abs().sum() > 0 for g in grads)
+
+
+def _one_hot_batch(batch=3):
+    atoms = torch.randint(0, T, (batch, N))
+    bonds = torch.triu(torch.randint(0, E, (batch, N, N)), 1)
+    bonds = bonds + bonds.transpose(1, 2)
+    return torch.nn.functional.one_hot(bonds, E).float(), torch.nn.functional.one_hot(atoms, T).float()
+
+
+@pytest.mark.parametrize("minibatch_std", [False, True])
+def test_critic_is_invariant_to_node_permutation(minibatch_std):
+    torch.manual_seed(0)
+    critic = GraphCritic(T, E, conv_dims=(16, 8), readout_dim=8, head_dims=(8,), minibatch_std=minibatch_std).eval()
+    bonds, atoms = _one_hot_batch()
+    perm = torch.randperm(N)
+    permuted = (bonds[:, perm][:, :, perm], atoms[:, perm])
+    assert torch.allclose(critic(bonds, atoms), critic(*permuted), atol=1e-5)
+
+
+def test_critic_ignores_absent_atoms_and_takes_soft_inputs():
+    torch.manual_seed(0)
+    critic = GraphCritic(T, E, conv_dims=(8,), readout_dim=8, head_dims=(8,), valence_feature=False).eval()
+    bonds, atoms = _one_hot_batch(1)
+    atoms[0, -1] = torch.nn.functional.one_hot(torch.tensor(0), T).float()  # last atom absent
+    bonds[0, -1, :] = bonds[0, :, -1] = torch.nn.functional.one_hot(torch.tensor(0), E).float()
+    changed = atoms.clone()
+    changed[0, -1] = torch.full((T,), 0.0)
+    changed[0, -1, 0] = 1.0  # still absent: same score
+    assert torch.allclose(critic(bonds, atoms), critic(bonds, changed))
+    soft = (torch.softmax(torch.randn(2, N, N, E), -1), torch.softmax(torch.randn(2, N, T), -1))
+    assert critic(*soft).shape == (2,)
+    reward_net = GraphCritic(T, E, conv_dims=(8,), readout_dim=8, head_dims=(8,), sigmoid_output=True)
+    assert ((reward_net(*soft) > 0) & (reward_net(*soft) < 1)).all()
+
+
+def test_layers_have_useful_repr_and_reset():
+    conv = RelationalGraphConv(5, 7, 3)
+    conv.reset_parameters()
+    assert repr(conv) == "RelationalGraphConv(5, 7, num_relations=3)"
+    assert repr(GraphAggregation(4, 2)) == "GraphAggregation(4, 2)"
+
+
+VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "N+", "O-"])
+
+
+def _logits_for(smiles_list, n=N):
+    """Logits whose argmax is exactly the given molecules."""
+    from molgan.mol.graph import encode_dense
+
+    atoms = torch.zeros(len(smiles_list), n, len(VOCAB))
+    bonds = torch.zeros(len(smiles_list), n, n, E)
+    for k, smiles in enumerate(smiles_list):
+        a, b = encode_dense(smiles_to_graph(smiles)[1], VOCAB, n)
+        atoms[k] = torch.nn.functional.one_hot(torch.from_numpy(a).long(), len(VOCAB)) * 10
+        bonds[k] = torch.nn.functional.one_hot(torch.from_numpy(b).long(), E) * 10
+    return bonds, atoms
+
+
+def test_raw_and_capped_decoding():
+    bonds, atoms = _logits_for(["CCO", "C[N+](=O)[O-]"])
+    assert [d.smiles for d in decode_logits(bonds, atoms, VOCAB, "raw")] == ["CCO", "C[N+](=O)[O-]"]
+    # over-bonded carbon: 5 single bonds. Raw decoding fails; capped keeps 4 of them.
+    bonds, atoms = _logits_for(["CC(C)(C)C"])
+    atoms[0, 5] = torch.nn.functional.one_hot(torch.tensor(VOCAB.index(AtomType("C"))), len(VOCAB)) * 10
+    bonds[0, 1, 5, 1] = bonds[0, 5, 1, 1] = 5.0  # weaker than the other bonds
+    bonds[0, 1, 5, 0] = bonds[0, 5, 1, 0] = 0.0
+    raw, capped = (decode_logits(bonds, atoms, VOCAB, mode)[0] for mode in ("raw", "capped"))
+    assert raw.smiles is None and raw.reason == "valence"
+    assert capped.smiles == "CC(C)(C)C"  # the extra atom is left unbonded, then dropped
+
+
+def test_max_valences_follow_charge():
+    caps = dict(zip(VOCAB.names(), max_valences(VOCAB)[1:]))
+    assert caps == {"C": 4, "N": 3, "N+": 4, "O-": 1, "O": 2, "F": 1}
+
+
+def test_largest_component():
+    graph = MolGraph(tuple(AtomType(s) for s in "CCOCN"), ((0, 1, 1), (1, 2, 1), (3, 4, 1)))
+    kept = largest_component(graph)
+    assert [str(a) for a in kept.atoms] == ["C", "C", "O"] and kept.bonds == ((0, 1, 1), (1, 2, 1))
+
+
+def test_rewards_on_known_molecules():
+    from rdkit import Chem
+
+    aspirin = Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")
+    mols = [aspirin, None, Chem.MolFromSmiles("CCO")]
+    assert qed(mols)[0] == pytest.approx(0.55, abs=0.01)
+    for reward in (validity, qed, logp, sa):
+        values = reward(mols)
+        assert values[1] == 0.0 and ((values >= 0) & (values <= 1)).all()
+    assert uniqueness([aspirin, aspirin, None]).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_reward_function_products_novelty_and_cache():
+    reward = RewardFunction("qed,novelty", known_smiles=["CCO"])
+    values = reward(["CCO", "CC(=O)Oc1ccccc1C(=O)O", None])
+    assert values[0] == 0.0 and values[1] == pytest.approx(0.55, abs=0.01) and values[2] == 0.0
+    assert len(reward._cache) == 2
+    with pytest.raises(ValueError, match="unknown reward 'potency'"):
+        RewardFunction("qed,potency")
+    assert np.allclose(RewardFunction("validity,uniqueness")(["C", "C", None]), [0.5, 0.5, 0.0])
