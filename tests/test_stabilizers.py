@@ -54,3 +54,14 @@ def test_ema_warmup_forgets_the_initial_weights_quickly():
     for _ in range(200):
         ema.update_parameters(model)
     assert ema.module.weight.item() > 0.99  # a plain 0.999 EMA would be at 0.18
+
+
+def test_mode_seeking_loss_punishes_a_generator_that_ignores_z():
+    from molgan.core.stabilizers import mode_seeking_loss
+
+    z = torch.randn(8, 4)
+    collapsed = (torch.ones(8, 3, requires_grad=True),)
+    diverse = (z[:, :3] * 2,)
+    assert mode_seeking_loss(collapsed, z) > 1000 * mode_seeking_loss(diverse, z)
+    mode_seeking_loss(collapsed, z).backward()
+    assert collapsed[0].grad is not None

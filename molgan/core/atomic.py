@@ -14,6 +14,16 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates 0600 files; the files we write are ordinary outputs (0666 minus umask).
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def _fsync_dir(path: Path) -> None:
     # The rename is only durable once the directory entry is on disk.
     with contextlib.suppress(OSError):
@@ -34,6 +44,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
             handle.flush()

@@ -35,6 +35,8 @@ def load_checkpoint(path: str | Path) -> dict:
     if not path.is_file():
         raise InputError(f"{path}: no such checkpoint" if not path.exists()
                          else f"{path}: not a checkpoint file")
+    if not zipfile.is_zipfile(path):  # torch.save writes zip archives; anything else is not ours
+        raise InputError(f"{path}: not a readable checkpoint (corrupt or truncated: not a torch archive)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -85,7 +85,7 @@ def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
     for r, f in zip(real, fake):
         a = alpha.view(batch, *([1] * (r.dim() - 1)))
         mixed.append((a * r.detach() + (1 - a) * f.detach()).requires_grad_(True))
-    scores = critic(*mixed).sum()
+    scores = critic(*mixed).float().sum()  # fp32: a scaled fp16 sum would overflow
     if grad_scale is not None:
         scores = scores * grad_scale
     grads = torch.autograd.grad(scores, mixed, create_graph=True)

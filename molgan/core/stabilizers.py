@@ -5,11 +5,13 @@
 - `MinibatchDiscrimination`: per-sample closeness to the rest of the batch through a learned
   tensor (Salimans et al., 2016).
 - `feature_matching_loss`: generator matches the critic's mean features on real data.
+- `mode_seeking_loss`: generator is penalised when different latents give the same sample.
 - `make_ema`: exponential moving average of the generator, via torch's AveragedModel.
 """
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -67,6 +69,17 @@ class MinibatchDiscrimination(nn.Module):
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:
     """Squared distance between mean critic features of a real and a generated batch."""
     return (real_features.detach().mean(0) - fake_features.mean(0)).pow(2).sum()
+
+
+def mode_seeking_loss(fake: Sequence[Tensor], z: Tensor, eps: float = 1e-5) -> Tensor:
+    """Mode-seeking regulariser (Mao et al., 2019): penalise samples that stay the same
+    while the latent code changes. Sample i is paired with sample i + B/2 of the same batch,
+    so it costs no extra generator pass. Returns 1 / (mean |dG| / mean |dz| + eps).
+    """
+    half = z.shape[0] // 2
+    dz = (z[:half] - z[half:2 * half]).abs().mean()
+    dx = torch.stack([(x[:half] - x[half:2 * half]).abs().flatten(1).mean(1) for x in fake]).mean()
+    return 1.0 / (dx / dz + eps)
 
 
 def make_ema(model: nn.Module, decay: float, warmup: bool = True) -> AveragedModel:

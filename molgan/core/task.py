@@ -18,6 +18,9 @@ class Objective(Protocol):
     """An extra generator objective with networks of its own (e.g. a reward network)."""
 
     name: str
+    #: True: mixed with the adversarial loss as (1 - λ)·α·loss (MolGAN's RL term);
+    #: False: a regulariser added to the generator loss as it is.
+    mixed: bool
 
     def modules(self) -> dict[str, nn.Module]:
         """Trainable networks, checkpointed with the run."""
@@ -61,3 +64,25 @@ class GANTask(Protocol):
 
     def describe(self) -> dict:
         """What must match for a checkpoint to be loadable (model kind, sizes, vocab)."""
+
+
+class GeneratorRegularizer:
+    """Base for stateless extra generator terms (no networks, nothing to checkpoint)."""
+
+    name = "regularizer"
+    mixed = False
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {}
+
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
+        return {}
+
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass

@@ -25,12 +25,13 @@ from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
 from molgan.core.logs import MetricsLog
 from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
-from molgan.core.stabilizers import feature_matching_loss, make_ema
+from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
 from molgan.errors import InputError, RunFailure
 
 log = logging.getLogger(__name__)
 EVAL_SEED = 1234
+MAX_SCALER_OVERFLOWS = 20  # consecutive fp16 overflows tolerated before a loss counts as broken
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TrainConfig:
     grad_clip: float = 0.0  # max gradient norm; 0 = off
     ema_decay: float = 0.999  # 0 = no EMA generator
     feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
+    mode_seeking: float = 0.0  # weight of the mode-seeking (anti-collapse) term in the G loss
     adversarial_weight: float = 1.0  # λ in λ·L_adv + (1−λ)·L_extra
     normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
     amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
@@ -71,6 +73,19 @@ class TrainConfig:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
+
+
+@contextlib.contextmanager
+def _frozen(module: torch.nn.Module):
+    """Temporarily stop gradients for `module`'s parameters (inputs still get them)."""
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
 
 
 class Trainer:
@@ -96,6 +111,7 @@ class Trainer:
                                   pin_memory=device.type == "cuda")
         self.checkpoints = CheckpointManager(self.run_dir, config.keep_checkpoints)
         self.step = 0
+        self._overflows = 0
         self.best: float | None = None
         self.last_eval: dict[str, float] = {}
 
@@ -115,9 +131,14 @@ class Trainer:
     def _latent(self, batch: int) -> Tensor:
         return torch.randn(batch, self.task.latent_dim, device=self.device)
 
-    def _check(self, name: str, value: Tensor) -> bool:
-        """True if finite; else stop (default) or report that the step is to be skipped."""
+    def _check(self, name: str, value: Tensor, scaler: torch.amp.GradScaler) -> bool:
+        """True: take the optimizer step; False: skip it. Stops the run when configured to."""
         if bool(torch.isfinite(value)):
+            self._overflows = 0
+            return True
+        if scaler.is_enabled() and self._overflows < MAX_SCALER_OVERFLOWS:
+            # fp16 overflow: the GradScaler skips this step and lowers its scale by itself.
+            self._overflows += 1
             return True
         message = f"non-finite {name} ({value.item()}) at step {self.step + 1}"
         if self.config.on_nonfinite == "stop":
@@ -145,7 +166,7 @@ class Trainer:
                 penalty = gradient_penalty(lambda *x: self.D(*x, cond=cond), real, fake, grad_scale=scale)
             loss = loss + cfg.gp_weight * penalty
             stats["d/gp"] = penalty.detach()
-        if self._check("discriminator loss", loss.detach()):
+        if self._check("discriminator loss", loss.detach(), self.scaler_d):
             self.opt_d.zero_grad(set_to_none=True)
             self.scaler_d.scale(loss).backward()
             self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
@@ -163,10 +184,13 @@ class Trainer:
         cfg, task = self.config, self.task
         batch = cfg.batch_size
         cond = task.sample_condition(batch)
-        # D's gradients from this pass are discarded; skip their all-reduce under DDP.
+        # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
+        # process do not compute them at all (DDP expects every parameter to get one).
+        frozen = contextlib.nullcontext() if self.dist.enabled else _frozen(self.task.discriminator)
         no_sync = self.D.no_sync() if self.dist.enabled else contextlib.nullcontext()
-        with no_sync, self.precision.autocast():
-            fake = tuple(t.float() for t in self.G(self._latent(batch), cond=cond))
+        with frozen, no_sync, self.precision.autocast():
+            z = self._latent(batch)
+            fake = tuple(t.float() for t in self.G(z, cond=cond))
             if cfg.feature_matching > 0:
                 real, real_cond = task.prepare_batch(to_device(next(self.stream), self.device))
                 d_fake, fake_features = self.D(*fake, cond=cond, features=True)
@@ -175,12 +199,21 @@ class Trainer:
             else:
                 d_fake = self.D(*fake, cond=cond)
             adversarial = self.loss.g(d_fake.float())
-            extras = [l for l in (o.generator_loss(fake, self.step) for o in task.objectives) if l is not None]
-            loss = combine_generator_losses(adversarial, extras, cfg.adversarial_weight, cfg.normalize_extra)
+            # Objectives marked `mixed` share the generator with the adversarial loss through λ
+            # (MolGAN's RL term); the others are regularisers added with their own weight.
+            mixed, added = [], []
+            for objective in task.objectives:
+                value = objective.generator_loss(fake, self.step)
+                if value is not None:
+                    (mixed if getattr(objective, "mixed", True) else added).append(value)
+            loss = combine_generator_losses(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra)
+            loss = loss + sum(added) if added else loss
             if cfg.feature_matching > 0:
                 loss = loss + cfg.feature_matching * feature_matching_loss(real_features.float(), fake_features.float())
+            if cfg.mode_seeking > 0:
+                loss = loss + cfg.mode_seeking * mode_seeking_loss(fake, z)
         stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
-        if self._check("generator loss", loss.detach()):
+        if self._check("generator loss", loss.detach(), self.scaler_g):
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler_g.scale(loss).backward()
             self._step_optimizer(self.opt_g, self.scaler_g, self.task.generator)

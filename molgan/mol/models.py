@@ -87,6 +87,7 @@ class GraphCritic(nn.Module):
     r"""R-GCN over bond channels, gated graph readout, MLP head -> one score per graph.
 
     Used as the WGAN critic (raw score) and as the reward network (`sigmoid_output`).
+    With `pack` = m > 1 (PacGAN), m consecutive graphs are scored jointly: (B,) -> (B/m,).
     Node inputs are the atom-type vector plus, with `valence_feature`, each atom's summed
     bond order (so valence violations are visible in one step). Absent atoms are masked by
     their "no atom" probability. Shapes: bonds (B, N, N, E), atoms (B, N, T) -> (B,).
@@ -94,14 +95,15 @@ class GraphCritic(nn.Module):
 
     def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
-                 valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False):
+                 valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
+                 pack: int = 1):
         super().__init__()
-        self.valence_feature, self.sigmoid_output = valence_feature, sigmoid_output
+        self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         in_dim = atom_types + int(valence_feature)
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
-        self.head = _mlp([readout_dim, *head_dims], dropout)
+        self.head = _mlp([readout_dim * pack, *head_dims], dropout)
         self.mbstd = MinibatchStd() if minibatch_std else None
         self.out = nn.Linear(head_dims[-1] + int(minibatch_std), 1)
         self.dropout = nn.Dropout(dropout)
@@ -117,7 +119,10 @@ class GraphCritic(nn.Module):
         h = x
         for conv in self.convs:
             h = self.dropout(torch.tanh(conv(h, adj))) * mask.unsqueeze(-1)
-        graph = self.head(self.readout(torch.cat([h, x], -1), mask))
+        graph = self.readout(torch.cat([h, x], -1), mask)
+        if self.pack > 1:  # PacGAN: one score per pack of samples, so collapse is visible
+            graph = graph.reshape(graph.shape[0] // self.pack, -1)
+        graph = self.head(graph)
         score = self.out(self.mbstd(graph) if self.mbstd is not None else graph).squeeze(-1)
         if self.sigmoid_output:
             score = torch.sigmoid(score)
