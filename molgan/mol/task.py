@@ -58,8 +58,11 @@ class MolEvalConfig:
 
 
 def _mol_train_defaults() -> TrainConfig:
-    return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=8000, lr_g=1e-4, lr_d=1e-4,
-                       eval_every=500, sample_every=500, checkpoint_every=500, best_metric="fcd",
+    # Measured: constant-rate runs peak within ~1,000 steps and then degrade; a cosine decay
+    # over 3,000 steps holds the quality (best FCD is kept as best.pt either way).
+    return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=3000, lr_g=1e-4, lr_d=1e-4,
+                       lr_schedule="cosine", eval_every=250, sample_every=250, checkpoint_every=250,
+                       best_metric="fcd",
                        adversarial_weight=1.0)
 
 
