@@ -151,3 +151,19 @@ def test_fp16_loss_scaling_path_runs_on_cpu(tmp_path):
     assert trainer.step == 3
     assert all(torch.isfinite(p).all() for p in trainer.task.generator.parameters())
     assert trainer.scaler_d.get_scale() < 65536.0  # it met an overflow and backed off
+
+
+@pytest.mark.parametrize("loss", ["wgan-gp", "hinge"])
+def test_fused_critic_pass_equals_separate_passes(tmp_path, loss):
+    results = []
+    for fused in (True, False):
+        trainer = make_trainer(tmp_path / str(fused), loss=loss, fused_critic=fused)
+        trainer.opt_d.step = lambda *a, **k: None  # keep the gradients, skip the update
+        stats = trainer.critic_step()
+        grads = [p.grad.clone() for p in trainer.task.discriminator.parameters()]
+        results.append((stats, grads))
+    (fused_stats, fused_grads), (separate_stats, separate_grads) = results
+    for key in fused_stats:
+        assert torch.allclose(fused_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6), key
+    for a, b in zip(fused_grads, separate_grads):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)

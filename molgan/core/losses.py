@@ -68,32 +68,42 @@ LOSSES: dict[str, LossPair] = {
 }
 
 
-def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
-                     fake: Sequence[Tensor], target: float = 1.0, eps: float = 1e-12,
-                     grad_scale: float | None = None) -> Tensor:
-    """WGAN-GP penalty E[(||grad D(x_hat)|| - target)^2], per sample, for multi-input critics.
-
-    All inputs of one sample are interpolated with the same random weight, and the norm is
-    taken over the gradients of all inputs together (for a molecule: nodes and edges).
-    `eps` inside the square root keeps the norm's gradient finite when the gradient is zero.
-    With fp16 autocast, pass the GradScaler's scale as `grad_scale`: the gradients are then
-    computed from a scaled score (so they do not underflow) and unscaled before the norm.
-    """
+def interpolate(real: Sequence[Tensor], fake: Sequence[Tensor]) -> list[Tensor]:
+    """Random points between real and generated samples, one weight per sample shared by
+    all of its tensors (for a molecule: nodes and edges); they require grad."""
     batch = real[0].shape[0]
     alpha = torch.rand(batch, device=real[0].device, dtype=real[0].dtype)
     mixed = []
     for r, f in zip(real, fake):
         a = alpha.view(batch, *([1] * (r.dim() - 1)))
         mixed.append((a * r.detach() + (1 - a) * f.detach()).requires_grad_(True))
-    scores = critic(*mixed).float().sum()  # fp32: a scaled fp16 sum would overflow
+    return mixed
+
+
+def penalty_from_scores(scores: Tensor, mixed: Sequence[Tensor], target: float = 1.0,
+                        eps: float = 1e-12, grad_scale: float | None = None) -> Tensor:
+    """(||grad of scores w.r.t. all inputs of a sample|| - target)^2, averaged over samples.
+
+    `eps` inside the square root keeps the norm's gradient finite when the gradient is zero.
+    With fp16 autocast, pass the GradScaler's scale as `grad_scale`: the gradients are then
+    computed from a scaled score (so they do not underflow) and unscaled before the norm.
+    """
+    total = scores.float().sum()  # fp32: a scaled fp16 sum would overflow
     if grad_scale is not None:
-        scores = scores * grad_scale
-    grads = torch.autograd.grad(scores, mixed, create_graph=True)
+        total = total * grad_scale
+    grads = torch.autograd.grad(total, mixed, create_graph=True)
     if grad_scale is not None:
         grads = [g / grad_scale for g in grads]
     squared = sum(g.float().pow(2).flatten(1).sum(1) for g in grads)
-    norm = torch.sqrt(squared + eps)
-    return (norm - target).pow(2).mean()
+    return (torch.sqrt(squared + eps) - target).pow(2).mean()
+
+
+def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
+                     fake: Sequence[Tensor], target: float = 1.0, eps: float = 1e-12,
+                     grad_scale: float | None = None) -> Tensor:
+    """WGAN-GP penalty E[(||grad D(x_hat)|| - target)^2] for single- or multi-input critics."""
+    mixed = interpolate(real, fake)
+    return penalty_from_scores(critic(*mixed), mixed, target, eps, grad_scale)
 
 
 def combine_generator_losses(adversarial: Tensor, extras: Sequence[Tensor], weight: float,

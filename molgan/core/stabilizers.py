@@ -21,8 +21,10 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 class MinibatchStd(nn.Module):
     r"""Append the mean standard deviation over groups of samples as an extra feature.
 
-    Input (B, F) -> (B, F + 1), or (B, C, H, W) -> (B, C + 1, H, W). The batch is split into
-    groups of `group_size` (or fewer, if B is not divisible) whose statistics are separate.
+    Input (B, F) -> (B, F + 1), or (B, C, H, W) -> (B, C + 1, H, W). Groups are runs of
+    consecutive samples of size gcd(group_size, B). With a power-of-two `group_size`, a
+    batch made by concatenating equal real and generated batches (the trainer's fused critic
+    pass) never mixes the two in one group.
     """
 
     def __init__(self, group_size: int = 4, eps: float = 1e-8):
@@ -32,11 +34,10 @@ class MinibatchStd(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         batch = x.shape[0]
-        group = math.gcd(min(self.group_size, batch), batch)
-        grouped = x.reshape(group, batch // group, *x.shape[1:])
-        std = torch.sqrt(grouped.var(dim=0, unbiased=False) + self.eps)  # (B/G, ...)
-        stat = std.flatten(1).mean(dim=1)  # (B/G,)
-        stat = stat.repeat(group)  # back to (B,), sample k in group k % (B/G)
+        group = math.gcd(self.group_size, batch)
+        grouped = x.reshape(batch // group, group, *x.shape[1:])
+        std = torch.sqrt(grouped.var(dim=1, unbiased=False) + self.eps)  # (B/G, ...)
+        stat = std.flatten(1).mean(dim=1).repeat_interleave(group)  # (B,)
         shape = (batch, 1, *x.shape[2:])
         return torch.cat([x, stat.view(batch, *([1] * (x.dim() - 1))).expand(shape)], dim=1)
 
