@@ -17,6 +17,7 @@ from molgan.errors import MolganError
 #: name -> one-line help; the module molgan.commands.<name> implements it.
 COMMANDS = {
     "train": "train a GAN on molecules (qm9 or a SMILES file) or images (mnist, a folder)",
+    "sample": "sample molecules from a trained generator into a SMILES CSV (or SDF)",
     "data": "inspect and prepare molecule datasets (QM9 or your own SMILES file)",
 }
 

@@ -97,3 +97,48 @@ def test_cuda_request_without_cuda_is_a_clear_error(tmp_path, capsys):
         pytest.skip("this machine has CUDA")
     code, _, err = run_cli(capsys, "train", "--dataset", "synthetic", "--out", tmp_path / "r", "--device", "cuda")
     assert code == 2 and "no CUDA device is available" in err
+
+
+def test_sample_reads_a_trained_run(tmp_path, capsys, data_dir, mols_csv):
+    import csv
+
+    out = tmp_path / "run"
+    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL)[0] == 0
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    code, _, err = run_cli(capsys, "sample", out, "-n", 40, "-o", first, "--seed", 3)
+    assert code == 0, err
+    assert run_cli(capsys, "sample", out, "-n", 40, "-o", second, "--seed", 3)[0] == 0
+    assert first.read_text() == second.read_text()  # same seed, same file
+    rows = list(csv.DictReader(first.open()))
+    assert len(rows) == 40
+    assert list(rows[0]) == ["smiles", "valid", "reason", "num_atoms", "qed", "logp", "sa", "mw", "novel", "duplicate"]
+    valid = [r for r in rows if r["valid"] == "1"]
+    assert all(r["novel"] in ("0", "1") and r["smiles"] for r in valid)  # training set was found
+    assert all(r["reason"] and not r["smiles"] for r in rows if r["valid"] == "0")
+    seen = set()
+    for r in valid:
+        assert r["duplicate"] == str(int(r["smiles"] in seen))
+        seen.add(r["smiles"])
+    sdf = tmp_path / "v.sdf"
+    assert run_cli(capsys, "sample", out, "-n", 10, "-o", sdf, "--valid-only", "--unique")[0] == 0
+    records = sdf.read_text().count("$$$$")
+    assert 1 <= records <= 10
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-n", "0"], "-n must be at least 1"),
+    (["-n", "-5"], "-n must be at least 1"),
+])
+def test_sample_bad_requests_write_nothing(tmp_path, capsys, argv, message):
+    out = tmp_path / "s.csv"
+    code, _, err = run_cli(capsys, "sample", tmp_path, *argv, "-o", out)
+    assert code == 2 and message in err and not out.exists()
+
+
+def test_sample_refuses_missing_and_foreign_checkpoints(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    code, _, err = run_cli(capsys, "sample", tmp_path / "nope", "-n", 5, "-o", out)
+    assert code == 2 and "no such run directory or checkpoint" in err
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    code, _, err = run_cli(capsys, "sample", tmp_path / "junk.pt", "-n", 5, "-o", out)
+    assert code == 2 and "not a readable checkpoint" in err and not out.exists()

@@ -320,6 +320,9 @@ class Trainer:
             "data": self.stream.state(), "rng": rng_state(),
             "best": self.best, "last_eval": self.last_eval,
             "task": self.task.describe(), "config": self.run_config,
+            # Where the data came from (not checked on resume): lets `molgan sample` find
+            # the training set for novelty.
+            "data_source": getattr(self.task, "data_source", {}),
         }
 
     def load_state_dict(self, state: dict) -> None:

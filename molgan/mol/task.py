@@ -199,6 +199,7 @@ class MolTask:
     def __init__(self, train: MolGraphDataset, valid_smiles: list[str], config: MolRunConfig,
                  device: torch.device):
         self.config, self.device = config, device
+        self.data_source: dict = {}
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types)
@@ -270,4 +271,6 @@ def build_mol_task(args, config: MolRunConfig, device: torch.device) -> MolTask:
     log.info("%s: %d training molecules, up to %d atoms of %s", train.info.source, len(train),
              train.info.max_atoms, ", ".join(train.info.atom_types))
     reference = valid.smiles if len(valid) >= 2 else train.smiles
-    return MolTask(train, reference, config, device)
+    task = MolTask(train, reference, config, device)
+    task.data_source = {"dataset": args.dataset, "cache": str(Path(train.root).resolve())}
+    return task
