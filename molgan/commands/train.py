@@ -61,6 +61,24 @@ def pick_domain(dataset: str) -> Domain:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from molgan.core import distributed
+
+    if args.max_steps is not None and args.max_steps < 1:
+        raise InputError(f"--max-steps must be at least 1, got {args.max_steps}")
+    domain = pick_domain(args.dataset)
+    run_dir = Path(args.out or Path("runs") / Path(args.dataset).name.split(".")[0])
+    ctx = distributed.init_distributed(use_cuda=args.device != "cpu" and torch.cuda.is_available())
+    if not ctx.is_main:
+        log.setLevel(logging.WARNING)  # one copy of each progress message
+    try:
+        return _train(args, domain, run_dir, ctx)
+    finally:
+        distributed.shutdown(ctx)
+
+
+def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
+    import torch
+
     from molgan.core import config as cfg
     from molgan.core import distributed
     from molgan.core.checkpoint import CheckpointManager, load_checkpoint
@@ -68,10 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from molgan.core.run import RunDirectory, holds_run
     from molgan.core.trainer import Trainer
 
-    if args.max_steps is not None and args.max_steps < 1:
-        raise InputError(f"--max-steps must be at least 1, got {args.max_steps}")
-    domain = pick_domain(args.dataset)
-    run_dir = Path(args.out or Path("runs") / Path(args.dataset).name.split(".")[0])
+    # Every rank checks before any rank writes (the barrier below): all agree, none hangs.
     existing = holds_run(run_dir)
     if existing and not (args.resume or args.overwrite):
         raise InputError(f"{run_dir} already holds a run: --resume to continue it or --overwrite to replace it")
@@ -82,39 +97,35 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps is not None:
         config.train.max_steps = args.max_steps
 
-    torch.manual_seed(args.seed)
+    distributed.barrier(ctx)
     random.seed(args.seed)
-    ctx = distributed.init_distributed(use_cuda=args.device != "cpu" and torch.cuda.is_available())
-    try:
-        device = select_device(args.device, ctx.local_rank)
-        if device.type == "cuda":
-            torch.cuda.set_device(device)
-        torch.manual_seed(args.seed + ctx.rank)  # different noise per replica
-        precision = resolve_precision(device, config.train.amp)
-        task = domain.build_task(args, config, device)
-        with RunDirectory(run_dir) if ctx.is_main else _NoLock() as directory:
-            if ctx.is_main and args.overwrite:
-                directory.clear()
-            resolved = cfg.to_dict(config)
-            if ctx.is_main:
-                cfg.save_toml(resolved, run_dir / "config.toml")
-            trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
-                              dist=ctx, run_config=resolved)
-            if args.resume:
-                latest = CheckpointManager(run_dir).latest()
-                if latest is None:
-                    raise InputError(f"{run_dir}: no checkpoint to resume from")
-                trainer.load_state_dict(load_checkpoint(latest))
-                log.info("resuming %s at step %d", latest, trainer.step)
-            log.info("training %s GAN on %s: %d steps, device %s%s, run directory %s", domain.name,
-                     args.dataset, config.train.max_steps, device,
-                     f" ({precision.dtype})" if precision.dtype else "", run_dir)
-            started = time.monotonic()
-            final = trainer.fit()
-            if ctx.is_main:
-                _write_summary(run_dir, trainer, final, time.monotonic() - started)
-    finally:
-        distributed.shutdown(ctx)
+    device = select_device(args.device, ctx.local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    torch.manual_seed(args.seed + ctx.rank)  # different noise per replica
+    precision = resolve_precision(device, config.train.amp)
+    task = domain.build_task(args, config, device)
+    with RunDirectory(run_dir) if ctx.is_main else _NoLock() as directory:
+        if ctx.is_main and args.overwrite:
+            directory.clear()
+        resolved = cfg.to_dict(config)
+        if ctx.is_main:
+            cfg.save_toml(resolved, run_dir / "config.toml")
+        trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
+                          dist=ctx, run_config=resolved)
+        if args.resume:
+            latest = CheckpointManager(run_dir).latest()
+            if latest is None:
+                raise InputError(f"{run_dir}: no checkpoint to resume from")
+            trainer.load_state_dict(load_checkpoint(latest))
+            log.info("resuming %s at step %d", latest, trainer.step)
+        log.info("training %s GAN on %s: %d steps, device %s%s, run directory %s", domain.name,
+                 args.dataset, config.train.max_steps, device,
+                 f" ({precision.dtype})" if precision.dtype else "", run_dir)
+        started = time.monotonic()
+        final = trainer.fit()
+        if ctx.is_main:
+            _write_summary(run_dir, trainer, final, time.monotonic() - started)
     return 0
 
 
