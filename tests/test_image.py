@@ -13,8 +13,10 @@ from molgan.image.models import build_image_gan
 @pytest.mark.parametrize("kind", ["mlp", "dcgan"])
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64)])
 @pytest.mark.parametrize("classes", [0, 4])
-def test_models_follow_the_data_shape(kind, shape, classes):
-    generator, discriminator = build_image_gan(kind, shape, 16, 8, classes, minibatch_std=True)
+@pytest.mark.parametrize("batch_layer", ["std", "discrimination"])
+def test_models_follow_the_data_shape(kind, shape, classes, batch_layer):
+    generator, discriminator = build_image_gan(kind, shape, 16, 8, classes, minibatch_std=batch_layer == "std",
+                                               minibatch_discrimination=batch_layer == "discrimination")
     cond = torch.randint(0, classes, (4,)) if classes else None
     (images,) = generator(torch.randn(4, 16), cond=cond)
     assert images.shape == (4, *shape) and images.abs().max() <= 1

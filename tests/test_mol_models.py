@@ -42,10 +42,11 @@ def _one_hot_batch(batch=3):
     return torch.nn.functional.one_hot(bonds, E).float(), torch.nn.functional.one_hot(atoms, T).float()
 
 
-@pytest.mark.parametrize("minibatch_std", [False, True])
-def test_critic_is_invariant_to_node_permutation(minibatch_std):
+@pytest.mark.parametrize("batch_layer", ["none", "std", "discrimination"])
+def test_critic_is_invariant_to_node_permutation(batch_layer):
     torch.manual_seed(0)
-    critic = GraphCritic(T, E, conv_dims=(16, 8), readout_dim=8, head_dims=(8,), minibatch_std=minibatch_std).eval()
+    critic = GraphCritic(T, E, conv_dims=(16, 8), readout_dim=8, head_dims=(8,), minibatch_std=batch_layer == "std",
+                         minibatch_discrimination=batch_layer == "discrimination").eval()
     bonds, atoms = _one_hot_batch()
     perm = torch.randperm(N)
     permuted = (bonds[:, perm][:, :, perm], atoms[:, perm])

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from molgan.core.stabilizers import MinibatchStd
+from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 
 
 def _dcgan_layers(size: int) -> tuple[int, int]:
@@ -49,19 +49,29 @@ class MLPGenerator(_Conditional):
         return (self.net(z).view(-1, *self.shape),)
 
 
+def _batch_layer(features: int, minibatch_std: bool, minibatch_discrimination: bool) -> tuple[nn.Module, int]:
+    """The optional batch-statistics layer before a critic's head, and its output width."""
+    if minibatch_discrimination:
+        layer = MinibatchDiscrimination(features)
+        return layer, features + layer.num_kernels
+    if minibatch_std:
+        return MinibatchStd(), features + 1
+    return nn.Identity(), features
+
+
 class MLPDiscriminator(_Conditional):
     def __init__(self, shape: tuple[int, int, int], hidden: int = 256, num_classes: int = 0,
-                 minibatch_std: bool = False):
+                 minibatch_std: bool = False, minibatch_discrimination: bool = False):
         super().__init__(num_classes, hidden)
         self.body = nn.Sequential(
             nn.Flatten(), nn.Linear(math.prod(shape), 2 * hidden), nn.LeakyReLU(0.2),
             nn.Linear(2 * hidden, hidden), nn.LeakyReLU(0.2))
-        self.mbstd = MinibatchStd() if minibatch_std else None
-        self.head = nn.Linear(hidden + int(minibatch_std), 1)
+        self.batch_layer, width = _batch_layer(hidden, minibatch_std, minibatch_discrimination)
+        self.head = nn.Linear(width, 1)
 
     def forward(self, x: Tensor, cond: Tensor | None = None, features: bool = False):
         h = self.body(x)
-        out = self.head(self.mbstd(h) if self.mbstd is not None else h).squeeze(1)
+        out = self.head(self.batch_layer(h)).squeeze(1)
         if self.embed is not None:
             out = out + (self.embed(cond) * h).sum(1)
         return (out, h) if features else out
@@ -94,7 +104,7 @@ class DCGANDiscriminator(_Conditional):
     """Strided convolutions without batch norm (it would break the per-sample gradient penalty)."""
 
     def __init__(self, shape: tuple[int, int, int], width: int = 64, num_classes: int = 0,
-                 minibatch_std: bool = False):
+                 minibatch_std: bool = False, minibatch_discrimination: bool = False):
         channels, size, _ = shape
         base, stages = _dcgan_layers(size)
         feature_dim = width * 2 ** (stages - 1)
@@ -106,28 +116,27 @@ class DCGANDiscriminator(_Conditional):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2)]
             c_in = c_out
         self.body = nn.Sequential(*layers)
-        self.mbstd = MinibatchStd() if minibatch_std else None
-        self.pool = nn.Sequential(nn.Conv2d(c_in + int(minibatch_std), feature_dim, base), nn.LeakyReLU(0.2),
-                                  nn.Flatten())
-        self.head = nn.Linear(feature_dim, 1)
+        self.pool = nn.Sequential(nn.Conv2d(c_in, feature_dim, base), nn.LeakyReLU(0.2), nn.Flatten())
+        self.batch_layer, head_width = _batch_layer(feature_dim, minibatch_std, minibatch_discrimination)
+        self.head = nn.Linear(head_width, 1)
 
     def forward(self, x: Tensor, cond: Tensor | None = None, features: bool = False):
-        h = self.body(x)
-        h = self.pool(self.mbstd(h) if self.mbstd is not None else h)
-        out = self.head(h).squeeze(1)
+        h = self.pool(self.body(x))
+        out = self.head(self.batch_layer(h)).squeeze(1)
         if self.embed is not None:
             out = out + (self.embed(cond) * h).sum(1)
         return (out, h) if features else out
 
 
 def build_image_gan(kind: str, shape: tuple[int, int, int], latent_dim: int, width: int,
-                    num_classes: int, minibatch_std: bool) -> tuple[nn.Module, nn.Module]:
+                    num_classes: int, minibatch_std: bool,
+                    minibatch_discrimination: bool = False) -> tuple[nn.Module, nn.Module]:
     if kind == "mlp":
         return (MLPGenerator(shape, latent_dim, width * 4, num_classes),
-                MLPDiscriminator(shape, width * 4, num_classes, minibatch_std))
+                MLPDiscriminator(shape, width * 4, num_classes, minibatch_std, minibatch_discrimination))
     if kind == "dcgan":
         return (DCGANGenerator(shape, latent_dim, width, num_classes),
-                DCGANDiscriminator(shape, width, num_classes, minibatch_std))
+                DCGANDiscriminator(shape, width, num_classes, minibatch_std, minibatch_discrimination))
     raise ValueError(f"unknown image model {kind!r} (mlp or dcgan)")
 
 

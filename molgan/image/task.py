@@ -26,6 +26,7 @@ class ImageModelConfig:
     width: int = 32  # DCGAN base channels; the MLP uses 4x this many hidden units
     conditional: bool = True  # labels in G and D, when the data has labels
     minibatch_std: bool = False
+    minibatch_discrimination: bool = False  # Salimans et al.; takes precedence over minibatch_std
 
 
 @dataclass
@@ -57,7 +58,7 @@ class ImageTask:
         self.num_classes = images.num_classes if (labelled and config.model.conditional) else 0
         self.generator, self.discriminator = build_image_gan(
             config.model.kind, images.shape, config.model.latent_dim, config.model.width,
-            self.num_classes, config.model.minibatch_std)
+            self.num_classes, config.model.minibatch_std, config.model.minibatch_discrimination)
         self.latent_dim = config.model.latent_dim
         rows = (images.images,) + ((images.labels,) if self.num_classes else ())
         self.data = TensorData(*rows)
@@ -112,7 +113,8 @@ class ImageTask:
     def describe(self) -> dict:
         return {"domain": "image", "model": self.config.model.kind, "shape": list(self.images.shape),
                 "latent_dim": self.latent_dim, "width": self.config.model.width,
-                "num_classes": self.num_classes, "minibatch_std": self.config.model.minibatch_std}
+                "num_classes": self.num_classes, "minibatch_std": self.config.model.minibatch_std,
+                "minibatch_discrimination": self.config.model.minibatch_discrimination}
 
 
 def build_image_task(args, config: ImageRunConfig, device: torch.device) -> ImageTask:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from molgan.core.stabilizers import MinibatchStd
+from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.layers import GraphAggregation, RelationalGraphConv
 
 PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax"]
@@ -96,7 +96,7 @@ class GraphCritic(nn.Module):
     def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
                  valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
-                 pack: int = 1):
+                 pack: int = 1, minibatch_discrimination: bool = False):
         super().__init__()
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         in_dim = atom_types + int(valence_feature)
@@ -104,8 +104,13 @@ class GraphCritic(nn.Module):
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
         self.head = _mlp([readout_dim * pack, *head_dims], dropout)
-        self.mbstd = MinibatchStd() if minibatch_std else None
-        self.out = nn.Linear(head_dims[-1] + int(minibatch_std), 1)
+        if minibatch_discrimination:
+            self.batch_layer: nn.Module = MinibatchDiscrimination(head_dims[-1])
+            width = head_dims[-1] + self.batch_layer.num_kernels
+        else:
+            self.batch_layer = MinibatchStd() if minibatch_std else nn.Identity()
+            width = head_dims[-1] + int(minibatch_std)
+        self.out = nn.Linear(width, 1)
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]), persistent=False)
 
@@ -123,7 +128,7 @@ class GraphCritic(nn.Module):
         if self.pack > 1:  # PacGAN: one score per pack of samples, so collapse is visible
             graph = graph.reshape(graph.shape[0] // self.pack, -1)
         graph = self.head(graph)
-        score = self.out(self.mbstd(graph) if self.mbstd is not None else graph).squeeze(-1)
+        score = self.out(self.batch_layer(graph)).squeeze(-1)
         if self.sigmoid_output:
             score = torch.sigmoid(score)
         return (score, graph) if features else score

@@ -37,6 +37,7 @@ class MolModelConfig:
     dropout: float = 0.0
     valence_feature: bool = True  # summed bond order per atom as a critic input
     minibatch_std: bool = True  # lets the critic see a collapsed batch
+    minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
     valence_penalty: float = 1.0  # weight of the differentiable valence constraint on G
     connectivity_penalty: float = 0.0  # one-fragment constraint; measured harmful, see README
@@ -79,7 +80,8 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int) -> tup
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                              config.dropout, config.post, config.temperature)
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
-                         config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack)
+                         config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
+                         minibatch_discrimination=config.minibatch_discrimination)
     return generator, critic
 
 
@@ -258,6 +260,7 @@ class MolTask:
                 "latent_dim": m.latent_dim, "generator_dims": list(m.generator_dims),
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
+                "minibatch_discrimination": m.minibatch_discrimination,
                 "reward": self.config.rl.reward if self.objectives else None}
 
 
