@@ -26,7 +26,7 @@ from molgan.errors import InputError
 from molgan.mol.convert import convert_smiles
 from molgan.mol.graph import MolGraph, NotRepresentable, encode_dense
 from molgan.mol.sources import SmilesRecords, read_qm9, read_smiles_file
-from molgan.mol.vocab import BOND_NAMES, AtomType, AtomVocab
+from molgan.mol.vocab import BOND_NAMES, AtomVocab
 
 log = logging.getLogger(__name__)
 

@@ -248,7 +248,8 @@ class MolTask:
         for name in (f"step-{step:07d}.smi", "latest.smi"):
             with atomic_write(folder / name) as handle:
                 handle.write("".join(f"{s or ''}\n" for s in smiles))
-        shown = [Chem.MolFromSmiles(s) for s in dict.fromkeys(s for s in smiles if s)][: self.config.eval.grid_molecules]
+        unique = list(dict.fromkeys(s for s in smiles if s))[: self.config.eval.grid_molecules]
+        shown = [Chem.MolFromSmiles(s) for s in unique]
         if shown:
             image = Draw.MolsToGridImage(shown, molsPerRow=6, subImgSize=(200, 160))
             with atomic_write(folder / "latest.png", "wb") as handle:
