@@ -8,7 +8,7 @@
 The run directory gets config.toml (the resolved config), metrics.csv, checkpoints/
 (last few, plus best.pt) and samples/. Settings come from the defaults, then --config
 (a TOML file holding only the differences), then each --set key=value (a bare key such as
-n_critic is looked up in the sections model/data/train).
+n_critic is looked up in the config's sections, e.g. train).
 """
 from __future__ import annotations
 
