@@ -27,24 +27,16 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     from rdkit import Chem
     from rdkit.Chem import QED
 
-    from molgan.core.checkpoint import load_checkpoint
-    from molgan.core.config import from_dict
-    from molgan.core.stabilizers import make_ema
     from molgan.mol.dataset import open_mol_dataset
     from molgan.mol.decode import decode_logits
     from molgan.mol.metrics import FCDScorer, basic_metrics
-    from molgan.mol.task import MolRunConfig, build_models, sample_logits
+    from molgan.mol.sampling import load_generator
+    from molgan.mol.task import sample_logits
 
     train = open_mol_dataset("qm9", data_dir=data_dir, progress=False)
     test = open_mol_dataset("qm9", data_dir=data_dir, split="test", progress=False)
-    state = load_checkpoint(path)
-    config = from_dict(MolRunConfig, state["config"])
-    generator, _ = build_models(config.model, train.info.max_atoms, len(train.info.vocab))
-    generator.load_state_dict(state["generator"])
-    if state.get("ema") is not None:
-        ema = make_ema(generator, config.train.ema_decay)
-        ema.load_state_dict(state["ema"])
-        generator = ema.module
+    loaded = load_generator(path)
+    generator, state = loaded.generator, loaded.state
     torch.manual_seed(0)
     bonds, atoms = sample_logits(generator, count, torch.device("cpu"))
     fcd = FCDScorer(test.smiles, cache=Path(test.processed_dir) / "fcd_test_stats.pt", max_reference=len(test))

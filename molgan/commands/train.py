@@ -13,6 +13,7 @@ n_critic is looked up in the config's sections, e.g. train).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import random
@@ -105,7 +106,7 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
     torch.manual_seed(args.seed + ctx.rank)  # different noise per replica
     precision = resolve_precision(device, config.train.amp)
     task = domain.build_task(args, config, device)
-    with RunDirectory(run_dir) if ctx.is_main else _NoLock() as directory:
+    with RunDirectory(run_dir) if ctx.is_main else contextlib.nullcontext() as directory:
         if ctx.is_main and args.overwrite:
             directory.clear()
         resolved = cfg.to_dict(config)
@@ -127,14 +128,6 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
         if ctx.is_main:
             _write_summary(run_dir, trainer, final, time.monotonic() - started)
     return 0
-
-
-class _NoLock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:

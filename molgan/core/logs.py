@@ -24,6 +24,7 @@ class MetricsLog:
         self.path = Path(run_dir) / "metrics.csv"
         self.enabled = enabled
         self.rows: list[dict] = []
+        self._dirty = False  # rows logged since the last flush
         if enabled and resume_step is not None and self.path.is_file():
             with open(self.path, newline="", encoding="utf-8") as handle:
                 self.rows = [{k: _number(v) for k, v in row.items() if v != ""}
@@ -41,6 +42,7 @@ class MetricsLog:
     def log(self, step: int, metrics: dict[str, float]) -> None:
         if not self.enabled:
             return
+        self._dirty = True
         if self.rows and self.rows[-1]["step"] == step:
             self.rows[-1].update(metrics)
         else:
@@ -50,8 +52,9 @@ class MetricsLog:
                 self.writer.add_scalar(name, value, step)
 
     def flush(self) -> None:
-        if not self.enabled or not self.rows:
+        if not self.enabled or not self._dirty:
             return
+        self._dirty = False
         columns = ["step"] + sorted({k for row in self.rows for k in row} - {"step"})
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns)

@@ -286,12 +286,23 @@ class Trainer:
         if not self.dist.is_main:
             return
         is_best = False
+        evaluate_now = final or step % cfg.eval_every == 0
+        sample_now = final or step % cfg.sample_every == 0
+        if evaluate_now or sample_now:
+            is_best = self._run_hooks(metrics, step, evaluate_now, sample_now)
+        if final or is_best or step % cfg.checkpoint_every == 0:
+            self.checkpoints.save(self.state_dict(), step, is_best=is_best)
+        metrics.flush()
+
+    def _run_hooks(self, metrics: MetricsLog, step: int, evaluate_now: bool, sample_now: bool) -> bool:
+        """Evaluate and/or write samples; True if this evaluation is the best so far."""
+        cfg, is_best = self.config, False
         # Hooks draw from their own fixed-seed RNG: the training stream is unchanged by
         # evaluating (so resumed runs match), and every evaluation sees the same latents.
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(EVAL_SEED)
-            if final or step % cfg.eval_every == 0:
+            if evaluate_now:
                 self.last_eval = self.task.evaluate(self.sampling_generator, step)
                 metrics.log(step, self.last_eval)
                 if self.last_eval:
@@ -300,11 +311,9 @@ class Trainer:
                 if value is not None and math.isfinite(value):
                     if self.best is None or (value < self.best if cfg.best_mode == "min" else value > self.best):
                         self.best, is_best = value, True
-            if final or step % cfg.sample_every == 0:
+            if sample_now:
                 self.task.write_samples(self.sampling_generator, self.run_dir, step)
-        if final or is_best or step % cfg.checkpoint_every == 0:
-            self.checkpoints.save(self.state_dict(), step, is_best=is_best)
-        metrics.flush()
+        return is_best
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

@@ -33,6 +33,16 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
+def rdkit_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for RDKit-only work.
+
+    fork: workers need no re-import, and library users need no __main__ guard. They only
+    run RDKit, so torch thread pools in the parent do not matter.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+
+
 def convert_smiles(
     smiles: Sequence[str],
     keep_largest_fragment: bool = True,
@@ -52,11 +62,7 @@ def convert_smiles(
                 results += job(chunk)
                 bar.update(len(chunk))
         else:
-            # fork: workers need no re-import, and library users need no __main__ guard.
-            # They only run RDKit, so torch thread pools in the parent do not matter.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            with rdkit_pool(workers) as pool:
                 for chunk, converted in zip(chunks, pool.map(job, chunks)):
                     results += converted
                     bar.update(len(chunk))

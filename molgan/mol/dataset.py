@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -314,7 +315,7 @@ def _file_digest(path: Path) -> str:
 
 def open_mol_dataset(spec: str, options: MolDataOptions | None = None,
                      data_dir: str | Path | None = None, split: str = "train",
-                     progress: bool = True) -> MolGraphDataset:
+                     progress: bool = True, report_skips: bool = True) -> MolGraphDataset:
     """Open one split of ``qm9`` or a SMILES file, building its cache on first use."""
     options = options or MolDataOptions()
     source = SmilesSource(spec, options.smiles_column)
@@ -329,15 +330,15 @@ def open_mol_dataset(spec: str, options: MolDataOptions | None = None,
     if built:
         log.info("built dataset cache %s: %d molecules from %d rows of %s", root,
                  dataset.info.num_molecules, dataset.info.num_rows, source.name)
-    if dataset.info.skipped:
-        _report_skips(root)
+    if dataset.info.skipped and report_skips:
+        _report_skips(root, dataset.info.skipped)
     return dataset
 
 
-def _report_skips(root: Path) -> None:
+def _report_skips(root: Path, count: int) -> None:
     path = root / "processed" / "skipped.csv"
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    first = "; ".join(f"line {r['line']}: {r['reason']}" for r in rows[:_REPORTED_SKIPS])
-    log.warning("skipped %d molecule(s) (%s%s); full list in %s", len(rows), first,
-                "; ..." if len(rows) > _REPORTED_SKIPS else "", path)
+        first = list(itertools.islice(csv.DictReader(handle), _REPORTED_SKIPS))
+    shown = "; ".join(f"line {r['line']}: {r['reason']}" for r in first)
+    log.warning("skipped %d molecule(s) (%s%s); full list in %s", count, shown,
+                "; ..." if count > _REPORTED_SKIPS else "", path)

@@ -37,8 +37,8 @@ def max_valences(vocab: AtomVocab) -> np.ndarray:
     """
     caps = [0]
     for atom_type in vocab.types:
-        z = max(1, atom_type.atomic_number - atom_type.charge)
-        caps.append(max(v for v in _TABLE.GetValenceList(z)) if _TABLE.GetValenceList(z)[0] >= 0 else 4)
+        valences = _TABLE.GetValenceList(max(1, atom_type.atomic_number - atom_type.charge))
+        caps.append(max(valences) if valences[0] >= 0 else 4)  # -1: any valence (metals)
     return np.array(caps, dtype=np.int64)
 
 
@@ -60,7 +60,8 @@ def _capped_graph(atom_index: np.ndarray, bond_probs: np.ndarray, vocab: AtomVoc
             remaining[i] -= bond
             remaining[j] -= bond
             bonds.append((int(i), int(j), bond))
-    return MolGraph(tuple(vocab[int(a)] for a in atom_index[present]), tuple(bonds))
+    # Capping can split a molecule: keep its largest piece.
+    return largest_component(MolGraph(tuple(vocab[int(a)] for a in atom_index[present]), tuple(bonds)))
 
 
 @torch.no_grad()
@@ -79,8 +80,6 @@ def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
         raise ValueError(f"decode mode must be raw or capped, got {mode!r}")
     out = []
     for graph in graphs:
-        if mode == "capped":
-            graph = largest_component(graph)  # capping can split a molecule
         mol, reason = graph_to_mol(graph)
         out.append(Decoded(canonical_smiles(mol) if mol is not None else None, reason, len(graph.atoms)))
     return out

@@ -6,9 +6,7 @@ metric can be recomputed from the file alone.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
+from molgan.mol.convert import rdkit_pool
 from molgan.mol.decode import decode_logits
 from molgan.mol.models import MolGenerator
 from molgan.mol.task import MolRunConfig, build_models, sample_logits
@@ -90,9 +89,7 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
     if workers <= 1 or len(unique) < 2000:
         return dict(zip(unique, _properties(unique)))
     chunks = [unique[i::workers] for i in range(workers)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with rdkit_pool(workers) as pool:
         results = list(pool.map(_properties, chunks))
     return {s: p for chunk, props in zip(chunks, results) for s, p in zip(chunk, props)}
 

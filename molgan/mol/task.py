@@ -16,7 +16,6 @@ from molgan.core.task import GeneratorRegularizer
 from molgan.core.trainer import TrainConfig
 from molgan.mol.dataset import MolGraphDataset
 from molgan.mol.decode import decode_logits
-from molgan.mol.graph import decode_dense
 from molgan.mol.metrics import FCDScorer, basic_metrics
 from molgan.mol.models import GraphCritic, MolGenerator, PostProcess
 from molgan.mol.rewards import RewardFunction
@@ -169,8 +168,7 @@ class RewardObjective:
         return {"reward_net": self.net}
 
     def _smiles(self, bonds: Tensor, atoms: Tensor) -> list[str | None]:
-        a, b = atoms.argmax(-1).cpu().numpy(), bonds.argmax(-1).cpu().numpy()
-        return [decode_dense(a[k], b[k], self.task.vocab)[0] for k in range(len(a))]
+        return [d.smiles for d in decode_logits(bonds, atoms, self.task.vocab, "raw")]
 
     def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
         if step < self.config.warmup_steps:
@@ -271,7 +269,7 @@ def build_mol_task(args, config: MolRunConfig, device: torch.device) -> MolTask:
 
     options = dataset_options(args)
     train = open_mol_dataset(args.dataset, options, args.data_dir, "train", progress=not args.quiet)
-    valid = open_mol_dataset(args.dataset, options, args.data_dir, "valid", progress=False)
+    valid = open_mol_dataset(args.dataset, options, args.data_dir, "valid", progress=False, report_skips=False)
     log.info("%s: %d training molecules, up to %d atoms of %s", train.info.source, len(train),
              train.info.max_atoms, ", ".join(train.info.atom_types))
     reference = valid.smiles if len(valid) >= 2 else train.smiles
