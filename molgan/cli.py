@@ -18,6 +18,7 @@ from molgan.errors import MolganError
 COMMANDS = {
     "train": "train a GAN on molecules (qm9 or a SMILES file) or images (mnist, a folder)",
     "sample": "sample molecules from a trained generator into a SMILES CSV (or SDF)",
+    "evaluate": "score a SMILES file: validity, uniqueness, novelty, FCD and the MOSES/GuacaMol metrics",
     "data": "inspect and prepare molecule datasets (QM9 or your own SMILES file)",
 }
 

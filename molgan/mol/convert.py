@@ -33,14 +33,15 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def rdkit_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for RDKit-only work.
+def rdkit_pool(workers: int, initializer=None) -> ProcessPoolExecutor:
+    """Worker processes for RDKit work (and single-threaded torch inference).
 
-    fork: workers need no re-import, and library users need no __main__ guard. They only
-    run RDKit, so torch thread pools in the parent do not matter.
+    fork: workers need no re-import, and library users need no __main__ guard. Workers
+    that run torch must set one thread first (`initializer`).
     """
     methods = multiprocessing.get_all_start_methods()
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None),
+                               initializer=initializer)
 
 
 def convert_smiles(

@@ -1,0 +1,98 @@
+"""Per-molecule numbers the evaluation needs, computed once per unique SMILES.
+
+A `Profiles` table holds, for each molecule: QED, logP, SA, MW (MOSES property
+distances); GuacaMol's nine physico-chemical descriptors; Morgan radius-2 fingerprints at
+1,024 bits (MOSES IntDiv / SNN) and 4,096 bits (GuacaMol nearest-neighbour similarity);
+BRICS fragments and the Bemis-Murcko scaffold (MOSES Frag / Scaf). RDKit-only work, so it
+runs in worker processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from rdkit import Chem, RDLogger
+from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator
+from rdkit.Chem.Scaffolds import MurckoScaffold
+from rdkit.Contrib.SA_Score import sascorer
+
+from molgan.mol.similarity import BitSets
+
+PROPERTIES = ("qed", "logp", "sa", "mw")
+#: GuacaMol's KL benchmark: four continuous descriptors, then five integer-valued ones.
+KL_CONTINUOUS = ("BertzCT", "MolLogP", "MolWt", "TPSA")
+KL_DISCRETE = ("NumHAcceptors", "NumHDonors", "NumRotatableBonds", "NumAliphaticRings", "NumAromaticRings")
+FP_BITS = 1024  # MOSES: Morgan radius 2, 1,024 bits
+KL_FP_BITS = 4096  # GuacaMol: ECFP4, 4,096 bits
+#: MOSES counts a scaffold only when it has at least this many rings.
+SCAFFOLD_MIN_RINGS = 2
+
+
+@dataclass
+class Profiles:
+    smiles: list[str] = field(default_factory=list)
+    properties: np.ndarray = field(default_factory=lambda: np.zeros((0, len(PROPERTIES))))
+    descriptors: np.ndarray = field(default_factory=lambda: np.zeros((0, 9)))
+    fingerprints: list[np.ndarray] = field(default_factory=list)
+    kl_fingerprints: list[np.ndarray] = field(default_factory=list)
+    fragments: list[list[str]] = field(default_factory=list)
+    scaffolds: list[str | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.smiles)
+
+    @classmethod
+    def concatenate(cls, parts: Sequence["Profiles"]) -> "Profiles":
+        out = cls()
+        for part in parts:
+            out.smiles += part.smiles
+            out.fingerprints += part.fingerprints
+            out.kl_fingerprints += part.kl_fingerprints
+            out.fragments += part.fragments
+            out.scaffolds += part.scaffolds
+        if parts:
+            out.properties = np.concatenate([p.properties for p in parts])
+            out.descriptors = np.concatenate([p.descriptors for p in parts])
+        return out
+
+    def bitsets(self, kl: bool = False) -> BitSets:
+        return BitSets.from_lists(self.kl_fingerprints if kl else self.fingerprints,
+                                  KL_FP_BITS if kl else FP_BITS)
+
+
+def scaffold(mol: Chem.Mol) -> str | None:
+    try:
+        core = MurckoScaffold.GetScaffoldForMol(mol)
+    except (ValueError, RuntimeError):
+        return None
+    text = Chem.MolToSmiles(core)
+    return text if text and core.GetRingInfo().NumRings() >= SCAFFOLD_MIN_RINGS else None
+
+
+def fragments(mol: Chem.Mol) -> list[str]:
+    return Chem.MolToSmiles(Chem.FragmentOnBRICSBonds(mol)).split(".")
+
+
+def profile_molecules(smiles: Sequence[str]) -> Profiles:
+    """Profiles of valid canonical SMILES (each must parse)."""
+    RDLogger.DisableLog("rdApp.*")
+    morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=FP_BITS)
+    ecfp4 = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=KL_FP_BITS)
+    functions = [getattr(Descriptors, name) for name in KL_CONTINUOUS + KL_DISCRETE]
+    out = Profiles(smiles=list(smiles))
+    properties, descriptors = [], []
+    for text in smiles:
+        mol = Chem.MolFromSmiles(text)
+        if mol is None:
+            raise ValueError(f"not a valid SMILES: {text!r}")
+        properties.append((QED.qed(mol), Crippen.MolLogP(mol), sascorer.calculateScore(mol), Descriptors.MolWt(mol)))
+        values = np.array([f(mol) for f in functions], dtype=np.float64)
+        descriptors.append(np.where(np.isfinite(values), values, 0.0))
+        out.fingerprints.append(np.array(list(morgan.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
+        out.kl_fingerprints.append(np.array(list(ecfp4.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
+        out.fragments.append(fragments(mol))
+        out.scaffolds.append(scaffold(mol))
+    out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
+    out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
+    return out
