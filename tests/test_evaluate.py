@@ -211,3 +211,14 @@ def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, capsys, files, dat
     assert code == 2, err
     assert err.count("\n") == 1 and err.startswith("molgan: error:") and "Traceback" not in err
     assert case == "output_dir" or not output.exists()
+
+
+def test_invalid_rows_are_broken_down_by_the_files_own_reasons(tmp_path, capsys, files, data_dir):
+    _, reference, *_ = files
+    samples = tmp_path / "s.csv"
+    samples.write_text("smiles,valid,reason\nCCO,1,\n,0,disconnected\n,0,valence\nCC.O,1,\n,0,disconnected\nCCN,1,\n")
+    report_path = tmp_path / "r.json"
+    assert run_cli(capsys, "evaluate", samples, "--reference", reference, "-o", report_path)[0] == 0
+    report = json.loads(report_path.read_text())
+    assert report["validity"] == pytest.approx(2 / 6)  # recomputed: the file's "valid" column is not trusted
+    assert report["invalid_reasons"] == {"disconnected": 3, "valence": 1}

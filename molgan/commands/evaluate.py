@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     chemnet = ChemNet()
     reference = load_reference(args.reference, args.data_dir, args.reference_smiles_column, chemnet,
                                workers, progress=not args.quiet)
-    report = evaluate_smiles(records.smiles, reference, chemnet, workers, progress=not args.quiet)
+    report = evaluate_smiles(records.smiles, reference, chemnet, workers, progress=not args.quiet,
+                             stated_reasons=_stated_reasons(Path(args.samples), len(records)))
     report = {"samples": str(args.samples), **report, "seconds": round(time.monotonic() - start, 1)}
     sys.stdout.write(format_report(report))
     if output is not None:
@@ -83,6 +84,18 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{output}: cannot write ({exc.strerror})") from None
         log.info("wrote %s", output)
     return 0
+
+
+def _stated_reasons(path: Path, rows: int) -> list[str] | None:
+    """The `reason` column of a `molgan sample` CSV (why a row's SMILES is empty), if any."""
+    if not path.name.lower().endswith((".csv", ".csv.gz")):
+        return None
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "reason" not in frame or len(frame) != rows:
+        return None
+    return frame["reason"].str.strip().tolist()
 
 
 def _number(value, percent: bool = False) -> str:

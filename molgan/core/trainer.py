@@ -17,7 +17,7 @@ from typing import Literal
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from molgan.core import distributed
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state

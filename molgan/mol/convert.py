@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Sequence, Union
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from molgan.mol.graph import MolGraph, NotRepresentable, smiles_to_graph
 

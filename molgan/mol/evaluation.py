@@ -50,15 +50,11 @@ def canonicalize(text: str) -> tuple[str | None, str]:
     return Chem.MolToSmiles(mol, isomericSmiles=False), ""
 
 
-def canonicalize_all(smiles: Iterable[str]) -> tuple[list[str | None], Counter]:
+def canonicalize_all(smiles: Iterable[str]) -> tuple[list[str | None], list[str]]:
+    """Canonical SMILES (None when invalid) and the reason ("" when valid), per row."""
     RDLogger.DisableLog("rdApp.*")
-    canonical, reasons = [], Counter()
-    for text in smiles:
-        value, reason = canonicalize(text)
-        canonical.append(value)
-        if reason:
-            reasons[reason] += 1
-    return canonical, reasons
+    pairs = [canonicalize(text) for text in smiles]
+    return [c for c, _ in pairs], [r for _, r in pairs]
 
 
 @dataclass
@@ -140,7 +136,7 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
     import multiprocessing
     from concurrent.futures import as_completed
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from molgan.mol.convert import rdkit_pool
 
@@ -219,9 +215,16 @@ def _nan_to_none(value):
 
 
 def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: ChemNet | None = None,
-                    workers: int = 1, progress: bool = False) -> dict:
-    """All metrics of one list of generated SMILES rows against `reference` (JSON-ready)."""
-    canonical, reasons = canonicalize_all(smiles)
+                    workers: int = 1, progress: bool = False, stated_reasons: Sequence[str] | None = None) -> dict:
+    """All metrics of one list of generated SMILES rows against `reference` (JSON-ready).
+
+    `stated_reasons`: the file's own per-row reasons for invalid rows (`molgan sample`
+    writes an empty SMILES and names the reason); used only to break down invalid rows.
+    """
+    canonical, row_reasons = canonicalize_all(smiles)
+    if stated_reasons is not None:
+        row_reasons = [(given or own) if own else "" for own, given in zip(row_reasons, stated_reasons)]
+    reasons = Counter(r for r in row_reasons if r)
     valid = [s for s in canonical if s]
     counts = Counter(valid)
     unique = list(counts)

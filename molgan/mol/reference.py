@@ -26,49 +26,68 @@ REFERENCE_VERSION = 1
 MAX_DISTRIBUTION = 10_000
 
 
+class ReferenceSource:
+    """Where a reference's molecules come from: `known` (novelty) and `distribution()`."""
+
+    def __init__(self, spec: str, data_dir: str | Path | None = None, smiles_column: str | None = None,
+                 progress: bool = True):
+        self.spec, self.name = spec, spec
+        self._known: frozenset[str] | None = None
+        if spec == "qm9":
+            from molgan.mol.dataset import open_mol_dataset
+
+            self._train = open_mol_dataset("qm9", data_dir=data_dir, progress=progress)
+            self._test = open_mol_dataset("qm9", data_dir=data_dir, split="test", progress=progress,
+                                          report_skips=False)
+            self.cache = Path(self._test.processed_dir) / f"evaluation_reference_v{REFERENCE_VERSION}.pt"
+        else:
+            from molgan.mol.dataset import _file_digest, default_data_dir
+            from molgan.mol.sources import read_smiles_file
+
+            path = Path(spec)
+            self._records = read_smiles_file(path, smiles_column)  # InputError on a bad file, before any work
+            digest = _file_digest(path)[:16]
+            self.cache = Path(data_dir or default_data_dir()) / "references" / f"{digest}-v{REFERENCE_VERSION}.pt"
+            self._valid: list[str] | None = None
+
+    @property
+    def known(self) -> frozenset[str] | None:
+        """Molecules that are not novel; None for a file not yet read (the cache holds them)."""
+        if self.spec == "qm9" and self._known is None:
+            self._known = frozenset(self._train.smiles)
+        return self._known
+
+    def distribution(self) -> list[str]:
+        if self.spec == "qm9":
+            return list(self._test.smiles)
+        if self._valid is None:
+            canonical, _ = canonicalize_all(self._records.smiles)
+            self._valid = [s for s in canonical if s]
+            if not self._valid:
+                raise InputError(f"{self.spec}: no valid molecules to use as a reference")
+            if len(self._valid) < len(canonical):
+                log.warning("reference %s: %d of %d rows are not valid molecules and are left out",
+                            self.spec, len(canonical) - len(self._valid), len(self._records))
+            self._known = frozenset(self._valid)
+        valid = self._valid
+        if len(valid) > MAX_DISTRIBUTION:
+            rng = np.random.default_rng(0)
+            valid = [valid[i] for i in sorted(rng.choice(len(valid), MAX_DISTRIBUTION, replace=False))]
+        return valid
+
+
 def load_reference(spec: str, data_dir: str | Path | None = None, smiles_column: str | None = None,
                    chemnet: ChemNet | None = None, workers: int = 1, progress: bool = True) -> ReferenceStats:
-    if spec == "qm9":
-        from molgan.mol.dataset import open_mol_dataset
-
-        train = open_mol_dataset("qm9", data_dir=data_dir, progress=progress)
-        test = open_mol_dataset("qm9", data_dir=data_dir, split="test", progress=progress, report_skips=False)
-        known = frozenset(train.smiles)
-        cache = Path(test.processed_dir) / f"evaluation_reference_v{REFERENCE_VERSION}.pt"
-        name, load_distribution = "qm9", lambda: list(test.smiles)
-    else:
-        from molgan.mol.dataset import _file_digest, default_data_dir
-        from molgan.mol.sources import read_smiles_file
-
-        path = Path(spec)
-        records = read_smiles_file(path, smiles_column)  # InputError on a bad file, before any work
-        digest = _file_digest(path)[:16]
-        cache = Path(data_dir or default_data_dir()) / "references" / f"{digest}-v{REFERENCE_VERSION}.pt"
-        name, known = str(path), None
-
-        def load_distribution() -> list[str]:
-            nonlocal known
-            canonical, reasons = canonicalize_all(records.smiles)
-            valid = [s for s in canonical if s]
-            if not valid:
-                raise InputError(f"{path}: no valid molecules to use as a reference")
-            if reasons:
-                log.warning("reference %s: %d of %d rows are not valid molecules and are left out",
-                            path, sum(reasons.values()), len(records))
-            known = frozenset(valid)
-            if len(valid) > MAX_DISTRIBUTION:
-                rng = np.random.default_rng(0)
-                valid = [valid[i] for i in sorted(rng.choice(len(valid), MAX_DISTRIBUTION, replace=False))]
-            return valid
-    if cache.is_file():
-        stats = _load(cache, name, known)
+    source = ReferenceSource(spec, data_dir, smiles_column, progress)
+    if source.cache.is_file():
+        stats = _load(source.cache, source.name, source.known)
         if stats is not None:
             return stats
-    distribution = load_distribution()
+    distribution = source.distribution()
     log.info("computing reference statistics of %d molecules from %s (once; cached in %s)",
-             len(distribution), name, cache)
-    stats = build_reference(name, known, distribution, chemnet or ChemNet(), workers, progress)
-    _save(cache, stats)
+             len(distribution), source.name, source.cache)
+    stats = build_reference(source.name, source.known, distribution, chemnet or ChemNet(), workers, progress)
+    _save(source.cache, stats)
     return stats
 
 

@@ -97,7 +97,7 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
                   batch_size: int = 1000, decode: str = "capped", progress: bool = True) -> list[dict]:
     """`count` rows in generation order, invalid ones included."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     decoded = []
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:

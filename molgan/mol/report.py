@@ -1,0 +1,155 @@
+"""Building blocks of the report notebooks: tables and figures from a samples CSV or a run.
+
+Each function returns a pandas DataFrame or a matplotlib / RDKit figure, so a notebook
+cell is one call, and the logic is tested like the rest of the package.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from molgan.mol.evaluation import canonicalize
+
+#: The metrics table: report key, label, what it means.
+METRICS = (
+    ("validity", "Validity", "valid, connected molecules / all rows"),
+    ("uniqueness", "Uniqueness", "distinct valid molecules / valid"),
+    ("novelty", "Novelty", "distinct valid molecules not in the reference's known set / distinct valid"),
+    ("fcd", "FCD", "Frechet ChemNet distance to the reference set (lower is better; ~0.1 between two QM9 samples)"),
+    ("intdiv", "IntDiv", "1 - mean pairwise Tanimoto similarity (higher = more diverse)"),
+    ("snn", "SNN", "mean similarity to the nearest reference molecule"),
+    ("frag", "Frag", "similarity of BRICS fragment frequencies (1 = identical)"),
+    ("scaf", "Scaf", "similarity of ring-scaffold frequencies (1 = identical)"),
+    ("kl_score", "KL score", "GuacaMol property-distribution score (1 = identical)"),
+)
+PROPERTY_LABELS = {"qed": "QED (drug-likeness)", "logp": "logP", "sa": "SA score (1 easy .. 10 hard)",
+                   "mw": "molecular weight", "atoms": "heavy atoms"}
+
+
+def read_samples(path: str | Path) -> pd.DataFrame:
+    """A samples CSV (from `molgan sample`, or any file with a SMILES column): one row per
+    generated graph, with `canonical` (empty when invalid) and `reason` (why invalid; the
+    file's own `reason` column, which names valence / disconnected graphs, when present)."""
+    from molgan.mol.sources import read_smiles_file
+
+    records = read_smiles_file(path)
+    frame = pd.DataFrame({"smiles": records.smiles})
+    checked = [canonicalize(s) for s in records.smiles]
+    frame["canonical"] = [c or "" for c, _ in checked]
+    frame["reason"] = [r for _, r in checked]
+    if str(path).lower().endswith((".csv", ".csv.gz")):
+        given = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "reason" in given and len(given) == len(frame):
+            specific = (frame["canonical"] == "") & (given["reason"] != "")
+            frame.loc[specific, "reason"] = given.loc[specific, "reason"]
+    return frame
+
+
+def metrics_table(report: dict) -> pd.DataFrame:
+    rows = []
+    for key, label, meaning in METRICS:
+        value = report.get(key)
+        shown = "n/a" if value is None else (f"{100 * value:.1f} %" if key in ("validity", "uniqueness", "novelty")
+                                            else f"{value:.3f}")
+        rows.append({"metric": label, "value": shown, "meaning": meaning})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def invalid_reasons(samples: pd.DataFrame) -> pd.Series:
+    invalid = samples[samples["canonical"] == ""]
+    return invalid["reason"].value_counts().rename("rows")
+
+
+def property_frame(smiles: list[str], limit: int | None = 5000, seed: int = 0) -> pd.DataFrame:
+    """QED, logP, SA, MW and heavy-atom count of (a random `limit` of) distinct molecules."""
+    from rdkit import Chem
+
+    from molgan.mol.profiles import PROPERTIES, profile_molecules
+
+    smiles = list(dict.fromkeys(s for s in smiles if s))
+    if limit is not None and len(smiles) > limit:
+        rng = np.random.default_rng(seed)
+        smiles = [smiles[i] for i in sorted(rng.choice(len(smiles), limit, replace=False))]
+    profiles = profile_molecules(smiles)
+    frame = pd.DataFrame(profiles.properties, columns=list(PROPERTIES), index=smiles)
+    frame["atoms"] = [Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in smiles]
+    return frame
+
+
+def property_histograms(generated: pd.DataFrame, reference: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(PROPERTY_LABELS), figsize=(4 * len(PROPERTY_LABELS), 3.2))
+    for ax, (column, label) in zip(axes, PROPERTY_LABELS.items()):
+        values = np.concatenate([generated[column], reference[column]])
+        if column == "atoms":
+            bins = np.arange(values.min() - 0.5, values.max() + 1.5)
+        else:
+            bins = np.linspace(values.min(), values.max(), 30)
+        ax.hist(reference[column], bins=bins, density=True, alpha=0.5, label="reference")
+        ax.hist(generated[column], bins=bins, density=True, alpha=0.5, label="generated")
+        ax.set_xlabel(label)
+    axes[0].set_ylabel("density")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def top_novel(samples: pd.DataFrame, known: frozenset[str], count: int = 12) -> pd.DataFrame:
+    """The `count` distinct novel molecules with the highest QED."""
+    novel = [s for s in dict.fromkeys(samples["canonical"]) if s and s not in known]
+    if not novel:
+        return pd.DataFrame(columns=["qed", "logp", "sa", "mw", "atoms"])
+    return property_frame(novel, limit=None).sort_values("qed", ascending=False).head(count)
+
+
+def nearest_neighbours(queries: list[str], candidates: list[str]) -> pd.DataFrame:
+    """For each query, the most similar candidate (Morgan radius 2, 1,024 bits, Tanimoto)."""
+    from rdkit import Chem, DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+    pool = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in candidates]
+    rows = []
+    for query in queries:
+        similarities = DataStructs.BulkTanimotoSimilarity(generator.GetFingerprint(Chem.MolFromSmiles(query)), pool)
+        best = int(np.argmax(similarities))
+        rows.append({"generated": query, "nearest_known": candidates[best], "tanimoto": similarities[best]})
+    return pd.DataFrame(rows)
+
+
+def molecule_grid(smiles: list[str], legends: list[str] | None = None, per_row: int = 4):
+    """An RDKit grid image (works headless)."""
+    from rdkit import Chem
+    from rdkit.Chem import Draw
+
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    return Draw.MolsToGridImage(mols, molsPerRow=per_row, subImgSize=(220, 180), legends=legends)
+
+
+def read_metrics(run_dir: str | Path) -> pd.DataFrame:
+    """A run's metrics.csv, indexed by step."""
+    path = Path(run_dir) / "metrics.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not a run directory (no metrics.csv)")
+    return pd.read_csv(path).set_index("step")
+
+
+def plot_curves(metrics: pd.DataFrame, groups: dict[str, list[str]]):
+    """One panel per group of columns (those present), against the generator step."""
+    import matplotlib.pyplot as plt
+
+    groups = {title: [c for c in columns if c in metrics] for title, columns in groups.items()}
+    groups = {title: columns for title, columns in groups.items() if columns}
+    fig, axes = plt.subplots(1, max(len(groups), 1), figsize=(5 * max(len(groups), 1), 3.4), squeeze=False)
+    for ax, (title, columns) in zip(axes[0], groups.items()):
+        for column in columns:
+            series = metrics[column].dropna()
+            ax.plot(series.index, series.values, label=column, marker="." if len(series) < 50 else None)
+        ax.set_title(title)
+        ax.set_xlabel("generator step")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
