@@ -167,3 +167,14 @@ def test_fused_critic_pass_equals_separate_passes(tmp_path, loss):
         assert torch.allclose(fused_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6), key
     for a, b in zip(fused_grads, separate_grads):
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_milestones_record_the_first_evaluation_that_meets_every_threshold():
+    from molgan.core.logs import Milestones
+
+    milestones = Milestones({"v90u90": {"validity": 0.9, "uniqueness": 0.9}, "v50": {"validity": 0.5}})
+    assert milestones.update({"validity": 0.6, "uniqueness": 0.95}, step=10, minutes=1.0) == ["v50"]
+    assert milestones.update({"validity": 0.95}, step=20, minutes=2.0) == []  # uniqueness missing
+    assert milestones.update({"validity": 0.92, "uniqueness": 0.91}, step=30, minutes=3.0) == ["v90u90"]
+    assert milestones.update({"validity": 0.99, "uniqueness": 0.99}, step=40, minutes=4.0) == []
+    assert milestones.summary() == {"v90u90": {"step": 30, "minutes": 3.0}, "v50": {"step": 10, "minutes": 1.0}}

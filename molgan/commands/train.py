@@ -134,7 +134,8 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
     from molgan.core.atomic import atomic_write
 
     summary = {"step": trainer.step, "minutes": round(seconds / 60, 2), "final": final,
-               "best": trainer.best, "best_metric": trainer.config.best_metric or None}
+               "best": trainer.best, "best_metric": trainer.config.best_metric or None,
+               "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:
         json.dump(summary, handle, indent=1)
     shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items())

@@ -77,3 +77,23 @@ def _number(text: str):
     except ValueError:
         return text
     return int(value) if value.is_integer() and "." not in text and "e" not in text else value
+
+
+class Milestones:
+    """The first evaluation at which each named set of thresholds was met, e.g.
+    {"validity>=0.9,uniqueness>=0.9": {"validity": 0.9, "uniqueness": 0.9}}: time-to-quality."""
+
+    def __init__(self, targets: dict[str, dict[str, float]]):
+        self.targets = targets
+        self.reached: dict[str, dict[str, float]] = {}
+
+    def update(self, metrics: dict[str, float], step: int, minutes: float) -> list[str]:
+        """Record and return the names first met by `metrics`."""
+        new = [name for name, thresholds in self.targets.items() if name not in self.reached
+               and all(metrics.get(key, float("-inf")) >= value for key, value in thresholds.items())]
+        for name in new:
+            self.reached[name] = {"step": step, "minutes": round(minutes, 2)}
+        return new
+
+    def summary(self) -> dict[str, dict[str, float] | None]:
+        return {name: self.reached.get(name) for name in self.targets}

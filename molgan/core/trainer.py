@@ -23,7 +23,7 @@ from molgan.core import distributed
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
 from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
-from molgan.core.logs import MetricsLog
+from molgan.core.logs import MetricsLog, Milestones
 from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
@@ -115,6 +115,12 @@ class Trainer:
         self._overflows = 0
         self.best: float | None = None
         self.last_eval: dict[str, float] = {}
+        self.milestones = Milestones(getattr(task, "milestones", {}))
+        self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
+
+    def minutes(self) -> float:
+        """Training wall-clock minutes, summed over resumed runs."""
+        return self.minutes_before + (time.monotonic() - self._fit_start) / 60
 
     def _lr_factor(self, step: int) -> float:
         progress = min(step / self.config.max_steps, 1.0)
@@ -247,6 +253,7 @@ class Trainer:
         bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", unit="step",
                    disable=None if main else True, dynamic_ncols=True)
         start, sums, count, out_of_time = time.monotonic(), {}, 0, False
+        self._fit_start = start
         try:
             while self.step < last_step:
                 if cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
@@ -271,7 +278,7 @@ class Trainer:
                 if self.step % cfg.log_every == 0 or self.step == cfg.max_steps:
                     means = {k: v / count for k, v in sums.items()}
                     bar.set_postfix(d=f"{means['d/loss']:.3g}", g=f"{means['g/loss']:.3g}")
-                    metrics.log(self.step, {**means, "time/minutes": (time.monotonic() - start) / 60})
+                    metrics.log(self.step, {**means, "time/minutes": self.minutes()})
                     sums, count = {}, 0
                 self._on_cadence(metrics, final=self.step == cfg.max_steps)
             if out_of_time:
@@ -307,6 +314,8 @@ class Trainer:
                 metrics.log(step, self.last_eval)
                 if self.last_eval:
                     log.info("step %d: %s", step, ", ".join(f"{k} {v:.4g}" for k, v in self.last_eval.items()))
+                for name in self.milestones.update(self.last_eval, step, self.minutes()):
+                    log.info("first reached %s at step %d, after %.1f min", name, step, self.minutes())
                 value = self.last_eval.get(cfg.best_metric) if cfg.best_metric else None
                 if value is not None and math.isfinite(value):
                     if self.best is None or (value < self.best if cfg.best_mode == "min" else value > self.best):
@@ -328,6 +337,7 @@ class Trainer:
             "scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict(),
             "data": self.stream.state(), "rng": rng_state(),
             "best": self.best, "last_eval": self.last_eval,
+            "milestones": self.milestones.reached, "minutes": self.minutes(),
             "task": self.task.describe(), "config": self.run_config,
             # Where the data came from (not checked on resume): lets `molgan sample` find
             # the training set for novelty.
@@ -349,3 +359,5 @@ class Trainer:
         self.stream.load_state(state["data"])
         set_rng_state(state["rng"])
         self.step, self.best, self.last_eval = state["step"], state["best"], state["last_eval"]
+        self.milestones.reached = dict(state.get("milestones") or {})
+        self.minutes_before = float(state.get("minutes", 0.0))

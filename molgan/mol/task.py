@@ -226,6 +226,10 @@ class MolTask:
     def sample_condition(self, batch_size: int) -> None:
         return None
 
+    #: Time-to-quality, logged by the trainer and kept in summary.json.
+    milestones = {"validity>=0.9,uniqueness>=0.9": {"validity": 0.9, "uniqueness": 0.9},
+                  "raw_validity>=0.9,raw_uniqueness>=0.9": {"raw_validity": 0.9, "raw_uniqueness": 0.9}}
+
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
         bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device)
         raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
