@@ -27,6 +27,8 @@ def dataset_options(args: argparse.Namespace):
     """The `MolDataOptions` that the dataset flags describe."""
     from molgan.mol.dataset import MolDataOptions
 
+    if args.max_atoms is not None and args.max_atoms < 1:
+        raise InputError(f"--max-atoms must be at least 1, got {args.max_atoms}")
     atom_types = None
     if args.atom_types is not None:
         atom_types = tuple(t.strip() for t in args.atom_types.split(",") if t.strip())

@@ -110,8 +110,6 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
         if ctx.is_main and args.overwrite:
             directory.clear()
         resolved = cfg.to_dict(config)
-        if ctx.is_main:
-            cfg.save_toml(resolved, run_dir / "config.toml")
         trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
                           dist=ctx, run_config=resolved)
         if args.resume:
@@ -120,6 +118,8 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
                 raise InputError(f"{run_dir}: no checkpoint to resume from")
             trainer.load_state_dict(load_checkpoint(latest))
             log.info("resuming %s at step %d", latest, trainer.step)
+        if ctx.is_main:  # only now: a refused resume leaves the run's config as it was
+            cfg.save_toml(resolved, run_dir / "config.toml")
         log.info("training %s GAN on %s: %d steps, device %s%s, run directory %s", domain.name,
                  args.dataset, config.train.max_steps, device,
                  f" ({precision.dtype})" if precision.dtype else "", run_dir)

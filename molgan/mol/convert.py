@@ -55,7 +55,7 @@ def convert_smiles(
     chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
     job = partial(_convert_chunk, keep_largest_fragment=keep_largest_fragment)
     bar = tqdm(total=len(smiles), desc="molecules -> graphs", unit="mol",
-               disable=not progress, leave=False)
+               disable=None if progress else True, leave=False)
     results: list[Converted] = []
     with bar:
         if workers <= 1 or len(smiles) < _PARALLEL_MIN:

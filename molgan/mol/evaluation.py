@@ -149,7 +149,7 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
         with rdkit_pool(workers, initializer=_worker_setup) as pool:
             activations = [pool.submit(_activations_task, c) for c in chunks]
             profiles = [pool.submit(profile_molecules, c) for c in chunks]
-            with tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=not progress,
+            with tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=None if progress else True,
                       leave=False) as bar:
                 sizes = {f: len(c) for f, c in zip(activations + profiles, chunks + chunks)}
                 for future in as_completed(sizes):
