@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from molgan import __version__
-from molgan.errors import MolganError
+from molgan.errors import MolganError, write_error
 
 #: name -> one-line help; the module molgan.commands.<name> implements it.
 COMMANDS = {
@@ -24,6 +24,22 @@ COMMANDS = {
 
 log = logging.getLogger("molgan")
 
+#: Distributions whose versions matter for results; printed by --version and in CI.
+DEPENDENCIES = ("torch", "torch_geometric", "rdkit", "numpy", "pandas", "scipy", "fcd_torch", "tqdm")
+
+
+def versions() -> dict[str, str]:
+    """Installed versions (read from package metadata: nothing is imported)."""
+    from importlib import metadata
+
+    found = {"molgan": __version__, "python": sys.version.split()[0]}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (and exit code 2)."""
@@ -31,6 +47,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
+
+
+class _Versions(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write("".join(f"{name} {version}\n" for name, version in versions().items()))
+        raise SystemExit(0)
 
 
 class _Formatter(logging.Formatter):
@@ -44,7 +66,7 @@ class _Formatter(logging.Formatter):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="molgan", description="GAN-based molecule generation (MolGAN-style) "
                      "on a shared adversarial core that also trains image GANs.")
-    parser.add_argument("--version", action="version", version=f"molgan {__version__}")
+    parser.add_argument("--version", action=_Versions, nargs=0, help="show the versions of molgan and its dependencies")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
@@ -81,6 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.exception("error")
         sys.stderr.write(f"molgan: error: {exc}\n")
         return exc.exit_code
+    except OSError as exc:  # a write that failed deep inside (checkpoint, log, cache)
+        if args.debug:
+            log.exception("error")
+        from_atomic_write = isinstance(exc.__cause__, OSError)  # atomic_write names its target
+        error = write_error(exc.filename or "a file", exc, atomic=from_atomic_write)
+        sys.stderr.write(f"molgan: error: {error}\n")
+        return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("molgan: interrupted\n")
         return 130

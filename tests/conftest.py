@@ -35,3 +35,10 @@ def run_cli(capsys, *argv):
     code = main([str(a) for a in argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def pytest_report_header(config):
+    """CI output names the versions it ran with (issue #6: dependency drift)."""
+    from molgan.cli import versions
+
+    return "molgan versions: " + ", ".join(f"{k} {v}" for k, v in versions().items())

@@ -52,7 +52,7 @@ def test_bad_input_is_one_line_exit_2_and_no_cache(tmp_path, capsys, data_dir, n
 
 @pytest.mark.parametrize("argv, message", [
     (["data", "info"], "required: --dataset"),
-    (["data", "info", "--dataset", "qm9", "--max-atoms", "0"], "max_atoms must be at least 1"),
+    (["data", "info", "--dataset", "qm9", "--max-atoms", "0"], "--max-atoms must be at least 1"),
     (["data", "info", "--dataset", "qm9", "--max-atoms", "nine"], "invalid int value"),
     (["data", "info", "--dataset", "qm9", "--atom-types", "C,Qq"], "invalid atom type 'Qq'"),
     (["nosuchcommand"], "invalid choice"),

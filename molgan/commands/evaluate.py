@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from molgan.errors import InputError
+from molgan.errors import InputError, write_error
 
 log = logging.getLogger("molgan")
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 json.dump(report, handle, indent=1)
                 handle.write("\n")
         except OSError as exc:
-            raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+            raise write_error(output, exc) from None
         log.info("wrote %s", output)
     return 0
 

@@ -17,7 +17,7 @@ import io
 import logging
 from pathlib import Path
 
-from molgan.errors import InputError
+from molgan.errors import InputError, write_error
 
 log = logging.getLogger("molgan")
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         with atomic_write(output, newline="", encoding="utf-8") as handle:
             handle.write(_csv(rows, COLUMNS) if fmt == "csv" else _sdf(rows))
     except OSError as exc:
-        raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+        raise write_error(output, exc) from None
     novel = [r["novel"] for r in rows if r["valid"] and r["duplicate"] == 0 and r["novel"] != ""]
     log.info("wrote %d rows to %s from %s: validity %.1f %%, uniqueness %.1f %%%s", len(rows), output,
              loaded.path, 100 * valid / args.num, 100 * unique / max(valid, 1),

@@ -35,7 +35,19 @@ class RunDirectory:
             os.close(self._fd)
             self._fd = None
             raise InputError(f"{self.path}: another molgan process is writing this run directory") from None
+        self._remove_interrupted_writes()
         return self
+
+    def _remove_interrupted_writes(self) -> None:
+        """Temporary files of atomic writes that a killed process never renamed into place.
+
+        Safe only under the lock: no other process can be writing them now.
+        """
+        for name in RUN_ENTRIES:
+            target = self.path / name
+            parts = target.rglob(".*.tmp") if target.is_dir() else self.path.glob(f".{name}.*.tmp")
+            for leftover in parts:
+                leftover.unlink(missing_ok=True)
 
     def clear(self) -> None:
         for name in RUN_ENTRIES:

@@ -28,6 +28,14 @@ PROPERTY_LABELS = {"qed": "QED (drug-likeness)", "logp": "logP", "sa": "SA score
                    "mw": "molecular weight", "atoms": "heavy atoms"}
 
 
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("the report figures need matplotlib: pip install -e '.[notebooks]'") from None
+    return plt
+
+
 def read_samples(path: str | Path) -> pd.DataFrame:
     """A samples CSV (from `molgan sample`, or any file with a SMILES column): one row per
     generated graph, with `canonical` (empty when invalid) and `reason` (why invalid; the
@@ -79,8 +87,7 @@ def property_frame(smiles: list[str], limit: int | None = 5000, seed: int = 0) -
 
 
 def property_histograms(generated: pd.DataFrame, reference: pd.DataFrame):
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, axes = plt.subplots(1, len(PROPERTY_LABELS), figsize=(4 * len(PROPERTY_LABELS), 3.2))
     for ax, (column, label) in zip(axes, PROPERTY_LABELS.items()):
         values = np.concatenate([generated[column], reference[column]])
@@ -139,7 +146,7 @@ def read_metrics(run_dir: str | Path) -> pd.DataFrame:
 
 def plot_curves(metrics: pd.DataFrame, groups: dict[str, list[str]]):
     """One panel per group of columns (those present), against the generator step."""
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     groups = {title: [c for c in columns if c in metrics] for title, columns in groups.items()}
     groups = {title: columns for title, columns in groups.items() if columns}
