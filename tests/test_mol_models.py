@@ -172,3 +172,15 @@ def test_connectivity_penalty_is_zero_for_one_fragment_and_pulls_fragments_toget
     assert torch.isclose(loss, torch.tensor(0.1))
     # descending the penalty raises P(bond) between the fragments, not within them
     assert bonds.grad[0, 0, 2, 0] > 0 and bonds.grad[0, 1, 2, 0] > 0 and bonds.grad[0, 0, 1, 0] == 0
+
+
+def test_relational_conv_matches_the_textbook_formula():
+    torch.manual_seed(0)
+    conv = RelationalGraphConv(6, 5, 3)
+    x, adj = torch.randn(4, 7, 6), torch.rand(4, 7, 7, 3)
+    degree = adj.sum(dim=(2, 3)).clamp_min(1.0)
+    expected = torch.stack([torch.stack([
+        conv.self_loop(x[b, i]) + sum(adj[b, i, j, r] * (x[b, j] @ conv.relation_weight[r])
+                                      for j in range(7) for r in range(3)) / degree[b, i]
+        for i in range(7)]) for b in range(4)])
+    torch.testing.assert_close(conv(x, adj), expected, rtol=1e-5, atol=1e-5)

@@ -43,7 +43,7 @@ def max_valences(vocab: AtomVocab) -> np.ndarray:
 
 
 def _capped_graph(atom_index: np.ndarray, bond_probs: np.ndarray, vocab: AtomVocab,
-                  caps: np.ndarray) -> MolGraph:
+                  caps: np.ndarray, connect: bool = False) -> MolGraph:
     present = np.flatnonzero(atom_index)
     remaining = caps[atom_index[present]].copy()
     sub = bond_probs[np.ix_(present, present)]  # (n, n, E)
@@ -60,8 +60,31 @@ def _capped_graph(atom_index: np.ndarray, bond_probs: np.ndarray, vocab: AtomVoc
             remaining[i] -= bond
             remaining[j] -= bond
             bonds.append((int(i), int(j), bond))
+    if connect:
+        bonds += _joining_bonds(len(present), bonds, sub[..., 1], remaining)
     # Capping can split a molecule: keep its largest piece.
     return largest_component(MolGraph(tuple(vocab[int(a)] for a in atom_index[present]), tuple(bonds)))
+
+
+def _joining_bonds(n: int, bonds: list, single_prob: np.ndarray, remaining: np.ndarray) -> list:
+    """Single bonds that join the fragments into one molecule, most likely pair first,
+    between atoms with a free valence; stops when no such pair is left."""
+    component = np.arange(n)
+    for i, j, _ in bonds:
+        component[component == component[j]] = component[i]
+    added = []
+    while len(np.unique(component)) > 1:
+        free = remaining >= 1
+        allowed = (component[:, None] != component[None, :]) & free[:, None] & free[None, :]
+        if not allowed.any():
+            break
+        score = np.where(allowed, single_prob, -1.0)
+        i, j = np.unravel_index(int(score.argmax()), score.shape)
+        remaining[i] -= 1
+        remaining[j] -= 1
+        added.append((int(min(i, j)), int(max(i, j)), 1))
+        component[component == component[j]] = component[i]
+    return added
 
 
 @torch.no_grad()
@@ -72,12 +95,12 @@ def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
     if mode == "raw":
         bond_index = bond_logits.argmax(-1).cpu().numpy()
         graphs = [dense_to_graph(a, b, vocab) for a, b in zip(atom_index, bond_index)]
-    elif mode == "capped":
+    elif mode in ("capped", "connected"):
         bond_probs = torch.softmax(bond_logits.float(), -1).cpu().numpy()
         caps = max_valences(vocab)
-        graphs = [_capped_graph(a, p, vocab, caps) for a, p in zip(atom_index, bond_probs)]
+        graphs = [_capped_graph(a, p, vocab, caps, connect=mode == "connected") for a, p in zip(atom_index, bond_probs)]
     else:
-        raise ValueError(f"decode mode must be raw or capped, got {mode!r}")
+        raise ValueError(f"decode mode must be raw, capped or connected, got {mode!r}")
     out = []
     for graph in graphs:
         mol, reason = graph_to_mol(graph)

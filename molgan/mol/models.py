@@ -23,7 +23,8 @@ BOND_ORDER = (0.0, 1.0, 2.0, 3.0)
 def _mlp(sizes: Sequence[int], dropout: float) -> nn.Sequential:
     layers: list[nn.Module] = []
     for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(a, b), nn.Tanh(), nn.Dropout(dropout)]
+        # Identity for p = 0 keeps the module indices (and so checkpoints) the same.
+        layers += [nn.Linear(a, b), nn.Tanh(), nn.Dropout(dropout) if dropout else nn.Identity()]
     return nn.Sequential(*layers)
 
 
@@ -111,19 +112,24 @@ class GraphCritic(nn.Module):
             self.batch_layer = MinibatchStd() if minibatch_std else nn.Identity()
             width = head_dims[-1] + int(minibatch_std)
         self.out = nn.Linear(width, 1)
-        self.dropout = nn.Dropout(dropout)
-        self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]), persistent=False)
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]) / 4.0, persistent=False)
+        # Channel selections as matmuls, not slices: the gradient penalty differentiates this
+        # twice, and a slice's backward allocates and fills a zero tensor each time.
+        self.register_buffer("atom_present", (torch.arange(atom_types) > 0).float(), persistent=False)
+        self.register_buffer("bond_channels", torch.eye(bond_types)[:, 1:], persistent=False)
 
     def forward(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None = None, features: bool = False):
-        mask = 1.0 - atoms[..., 0]
+        mask = atoms @ self.atom_present  # 1 - P(no atom)
         x = atoms
-        if self.valence_feature:
-            valence = (bonds * self.bond_order).sum(dim=(2, 3)) / 4.0
+        if self.valence_feature:  # summed bond order per atom, / 4
+            valence = (bonds @ self.bond_order).sum(dim=2)
             x = torch.cat([atoms, valence.unsqueeze(-1)], -1)
-        adj = bonds[..., 1:]
-        h = x
+        adj = bonds @ self.bond_channels  # (B, N, N, E - 1): the real bond types
+        normalized = RelationalGraphConv.normalized_adjacency(adj)  # shared by every layer
+        h, node_mask = x, mask.unsqueeze(-1)
         for conv in self.convs:
-            h = self.dropout(torch.tanh(conv(h, adj))) * mask.unsqueeze(-1)
+            h = self.dropout(torch.tanh(conv(h, adj, normalized))) * node_mask
         graph = self.readout(torch.cat([h, x], -1), mask)
         if self.pack > 1:  # PacGAN: one score per pack of samples, so collapse is visible
             graph = graph.reshape(graph.shape[0] // self.pack, -1)
