@@ -33,8 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--valid-only", action="store_true", help="leave out invalid graphs")
     parser.add_argument("--unique", action="store_true", help="leave out repeats of earlier molecules")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
-    parser.add_argument("--decode", choices=("capped", "raw"), default="capped",
-                        help="capped: valence-capped bonds, largest fragment (default); raw: argmax, no repair")
+    parser.add_argument("--decode", choices=("capped", "connected", "raw"), default="capped",
+                        help="capped: valence-capped bonds, largest fragment (default); connected: capped, "
+                             "then fragments joined by their most likely single bonds; raw: argmax, no repair")
 
 
 def run(args: argparse.Namespace) -> int:

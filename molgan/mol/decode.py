@@ -4,8 +4,11 @@ raw:    argmax atom type and argmax bond type per pair, decoded with no repair. 
         what "raw validity" measures.
 capped: the argmax atoms; then each pair's most likely *real* bond, if the model prefers
         it to "no bond", is added in order of confidence as long as neither atom exceeds
-        its maximum valence; finally the largest fragment is kept. This is the product's
-        "delivered" decoding, always reported beside raw.
+        its maximum valence; finally the largest fragment is kept.
+connected: capped, then while there are several fragments, the single bond between two
+        fragments' atoms with free valence that the model rates most likely is added
+        (keeps every generated atom; a fragment that cannot be joined is dropped).
+The repaired ("delivered") decodings are always reported beside raw.
 """
 from __future__ import annotations
 

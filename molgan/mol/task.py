@@ -53,7 +53,7 @@ class MolRLConfig:
 class MolEvalConfig:
     samples: int = 1000  # generated per evaluation
     fcd: bool = True  # FCD against the validation split (fcd_torch, no download)
-    decode: Literal["raw", "capped"] = "capped"
+    decode: Literal["raw", "capped", "connected"] = "capped"
     grid_molecules: int = 24
 
 
