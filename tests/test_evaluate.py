@@ -81,7 +81,7 @@ def test_every_metric_matches_an_independent_recomputation(tmp_path, capsys, fil
     code, out, err = run_cli(capsys, "evaluate", samples, "--reference", reference, "-o", report_path)
     assert code == 0, err
     report = json.loads(report_path.read_text())
-    assert "validity" in out and "FCD" in out
+    assert "Validity" in out and "FCD" in out
 
     canonical = [_canonical(s) for s in generated]
     valid = [s for s in canonical if s]

@@ -26,19 +26,6 @@ from molgan.errors import InputError, write_error
 
 log = logging.getLogger("molgan")
 
-_ROWS = (
-    ("validity", "validity", "fraction of rows that are valid, connected molecules"),
-    ("uniqueness", "uniqueness", "unique valid / valid"),
-    ("novelty", "novelty", "unique valid not in the reference's known set / unique valid"),
-    ("fcd", "FCD", "Frechet ChemNet distance to the reference (lower is better)"),
-    ("intdiv", "IntDiv", "1 - mean pairwise Tanimoto of the valid molecules"),
-    ("snn", "SNN", "mean Tanimoto to the nearest reference molecule"),
-    ("frag", "Frag", "cosine similarity of BRICS fragment counts"),
-    ("scaf", "Scaf", "cosine similarity of scaffold counts (scaffolds with >= 2 rings)"),
-    ("kl_score", "KL score", "GuacaMol KL benchmark score (1 is best)"),
-)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("samples", metavar="SAMPLES.csv", help="generated SMILES: .csv (SMILES column) or .smi")
     parser.add_argument("--reference", default="qm9", metavar="qm9|PATH",
@@ -107,8 +94,10 @@ def _number(value, percent: bool = False) -> str:
 def format_report(report: dict) -> str:
     lines = [f"{report['samples']}: {report['rows']} rows, {report['valid']} valid, {report['unique']} unique; "
              f"reference {report['reference']['name']}"]
-    for key, label, meaning in _ROWS:
-        value = _number(report[key], percent=key in ("validity", "uniqueness", "novelty"))
+    from molgan.mol.evaluation import METRICS, PERCENT_METRICS
+
+    for key, label, meaning in METRICS:
+        value = _number(report[key], percent=key in PERCENT_METRICS)
         lines.append(f"  {label:<11}{value:>9}   {meaning}")
     distances = ", ".join(f"{k} {_number(v)}" for k, v in report["wasserstein"].items())
     lines.append(f"  Wasserstein-1 to the reference: {distances}")

@@ -34,6 +34,20 @@ from molgan.mol.similarity import BitSets, tanimoto_reduce
 
 log = logging.getLogger(__name__)
 
+#: The report's headline metrics: key, label, what it means (for tables and notebooks).
+METRICS = (
+    ("validity", "Validity", "valid, connected molecules / all rows"),
+    ("uniqueness", "Uniqueness", "distinct valid molecules / valid"),
+    ("novelty", "Novelty", "distinct valid molecules not in the reference's known set / distinct valid"),
+    ("fcd", "FCD", "Frechet ChemNet distance to the reference set (lower is better; ~0.1 between two QM9 samples)"),
+    ("intdiv", "IntDiv", "1 - mean pairwise Tanimoto similarity (higher = more diverse)"),
+    ("snn", "SNN", "mean similarity to the nearest reference molecule"),
+    ("frag", "Frag", "similarity of BRICS fragment frequencies (1 = identical)"),
+    ("scaf", "Scaf", "similarity of ring-scaffold (>= 2 rings) frequencies (1 = identical)"),
+    ("kl_score", "KL score", "GuacaMol property-distribution score (1 = identical)"),
+)
+PERCENT_METRICS = ("validity", "uniqueness", "novelty")
+
 _CHUNK = 1000
 _PARALLEL_MIN = 1500  # below this, worker start-up costs more than it saves
 

@@ -10,20 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from molgan.mol.evaluation import canonicalize
+from molgan.mol.evaluation import METRICS, PERCENT_METRICS, canonicalize
 
-#: The metrics table: report key, label, what it means.
-METRICS = (
-    ("validity", "Validity", "valid, connected molecules / all rows"),
-    ("uniqueness", "Uniqueness", "distinct valid molecules / valid"),
-    ("novelty", "Novelty", "distinct valid molecules not in the reference's known set / distinct valid"),
-    ("fcd", "FCD", "Frechet ChemNet distance to the reference set (lower is better; ~0.1 between two QM9 samples)"),
-    ("intdiv", "IntDiv", "1 - mean pairwise Tanimoto similarity (higher = more diverse)"),
-    ("snn", "SNN", "mean similarity to the nearest reference molecule"),
-    ("frag", "Frag", "similarity of BRICS fragment frequencies (1 = identical)"),
-    ("scaf", "Scaf", "similarity of ring-scaffold frequencies (1 = identical)"),
-    ("kl_score", "KL score", "GuacaMol property-distribution score (1 = identical)"),
-)
 PROPERTY_LABELS = {"qed": "QED (drug-likeness)", "logp": "logP", "sa": "SA score (1 easy .. 10 hard)",
                    "mw": "molecular weight", "atoms": "heavy atoms"}
 
@@ -59,7 +47,7 @@ def metrics_table(report: dict) -> pd.DataFrame:
     rows = []
     for key, label, meaning in METRICS:
         value = report.get(key)
-        shown = "n/a" if value is None else (f"{100 * value:.1f} %" if key in ("validity", "uniqueness", "novelty")
+        shown = "n/a" if value is None else (f"{100 * value:.1f} %" if key in PERCENT_METRICS
                                             else f"{value:.3f}")
         rows.append({"metric": label, "value": shown, "meaning": meaning})
     return pd.DataFrame(rows).set_index("metric")
