@@ -212,3 +212,13 @@ def test_relational_conv_matches_the_textbook_formula():
                                       for j in range(7) for r in range(3)) / degree[b, i]
         for i in range(7)]) for b in range(4)])
     torch.testing.assert_close(conv(x, adj), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_latent_scale_controls_the_spread_of_samples():
+    from molgan.mol.task import sample_logits
+
+    torch.manual_seed(0)
+    generator = MolGenerator(8, N, len(VOCAB), E, hidden=(16,))
+    _, tiny = sample_logits(generator, 50, torch.device("cpu"), latent_scale=1e-6)  # atom logits
+    _, wide = sample_logits(generator, 50, torch.device("cpu"), latent_scale=3.0)
+    assert tiny.std(0).max() < 1e-4 < wide.std(0).max()  # near z = 0 every sample is the same graph

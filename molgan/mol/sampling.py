@@ -95,7 +95,8 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
 
 
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
-                  batch_size: int = 1000, decode: str = "capped", progress: bool = True) -> list[dict]:
+                  batch_size: int = 1000, decode: str = "capped", progress: bool = True,
+                  latent_scale: float = 1.0) -> list[dict]:
     """`count` rows in generation order, invalid ones included."""
     from tqdm import tqdm
 
@@ -103,7 +104,8 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
-            bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n)
+            bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
+                                         latent_scale=latent_scale)
             decoded += decode_logits(bonds, atoms, loaded.vocab, decode)
             bar.update(n)
     properties = score_properties([d.smiles for d in decoded if d.smiles])

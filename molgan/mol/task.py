@@ -86,13 +86,17 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int) -> tup
 
 @torch.no_grad()
 def sample_logits(generator: MolGenerator, count: int, device: torch.device,
-                  batch_size: int = 1000) -> tuple[Tensor, Tensor]:
-    """Bond and atom logits of `count` samples, generator in eval mode, on the CPU."""
+                  batch_size: int = 1000, latent_scale: float = 1.0) -> tuple[Tensor, Tensor]:
+    """Bond and atom logits of `count` samples, generator in eval mode, on the CPU.
+
+    `latent_scale` multiplies z ~ N(0, I): below 1 trades diversity for typicality (the
+    truncation trick), above 1 the other way round.
+    """
     was_training = generator.training
     generator.eval()
     bonds, atoms = [], []
     for start in range(0, count, batch_size):
-        z = torch.randn(min(batch_size, count - start), generator.latent_dim, device=device)
+        z = torch.randn(min(batch_size, count - start), generator.latent_dim, device=device) * latent_scale
         b, a = generator.logits(z)
         bonds.append(b.float().cpu())
         atoms.append(a.float().cpu())
