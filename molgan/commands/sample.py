@@ -4,7 +4,8 @@
   molgan sample runs/qm9/checkpoints/step-0001500.pt -n 500 -o top.sdf --format sdf --valid-only --unique
 
 A run directory means its best.pt (lowest validation FCD), else its latest checkpoint. The
-EMA generator is used unless --no-ema. Rows are in generation order and include invalid
+EMA generator is used unless --no-ema, and graphs are decoded the way the run was
+evaluated (its eval.decode) unless --decode says otherwise. Rows are in generation order and include invalid
 graphs (empty `smiles`, with the `reason`), so validity can be recomputed from the file:
 smiles (canonical), valid, reason, num_atoms, qed, logp, sa, mw, novel (not in the
 training split), duplicate (seen earlier in the file). Same seed, same file.
@@ -36,9 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-scale", type=float, default=1.0, metavar="S",
                         help="multiply the latent noise by S: > 1 more diverse, < 1 more typical molecules "
                              "(the truncation trick; default 1)")
-    parser.add_argument("--decode", choices=("capped", "connected", "raw"), default="capped",
-                        help="capped: valence-capped bonds, largest fragment (default); connected: capped, "
-                             "then fragments joined by their most likely single bonds; raw: argmax, no repair")
+    parser.add_argument("--decode", choices=("connected", "capped", "raw"), default=None,
+                        help="connected: valence-capped bonds, then fragments joined by their most likely "
+                             "single bonds; capped: valence-capped bonds, largest fragment; raw: argmax, no "
+                             "repair (default: the decoding the run was evaluated with, eval.decode)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_generator(args.checkpoint, use_ema=not args.no_ema)
     known = _training_smiles(loaded.state)
     torch.manual_seed(args.seed)
-    rows = generate_rows(loaded, args.num, known, args.batch_size, args.decode, progress=not args.quiet,
+    decode = args.decode or loaded.config.eval.decode
+    rows = generate_rows(loaded, args.num, known, args.batch_size, decode, progress=not args.quiet,
                          latent_scale=args.latent_scale)
     valid = sum(r["valid"] for r in rows)
     unique = len({r["smiles"] for r in rows if r["valid"]})
