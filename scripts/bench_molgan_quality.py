@@ -39,10 +39,11 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     loaded = load_generator(path)
     generator, state = loaded.generator, loaded.state
     torch.manual_seed(0)
-    bonds, atoms = sample_logits(generator, count, torch.device("cpu"))
+    bonds, atoms = sample_logits(generator, count, torch.device("cpu"), latent_scale=loaded.config.eval.latent_scale)
     fcd = FCDScorer(test.smiles, cache=Path(test.processed_dir) / "fcd_test_stats.pt", max_reference=len(test))
     known = frozenset(train.smiles)
-    report = {"checkpoint": str(path), "step": state["step"], "samples": count}
+    report = {"checkpoint": str(path), "step": state["step"], "samples": count,
+              "latent_scale": loaded.config.eval.latent_scale}
     for mode, label in (("raw", "raw"), ("capped", "delivered"), ("connected", "connected")):
         smiles = [d.smiles for d in decode_logits(bonds, atoms, train.info.vocab, mode)]
         metrics = basic_metrics(smiles, known)

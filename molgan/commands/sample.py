@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--valid-only", action="store_true", help="leave out invalid graphs")
     parser.add_argument("--unique", action="store_true", help="leave out repeats of earlier molecules")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
-    parser.add_argument("--latent-scale", type=float, default=1.0, metavar="S",
-                        help="multiply the latent noise by S: > 1 more diverse, < 1 more typical molecules "
-                             "(the truncation trick; default 1)")
+    parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
+                        help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
+                             "molecules (the truncation trick; default: the run's eval.latent_scale)")
     parser.add_argument("--decode", choices=("connected", "capped", "raw"), default=None,
                         help="connected: valence-capped bonds, then fragments joined by their most likely "
                              "single bonds; capped: valence-capped bonds, largest fragment; raw: argmax, no "
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
-    if not 0 < args.latent_scale < 100:
+    if args.latent_scale is not None and not 0 < args.latent_scale < 100:
         raise InputError(f"--latent-scale must be positive (and sensible), got {args.latent_scale}")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     decode = args.decode or loaded.config.eval.decode
     rows = generate_rows(loaded, args.num, known, args.batch_size, decode, progress=not args.quiet,
-                         latent_scale=args.latent_scale)
+                         latent_scale=args.latent_scale or loaded.config.eval.latent_scale)
     valid = sum(r["valid"] for r in rows)
     unique = len({r["smiles"] for r in rows if r["valid"]})
     if args.valid_only:

@@ -14,6 +14,7 @@ from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
 from molgan.core.task import GeneratorRegularizer
 from molgan.core.trainer import TrainConfig
+from molgan.errors import InputError
 from molgan.mol.dataset import MolGraphDataset
 from molgan.mol.decode import decode_logits
 from molgan.mol.metrics import FCDScorer, basic_metrics
@@ -56,6 +57,16 @@ class MolEvalConfig:
     # Measured (README): connected keeps every generated atom, so far more distinct molecules
     # than capped (which keeps the largest fragment) at a similar FCD.
     decode: Literal["raw", "capped", "connected"] = "connected"
+    # Spread of the latent noise when sampling (z ~ N(0, s^2 I)), for evaluation and as
+    # `molgan sample`'s default. Chosen on the validation split (README): at 1.25 the
+    # default model's samples are both more diverse and closer to QM9 than at 1.0.
+    latent_scale: float = 1.25
+
+    def __post_init__(self):
+        if not 0 < self.latent_scale < 100:
+            raise InputError(f"eval.latent_scale must be positive, got {self.latent_scale}")
+        if self.samples < 2:
+            raise InputError(f"eval.samples must be at least 2, got {self.samples}")
     grid_molecules: int = 24
 
 
@@ -237,7 +248,8 @@ class MolTask:
                   "raw_validity>=0.9,raw_uniqueness>=0.9": {"raw_validity": 0.9, "raw_uniqueness": 0.9}}
 
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
-        bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device)
+        bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device,
+                                     latent_scale=self.config.eval.latent_scale)
         raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
         delivered = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
@@ -250,7 +262,7 @@ class MolTask:
         from rdkit import Chem
         from rdkit.Chem import Draw
 
-        bonds, atoms = sample_logits(generator, 200, self.device)
+        bonds, atoms = sample_logits(generator, 200, self.device, latent_scale=self.config.eval.latent_scale)
         smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
         folder = Path(run_dir) / "samples"
         for name in (f"step-{step:07d}.smi", "latest.smi"):
