@@ -131,10 +131,10 @@ def test_parallel_scoring_equals_single_process(monkeypatch, qm9_sample):
 
     smiles = [_canonical(s) for s in qm9_sample[:60]]
     chemnet = evaluation.ChemNet()
-    one_profiles, one_acts = evaluation.profile_with_activations(smiles, chemnet, workers=1)
+    one_profiles, one_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=1)
     monkeypatch.setattr(evaluation, "_PARALLEL_MIN", 10)
     monkeypatch.setattr(evaluation, "_CHUNK", 16)
-    two_profiles, two_acts = evaluation.profile_with_activations(smiles, chemnet, workers=2)
+    two_profiles, two_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=2)
     assert two_profiles.smiles == one_profiles.smiles
     np.testing.assert_allclose(two_acts, one_acts, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(two_profiles.properties, one_profiles.properties)

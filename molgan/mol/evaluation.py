@@ -23,7 +23,7 @@ import logging
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -48,7 +48,7 @@ METRICS = (
 )
 PERCENT_METRICS = ("validity", "uniqueness", "novelty")
 
-_CHUNK = 1000
+_CHUNK = 500  # small enough that the last chunks finish close together
 _PARALLEL_MIN = 1500  # below this, worker start-up costs more than it saves
 
 
@@ -139,13 +139,15 @@ def _activations_task(smiles: Sequence[str]) -> np.ndarray:
     return _FORKED_CHEMNET.activations(smiles)
 
 
-def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: int,
-                             progress: bool = False) -> tuple[Profiles, np.ndarray]:
+def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: int, progress: bool = False,
+                             with_profiles: Callable[[Profiles], object] | None = None):
     """RDKit profiles and ChemNet activations of `smiles`, split over `workers` processes.
 
-    Both kinds of chunk go to one process pool, so the cores stay busy until the end.
-    Workers are forked and inherit the loaded ChemNet (measured: activations identical to
-    a single-process run).
+    Both kinds of chunk go to one process pool, RDKit chunks first: as soon as they are
+    done, `with_profiles(profiles)` runs here while the workers finish ChemNet, so the
+    set metrics overlap the slowest part. Workers are forked and inherit the loaded
+    ChemNet (measured: activations identical to a single-process run). Returns
+    (profiles, activations, whatever `with_profiles` returned).
     """
     import multiprocessing
     from concurrent.futures import as_completed
@@ -157,21 +159,27 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
     global _FORKED_CHEMNET
     chunks = [smiles[i: i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
     if workers <= 1 or len(smiles) < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return Profiles.concatenate([profile_molecules(c) for c in chunks]), chemnet.activations(smiles)
+        profiles = Profiles.concatenate([profile_molecules(c) for c in chunks])
+        extra = with_profiles(profiles) if with_profiles else None
+        return profiles, chemnet.activations(smiles), extra
     _FORKED_CHEMNET = chemnet
     try:
-        with rdkit_pool(workers, initializer=_worker_setup) as pool:
-            activations = [pool.submit(_activations_task, c) for c in chunks]
-            profiles = [pool.submit(profile_molecules, c) for c in chunks]
-            with tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=None if progress else True,
-                      leave=False) as bar:
-                sizes = {f: len(c) for f, c in zip(activations + profiles, chunks + chunks)}
-                for future in as_completed(sizes):
-                    bar.update(sizes[future])
+        with rdkit_pool(workers, initializer=_worker_setup) as pool, \
+                tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=None if progress else True,
+                     leave=False) as bar:
+            profile_parts = [pool.submit(profile_molecules, c) for c in chunks]
+            activation_parts = [pool.submit(_activations_task, c) for c in chunks]
+            sizes = {f: len(c) for f, c in zip(profile_parts + activation_parts, chunks + chunks)}
+            for future in as_completed(profile_parts):
+                bar.update(sizes[future])
+            profiles = Profiles.concatenate([f.result() for f in profile_parts])
+            extra = with_profiles(profiles) if with_profiles else None
+            for future in as_completed(activation_parts):
+                bar.update(sizes[future])
+            activations = np.concatenate([f.result() for f in activation_parts])
     finally:
         _FORKED_CHEMNET = None
-    return (Profiles.concatenate([f.result() for f in profiles]),
-            np.concatenate([f.result() for f in activations]))
+    return profiles, activations, extra
 
 
 def cosine_similarity(a: dict[str, int], b: dict[str, int]) -> float:
@@ -254,15 +262,18 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     if unique:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
-        profiles, activations = profile_with_activations(unique, chemnet, workers, progress)
+        def fingerprint_metrics(profiles: Profiles) -> dict:
+            found = _set_metrics(profiles, weights, reference)
+            if len(unique) >= 2:
+                found["kl_divergence"] = divergences = kl_divergences(reference, profiles)
+                found["kl_score"] = float(np.mean([math.exp(-d) for d in divergences.values()]))
+            return found
+
+        _, activations, found = profile_with_activations(unique, chemnet, workers, progress, fingerprint_metrics)
+        metrics.update(found)
         if len(valid) >= 2:
             mu, sigma = ChemNet.statistics(activations, weights)
             metrics["fcd"] = ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
-        metrics.update(_set_metrics(profiles, weights, reference))
-        if len(unique) >= 2:
-            divergences = kl_divergences(reference, profiles)
-            metrics["kl_divergence"] = divergences
-            metrics["kl_score"] = float(np.mean([math.exp(-d) for d in divergences.values()]))
     report.update(metrics)
     report["invalid_reasons"] = dict(reasons.most_common())
     report["reference"] = {"name": reference.name, "distribution_molecules": reference.size,
