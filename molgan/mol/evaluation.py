@@ -262,6 +262,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     if unique:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
+
         def fingerprint_metrics(profiles: Profiles) -> dict:
             found = _set_metrics(profiles, weights, reference)
             if len(unique) >= 2:
