@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from molgan.mol.convert import default_workers
     from molgan.mol.evaluation import ChemNet, evaluate_smiles
     from molgan.mol.reference import load_reference
-    from molgan.mol.sources import read_smiles_file
+    from molgan.mol.sources import read_reason_column, read_smiles_file
 
     start = time.monotonic()
     if args.workers is not None and args.workers < 1:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     reference = load_reference(args.reference, args.data_dir, args.reference_smiles_column, chemnet,
                                workers, progress=not args.quiet)
     report = evaluate_smiles(records.smiles, reference, chemnet, workers, progress=not args.quiet,
-                             stated_reasons=_stated_reasons(Path(args.samples), len(records)))
+                             stated_reasons=read_reason_column(args.samples, len(records)))
     report = {"samples": str(args.samples), **report, "seconds": round(time.monotonic() - start, 1)}
     sys.stdout.write(format_report(report))
     if output is not None:
@@ -71,18 +71,6 @@ def run(args: argparse.Namespace) -> int:
             raise write_error(output, exc) from None
         log.info("wrote %s", output)
     return 0
-
-
-def _stated_reasons(path: Path, rows: int) -> list[str] | None:
-    """The `reason` column of a `molgan sample` CSV (why a row's SMILES is empty), if any."""
-    if not path.name.lower().endswith((".csv", ".csv.gz")):
-        return None
-    import pandas as pd
-
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "reason" not in frame or len(frame) != rows:
-        return None
-    return frame["reason"].str.strip().tolist()
 
 
 def _number(value, percent: bool = False) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from rdkit import Chem, RDLogger
 
+from molgan.mol.graph import canonical_smiles
 from molgan.mol.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, Profiles, profile_molecules
 from molgan.mol.similarity import BitSets, tanimoto_reduce
 
@@ -61,7 +62,7 @@ def canonicalize(text: str) -> tuple[str | None, str]:
         return None, "unparsable"
     if len(Chem.GetMolFrags(mol)) > 1:
         return None, "disconnected"
-    return Chem.MolToSmiles(mol, isomericSmiles=False), ""
+    return canonical_smiles(mol), ""
 
 
 def canonicalize_all(smiles: Iterable[str]) -> tuple[list[str | None], list[str]]:
@@ -89,15 +90,16 @@ class ReferenceStats:
 
 
 class ChemNet:
-    """fcd_torch's ChemNet activations; run with one torch thread (the other cores do RDKit)."""
+    """fcd_torch's ChemNet: activations, their statistics, and the Frechet distance."""
 
     def __init__(self):
         from fcd_torch import FCD
 
         self.fcd = FCD(device="cpu", n_jobs=1, batch_size=256)
 
-    def activations(self, smiles: Sequence[str]) -> np.ndarray:
-        with torch_threads(1):
+    def activations(self, smiles: Sequence[str], threads: int | None = 1) -> np.ndarray:
+        """(len(smiles), 512) ChemNet activations; `threads` None keeps torch's setting."""
+        with torch_threads(threads) if threads else contextlib.nullcontext():
             return self.fcd.get_predictions(list(smiles))
 
     @staticmethod

@@ -7,6 +7,7 @@ FCD uses fcd_torch, whose ChemNet weights ship inside the package (no download).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -29,17 +30,21 @@ def basic_metrics(smiles: Sequence[str | None], known: set[str] | frozenset[str]
 
 
 class FCDScorer:
-    """FCD against fixed reference statistics, computed once and cached on disk."""
+    """FCD against fixed reference statistics, computed once and cached on disk.
+
+    Uses `molgan.mol.evaluation.ChemNet`, as `molgan evaluate` does: activations once per
+    distinct molecule, repeats counted as weights (the same statistics as repeating them).
+    """
 
     def __init__(self, reference: Sequence[str], cache: str | Path | None = None,
-                 device: str = "cpu", max_reference: int = 10_000, seed: int = 0):
-        from fcd_torch import FCD
+                 max_reference: int = 10_000, seed: int = 0):
+        from molgan.mol.evaluation import ChemNet
 
-        self.fcd = FCD(device=device, n_jobs=1)
+        self.chemnet = ChemNet()
         cache = Path(cache) if cache else None
         if cache is not None and cache.is_file():
             stats = torch.load(cache, weights_only=True)
-            self.reference = {"mu": stats["mu"].numpy(), "sigma": stats["sigma"].numpy()}
+            self.mu, self.sigma = stats["mu"].numpy(), stats["sigma"].numpy()
             return
         # A random subset: dataset splits are stored in QM9's size-sorted order.
         rng = np.random.default_rng(seed)
@@ -47,13 +52,18 @@ class FCDScorer:
         if len(chosen) > max_reference:
             chosen = [chosen[i] for i in rng.choice(len(chosen), max_reference, replace=False)]
         log.info("computing FCD reference statistics of %d molecules (once)", len(chosen))
-        self.reference = self.fcd.precalc(chosen)
+        self.mu, self.sigma = self._statistics(chosen)
         if cache is not None:
             with atomic_write(cache, "wb") as handle:
-                torch.save({k: torch.from_numpy(np.asarray(v)) for k, v in self.reference.items()}, handle)
+                torch.save({"mu": torch.from_numpy(self.mu), "sigma": torch.from_numpy(self.sigma)}, handle)
+
+    def _statistics(self, smiles: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(smiles)
+        activations = self.chemnet.activations(list(counts), threads=None)
+        return self.chemnet.statistics(activations, np.array(list(counts.values()), dtype=np.int64))
 
     def __call__(self, smiles: Iterable[str | None]) -> float:
         valid = [s for s in smiles if s]
         if len(valid) < 2:
             return float("nan")
-        return float(self.fcd.metric(self.reference, self.fcd.precalc(valid)))
+        return self.chemnet.distance(self.mu, self.sigma, *self._statistics(valid))

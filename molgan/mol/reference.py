@@ -134,12 +134,10 @@ def _save(path: Path, stats: ReferenceStats) -> None:
 def _load(path: Path, name: str, known: frozenset[str] | None) -> ReferenceStats | None:
     try:
         data = torch.load(path, weights_only=True)
-        counts = data["fp_counts"].numpy()
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         return ReferenceStats(
             name=name, known=known if known is not None else frozenset(data["known"]), size=int(data["size"]),
             properties=data["properties"].numpy(), descriptors=data["descriptors"].numpy(),
-            fingerprints=BitSets(data["fp_indices"].numpy(), offsets, counts, FP_BITS),
+            fingerprints=BitSets.from_counts(data["fp_indices"].numpy(), data["fp_counts"].numpy(), FP_BITS),
             nearest_similarity=data["nearest"].numpy(), fragments=data["fragments"], scaffolds=data["scaffolds"],
             fcd_mu=data["fcd_mu"].numpy(), fcd_sigma=data["fcd_sigma"].numpy())
     except Exception as exc:  # unreadable or from another version: rebuild it

@@ -27,9 +27,14 @@ class BitSets:
     @classmethod
     def from_lists(cls, bits: Sequence[Sequence[int]], num_bits: int) -> "BitSets":
         counts = np.array([len(b) for b in bits], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(bits) else counts
         indices = (np.concatenate([np.asarray(b, dtype=np.int64) for b in bits])
                    if counts.sum() else np.zeros(0, dtype=np.int64))
+        return cls.from_counts(indices, counts, num_bits)
+
+    @classmethod
+    def from_counts(cls, indices: np.ndarray, counts: np.ndarray, num_bits: int) -> "BitSets":
+        """From the flat on-bits and the number of them per fingerprint."""
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
         return cls(indices, offsets, counts, num_bits)
 
     def __len__(self) -> int:

@@ -141,3 +141,15 @@ def read_smiles_file(path: str | Path, smiles_column: str | None = None) -> Smil
     if not records.smiles:
         raise InputError(f"{path}: no SMILES rows")
     return records
+
+
+def read_reason_column(path: str | Path, rows: int) -> list[str] | None:
+    """The `reason` column of a `molgan sample` CSV (why a row's SMILES is empty), or None
+    when the file has no such column (or is not a CSV with `rows` rows)."""
+    path = Path(path)
+    if not path.name.lower().endswith(CSV_SUFFIXES):
+        return None
+    frame = pd.read_csv(io.StringIO(_read_text(path)), dtype=str, keep_default_na=False)
+    if "reason" not in frame or len(frame) != rows:
+        return None
+    return frame["reason"].str.strip().tolist()
