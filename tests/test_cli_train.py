@@ -52,6 +52,19 @@ def test_reward_term_trains_a_reward_network(tmp_path, capsys, data_dir, mols_cs
     assert "rl/net_loss" in (out / "metrics.csv").read_text()
 
 
+def test_compiled_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv):
+    # The molecule critic (R-GCN, valence input, mini-batch std) and the reward term, under
+    # torch.compile with the gradient penalty inside the compiled graph.
+    out = tmp_path / "compiled"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
+                           "--set", "compile=true")
+    assert code == 0, err
+    state = load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+    assert state["config"]["train"]["compile"] is True
+    assert all(torch.isfinite(v).all() for v in state["discriminator"].values())
+    assert "d/gp" in (out / "metrics.csv").read_text()
+
+
 def test_existing_run_is_refused_then_resumed_or_overwritten(tmp_path, capsys, data_dir):
     out = tmp_path / "img"
     args = ["train", "--dataset", "synthetic", "--out", out, "--set", "kind=mlp", "--set", "width=4",

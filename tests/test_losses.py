@@ -54,6 +54,29 @@ def test_gradient_penalty_with_loss_scaling_equals_unscaled():
     assert torch.allclose(plain, scaled)
 
 
+@pytest.mark.parametrize("functional", [False, True])
+def test_gradient_penalty_equals_the_double_backward_formulation(functional):
+    # Reference: the textbook autograd.grad(create_graph=True) penalty, on a non-linear
+    # critic with two inputs; values and the critic's parameter gradients must agree.
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(7, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    critic = lambda a, b: net(torch.cat([a, b.flatten(1)], 1)).squeeze(1)  # noqa: E731
+    real, fake = (torch.randn(5, 3), torch.randn(5, 2, 2)), (torch.randn(5, 3), torch.randn(5, 2, 2))
+    alpha = torch.rand(5)
+    penalty = gradient_penalty(critic, real, fake, alpha=alpha, functional=functional)
+    weights = [p for name, p in net.named_parameters() if name != "2.bias"]  # the last bias has no say
+    ours = torch.autograd.grad(penalty, weights)
+    mixed = [(alpha.view(-1, *[1] * (r.dim() - 1)) * r + (1 - alpha.view(-1, *[1] * (r.dim() - 1))) * f)
+             .requires_grad_() for r, f in zip(real, fake)]
+    grads = torch.autograd.grad(critic(*mixed).sum(), mixed, create_graph=True)
+    norm = torch.sqrt(sum(g.pow(2).flatten(1).sum(1) for g in grads) + 1e-12)
+    reference = (norm - 1).pow(2).mean()
+    expected = torch.autograd.grad(reference, weights)
+    assert torch.allclose(penalty, reference, rtol=1e-6)
+    for a, b in zip(ours, expected):
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
 def test_combine_generator_losses_weights_and_normalises_without_gradient_through_alpha():
     adv = torch.tensor(2.0, requires_grad=True)
     extra = torch.tensor(-0.5, requires_grad=True)
