@@ -4,7 +4,8 @@ import torch
 from molgan.core.checkpoint import load_checkpoint
 from molgan.core.devices import resolve_precision
 from molgan.core.losses import LOSSES
-from molgan.core.trainer import TrainConfig, Trainer
+from molgan.core.train_config import TrainConfig
+from molgan.core.trainer import Trainer
 from molgan.errors import InputError, RunFailure
 from molgan.image.data import make_synthetic
 from molgan.image.task import ImageDataConfig, ImageModelConfig, ImageRunConfig, ImageTask
@@ -187,6 +188,12 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path):
         assert torch.allclose(eager_stats[key], compiled_stats[key], rtol=1e-4, atol=1e-5), key
     for a, b in zip(eager_grads, compiled_grads):
         assert torch.allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_compile_without_a_cpp_compiler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(InputError, match="train.compile needs a C\\+\\+ compiler"):
+        make_trainer(tmp_path, compile=True)
 
 
 def test_milestones_record_the_first_evaluation_that_meets_every_threshold():

@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import shutil
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import torch
 from torch import Tensor
@@ -27,56 +26,12 @@ from molgan.core.logs import MetricsLog, Milestones
 from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
+from molgan.core.train_config import TrainConfig
 from molgan.errors import InputError, RunFailure
 
 log = logging.getLogger(__name__)
 EVAL_SEED = 1234
 MAX_SCALER_OVERFLOWS = 20  # consecutive fp16 overflows tolerated before a loss counts as broken
-
-
-@dataclass
-class TrainConfig:
-    max_steps: int = 2000  # generator steps
-    max_minutes: float = 0.0  # wall-clock budget; 0 = none
-    batch_size: int = 32
-    n_critic: int = 5
-    loss: Literal["bce", "minimax", "wgan", "wgan-gp", "lsgan", "hinge"] = "wgan-gp"
-    gp_weight: float = 10.0
-    clip_value: float = 0.01  # weight clipping, loss = "wgan" only
-    label_smoothing: float = 0.0  # one-sided, real targets 1 - s
-    lr_g: float = 1e-4  # separate G and D rates: two time-scale update rule
-    lr_d: float = 1e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
-    grad_clip: float = 0.0  # max gradient norm; 0 = off
-    fused_critic: bool = True  # real and generated samples in one critic pass (no batch norm in D!)
-    # torch.compile the critic step (gradient penalty included) and the generator's passes:
-    # fewer, fused kernels. Costs about a minute of compiling at the start of a process.
-    compile: bool = False
-    ema_decay: float = 0.999  # 0 = no EMA generator
-    feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
-    mode_seeking: float = 0.0  # weight of the mode-seeking (anti-collapse) term in the G loss
-    adversarial_weight: float = 1.0  # λ in λ·L_adv + (1−λ)·L_extra
-    normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
-    amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
-    on_nonfinite: Literal["stop", "skip"] = "stop"
-    log_every: int = 50
-    eval_every: int = 500
-    sample_every: int = 500
-    checkpoint_every: int = 500
-    keep_checkpoints: int = 3
-    best_metric: str = ""  # evaluation metric that selects best.pt; "" = none
-    best_mode: Literal["min", "max"] = "min"
-
-    def __post_init__(self):
-        for name in ("max_steps", "batch_size", "n_critic", "log_every", "eval_every",
-                     "sample_every", "checkpoint_every", "keep_checkpoints"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
-        if not 0.0 <= self.adversarial_weight <= 1.0:
-            raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
 
 
 @contextlib.contextmanager
@@ -131,6 +86,9 @@ class Trainer:
             self._compile()
 
     def _compile(self) -> None:
+        if self.device.type == "cpu" and not any(shutil.which(cxx) for cxx in ("g++", "c++", "clang++")):
+            raise InputError("train.compile needs a C++ compiler on the CPU (no g++, c++ or clang++ found); "
+                             "install one or train without it")
         # Shapes never change during training (full batches only): static graphs.
         self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
         self._generate = torch.compile(self.G, dynamic=False)

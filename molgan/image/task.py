@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from molgan.core.data import TensorData
-from molgan.core.trainer import TrainConfig
+from molgan.core.train_config import TrainConfig
 from molgan.image.classifier import ClassifierScore, train_classifier
 from molgan.image.data import ImageSet, to_unit_range
 from molgan.image.grid import save_grid

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
 from molgan.core.task import GeneratorRegularizer
-from molgan.core.trainer import TrainConfig
+from molgan.core.train_config import TrainConfig
 from molgan.errors import InputError
 from molgan.mol.dataset import MolGraphDataset
 from molgan.mol.decode import decode_logits
