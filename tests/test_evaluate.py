@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from rdkit import Chem, DataStructs
-from rdkit.Chem import QED, AllChem, Crippen, Descriptors, rdFingerprintGenerator
+from rdkit.Chem import QED, AllChem, Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.Contrib.SA_Score import sascorer
 from scipy.stats import entropy, gaussian_kde, wasserstein_distance
@@ -109,6 +109,23 @@ def test_every_metric_matches_an_independent_recomputation(tmp_path, capsys, fil
         expected = wasserstein_distance([function(Chem.MolFromSmiles(s)) for s in valid],
                                         [function(Chem.MolFromSmiles(s)) for s in ref])
         assert report["wasserstein"][name] == pytest.approx(expected, abs=1e-9), name
+
+    def structure(text):  # the same counts by other RDKit routes
+        mol = Chem.MolFromSmiles(text)
+        kekule = Chem.Mol(mol)
+        Chem.Kekulize(kekule, clearAromaticFlags=True)
+        orders = [b.GetBondTypeAsDouble() for b in kekule.GetBonds()]
+        return [Lipinski.HeavyAtomCount(mol), orders.count(2.0), orders.count(3.0), len(mol.GetAromaticAtoms()),
+                rdMolDescriptors.CalcNumRings(mol), sum(len(r) <= 4 for r in Chem.GetSymmSSSR(mol)),
+                Lipinski.FractionCSP3(mol)]
+
+    expected_structure = np.mean([structure(s) for s in valid], axis=0)
+    reference_structure = np.mean([structure(s) for s in ref], axis=0)
+    assert len(report["structure"]) == len(expected_structure)
+    for (name, values), mine, theirs in zip(report["structure"].items(), expected_structure, reference_structure):
+        assert values["generated"] == pytest.approx(mine, abs=1e-9), name
+        assert values["reference"] == pytest.approx(theirs, abs=1e-9), name
+    assert "per molecule, generated (reference): heavy atoms" in out
 
     unique = list(dict.fromkeys(valid))
     names = ["BertzCT", "MolLogP", "MolWt", "TPSA", "NumHAcceptors", "NumHDonors", "NumRotatableBonds",

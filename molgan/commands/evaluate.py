@@ -89,6 +89,9 @@ def format_report(report: dict) -> str:
         lines.append(f"  {label:<11}{value:>9}   {meaning}")
     distances = ", ".join(f"{k} {_number(v)}" for k, v in report["wasserstein"].items())
     lines.append(f"  Wasserstein-1 to the reference: {distances}")
+    structure = ", ".join(f"{k.replace('_', ' ')} {_number(v['generated'])} ({_number(v['reference'])})"
+                          for k, v in report["structure"].items())
+    lines.append(f"  per molecule, generated (reference): {structure}")
     if report["invalid_reasons"]:
         lines.append("  invalid rows: " + ", ".join(f"{k} {v}" for k, v in report["invalid_reasons"].items()))
     return "\n".join(lines) + "\n"

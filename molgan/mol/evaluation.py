@@ -30,7 +30,7 @@ import torch
 from rdkit import Chem, RDLogger
 
 from molgan.mol.graph import canonical_smiles
-from molgan.mol.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, Profiles, profile_molecules
+from molgan.mol.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
 from molgan.mol.similarity import BitSets, tanimoto_reduce
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class ReferenceStats:
     scaffolds: dict[str, int]
     fcd_mu: np.ndarray
     fcd_sigma: np.ndarray
+    structure_mean: np.ndarray  # (len(STRUCTURE),) per-molecule means
 
 
 class ChemNet:
@@ -261,6 +262,8 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     metrics = dict.fromkeys(("fcd", "intdiv", "snn", "frag", "scaf", "kl_score"), float("nan"))
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}
+    metrics["structure"] = {name: {"generated": float("nan"), "reference": float(ref)}
+                            for name, ref in zip(STRUCTURE, reference.structure_mean)}
     if unique:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
@@ -299,4 +302,6 @@ def _set_metrics(profiles: Profiles, weights: np.ndarray, reference: ReferenceSt
         "wasserstein": {name: float(wasserstein_distance(profiles.properties[:, i], reference.properties[:, i],
                                                          u_weights=weights))
                         for i, name in enumerate(PROPERTIES)},
+        "structure": {name: {"generated": float(weights @ profiles.structure[:, i]) / total,
+                             "reference": float(reference.structure_mean[i])} for i, name in enumerate(STRUCTURE)},
     }

@@ -3,8 +3,9 @@
 A `Profiles` table holds, for each molecule: QED, logP, SA, MW (MOSES property
 distances); GuacaMol's nine physico-chemical descriptors; Morgan radius-2 fingerprints at
 1,024 bits (MOSES IntDiv / SNN) and 4,096 bits (GuacaMol nearest-neighbour similarity);
-BRICS fragments and the Bemis-Murcko scaffold (MOSES Frag / Scaf). RDKit-only work, so it
-runs in worker processes.
+BRICS fragments and the Bemis-Murcko scaffold (MOSES Frag / Scaf); simple structure counts
+(heavy atoms, bonds by order, rings) that say *how* a sample differs when its FCD is high.
+RDKit-only work, so it runs in worker processes.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 from rdkit import Chem, RDLogger
-from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator
+from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.Contrib.SA_Score import sascorer
 
@@ -23,6 +24,8 @@ PROPERTIES = ("qed", "logp", "sa", "mw")
 #: GuacaMol's KL benchmark: four continuous descriptors, then five integer-valued ones.
 KL_CONTINUOUS = ("BertzCT", "MolLogP", "MolWt", "TPSA")
 KL_DISCRETE = ("NumHAcceptors", "NumHDonors", "NumRotatableBonds", "NumAliphaticRings", "NumAromaticRings")
+#: Per-molecule structure counts (means are reported beside the reference's).
+STRUCTURE = ("heavy_atoms", "double_bonds", "triple_bonds", "aromatic_atoms", "rings", "small_rings", "fsp3")
 FP_BITS = 1024  # MOSES: Morgan radius 2, 1,024 bits
 KL_FP_BITS = 4096  # GuacaMol: ECFP4, 4,096 bits
 #: MOSES counts a scaffold only when it has at least this many rings.
@@ -34,6 +37,7 @@ class Profiles:
     smiles: list[str] = field(default_factory=list)
     properties: np.ndarray = field(default_factory=lambda: np.zeros((0, len(PROPERTIES))))
     descriptors: np.ndarray = field(default_factory=lambda: np.zeros((0, 9)))
+    structure: np.ndarray = field(default_factory=lambda: np.zeros((0, len(STRUCTURE))))
     fingerprints: list[np.ndarray] = field(default_factory=list)
     kl_fingerprints: list[np.ndarray] = field(default_factory=list)
     fragments: list[list[str]] = field(default_factory=list)
@@ -54,6 +58,7 @@ class Profiles:
         if parts:
             out.properties = np.concatenate([p.properties for p in parts])
             out.descriptors = np.concatenate([p.descriptors for p in parts])
+            out.structure = np.concatenate([p.structure for p in parts])
         return out
 
     def bitsets(self, kl: bool = False) -> BitSets:
@@ -70,6 +75,17 @@ def scaffold(mol: Chem.Mol) -> str | None:
     return text if text and core.GetRingInfo().NumRings() >= SCAFFOLD_MIN_RINGS else None
 
 
+def structure_counts(mol: Chem.Mol) -> tuple[float, ...]:
+    """The `STRUCTURE` numbers of one molecule; bond orders counted in its Kekulé form."""
+    kekule = Chem.Mol(mol)
+    Chem.Kekulize(kekule, clearAromaticFlags=True)
+    orders = [bond.GetBondType() for bond in kekule.GetBonds()]
+    rings = mol.GetRingInfo().AtomRings()
+    return (mol.GetNumAtoms(), orders.count(Chem.BondType.DOUBLE), orders.count(Chem.BondType.TRIPLE),
+            sum(atom.GetIsAromatic() for atom in mol.GetAtoms()), len(rings),
+            sum(len(ring) <= 4 for ring in rings), rdMolDescriptors.CalcFractionCSP3(mol))
+
+
 def fragments(mol: Chem.Mol) -> list[str]:
     return Chem.MolToSmiles(Chem.FragmentOnBRICSBonds(mol)).split(".")
 
@@ -81,7 +97,7 @@ def profile_molecules(smiles: Sequence[str]) -> Profiles:
     ecfp4 = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=KL_FP_BITS)
     functions = [getattr(Descriptors, name) for name in KL_CONTINUOUS + KL_DISCRETE]
     out = Profiles(smiles=list(smiles))
-    properties, descriptors = [], []
+    properties, descriptors, structure = [], [], []
     for text in smiles:
         mol = Chem.MolFromSmiles(text)
         if mol is None:
@@ -89,10 +105,12 @@ def profile_molecules(smiles: Sequence[str]) -> Profiles:
         properties.append((QED.qed(mol), Crippen.MolLogP(mol), sascorer.calculateScore(mol), Descriptors.MolWt(mol)))
         values = np.array([f(mol) for f in functions], dtype=np.float64)
         descriptors.append(np.where(np.isfinite(values), values, 0.0))
+        structure.append(structure_counts(mol))
         out.fingerprints.append(np.array(list(morgan.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
         out.kl_fingerprints.append(np.array(list(ecfp4.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
         out.fragments.append(fragments(mol))
         out.scaffolds.append(scaffold(mol))
     out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
     out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
+    out.structure = np.array(structure, dtype=np.float64).reshape(-1, len(STRUCTURE))
     return out

@@ -22,7 +22,7 @@ from molgan.mol.similarity import BitSets, tanimoto_reduce
 
 log = logging.getLogger(__name__)
 
-REFERENCE_VERSION = 1
+REFERENCE_VERSION = 2
 MAX_DISTRIBUTION = 10_000
 
 
@@ -109,7 +109,7 @@ def build_reference(name: str, known: frozenset[str], distribution: list[str], c
         fingerprints=profiles.bitsets(), nearest_similarity=nearest,
         fragments=weighted_counts(profiles.fragments, weights),
         scaffolds=weighted_counts([[s] for s in profiles.scaffolds], weights),
-        fcd_mu=mu, fcd_sigma=sigma)
+        fcd_mu=mu, fcd_sigma=sigma, structure_mean=weights @ profiles.structure / weights.sum())
 
 
 def _save(path: Path, stats: ReferenceStats) -> None:
@@ -122,6 +122,7 @@ def _save(path: Path, stats: ReferenceStats) -> None:
         "nearest": torch.from_numpy(stats.nearest_similarity),
         "fragments": stats.fragments, "scaffolds": stats.scaffolds,
         "fcd_mu": torch.from_numpy(stats.fcd_mu), "fcd_sigma": torch.from_numpy(stats.fcd_sigma),
+        "structure_mean": torch.from_numpy(stats.structure_mean),
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +140,8 @@ def _load(path: Path, name: str, known: frozenset[str] | None) -> ReferenceStats
             properties=data["properties"].numpy(), descriptors=data["descriptors"].numpy(),
             fingerprints=BitSets.from_counts(data["fp_indices"].numpy(), data["fp_counts"].numpy(), FP_BITS),
             nearest_similarity=data["nearest"].numpy(), fragments=data["fragments"], scaffolds=data["scaffolds"],
-            fcd_mu=data["fcd_mu"].numpy(), fcd_sigma=data["fcd_sigma"].numpy())
+            fcd_mu=data["fcd_mu"].numpy(), fcd_sigma=data["fcd_sigma"].numpy(),
+            structure_mean=data["structure_mean"].numpy())
     except Exception as exc:  # unreadable or from another version: rebuild it
         log.warning("ignoring unreadable reference cache %s (%s)", path, exc)
         return None
