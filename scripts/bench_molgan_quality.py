@@ -61,12 +61,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=None, help="training budget (max_minutes)")
     parser.add_argument("--set", dest="sets", action="append", default=[])
     parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0, help="training seed (run-to-run spread)")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
     out = Path(args.out)
     if not args.skip_training:
-        argv = ["train", "--dataset", "qm9", "--out", str(out), "--overwrite"]
+        argv = ["train", "--dataset", "qm9", "--out", str(out), "--overwrite", "--seed", str(args.seed)]
         argv += ["--data-dir", args.data_dir] if args.data_dir else []
         argv += sum((["--set", s] for s in args.sets), [])
         if args.minutes:
