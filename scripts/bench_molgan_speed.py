@@ -65,8 +65,8 @@ class Variant:
 
 
 def interleaved(variants: list[Variant], seconds: float, rounds: int = 10) -> None:
-    """Alternate short windows of each variant, so that the shared box's load changes hit
-    all of them alike; ratios are medians of per-round ratios."""
+    """Time each variant for `seconds` in `rounds` alternating windows, so that the shared
+    box's load changes hit all of them alike; ratios are medians of per-round ratios."""
     for _ in range(rounds):
         for variant in variants:
             variant.window(seconds / rounds)
@@ -78,7 +78,7 @@ def ratio(a: Variant, b: Variant) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per variant")
+    parser.add_argument("--seconds", type=float, default=40.0, help="timed seconds per variant")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
@@ -87,13 +87,13 @@ def main() -> None:
     eager = Variant("MolGAN-pytorch sizes", PORT_SIZES, train, valid)
     compiled = Variant("MolGAN-pytorch sizes, train.compile", merge(PORT_SIZES, {"train": {"compile": True}}),
                        train, valid)
-    interleaved([eager, compiled], 2 * args.seconds)
+    interleaved([eager, compiled], args.seconds)
     for variant in (eager, compiled):
         print(f"  vs the port's ~85 it/s measured here: {variant.report() / 85:.2f}x (target >= 2x)")
     print(f"  train.compile: {ratio(compiled, eager):.2f}x eager (median of per-round ratios)")
     with_rl = Variant("default config (reward on, lambda 0.5)", {}, train, valid)
     without_rl = Variant("default, reward term off (lambda 1)", {"train": {"adversarial_weight": 1.0}}, train, valid)
-    interleaved([with_rl, without_rl], 2 * args.seconds)
+    interleaved([with_rl, without_rl], args.seconds)
     with_rl.report()
     without_rl.report()
     print(f"  reward term keeps {100 * ratio(with_rl, without_rl):.0f} % of the step rate (target >= 70 %)")

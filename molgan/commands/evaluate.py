@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from molgan.mol.convert import default_workers
     from molgan.mol.evaluation import ChemNet, evaluate_smiles
     from molgan.mol.reference import load_reference
-    from molgan.mol.sources import read_reason_column, read_smiles_file
+    from molgan.mol.sources import read_smiles_file
 
     start = time.monotonic()
     if args.workers is not None and args.workers < 1:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     reference = load_reference(args.reference, args.data_dir, args.reference_smiles_column, chemnet,
                                workers, progress=not args.quiet)
     report = evaluate_smiles(records.smiles, reference, chemnet, workers, progress=not args.quiet,
-                             stated_reasons=read_reason_column(args.samples, len(records)))
+                             stated_reasons=records.reasons)
     report = {"samples": str(args.samples), **report, "seconds": round(time.monotonic() - start, 1)}
     sys.stdout.write(format_report(report))
     if output is not None:

@@ -48,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.core.atomic import atomic_write
     from molgan.mol.sampling import COLUMNS, generate_rows, load_generator
+    from molgan.mol.task import check_latent_scale
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
-    if args.latent_scale is not None and not 0 < args.latent_scale < 100:
-        raise InputError(f"--latent-scale must be positive (and sensible), got {args.latent_scale}")
+    if args.latent_scale is not None:
+        check_latent_scale(args.latent_scale, "--latent-scale")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     output = Path(args.output)

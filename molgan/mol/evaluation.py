@@ -262,8 +262,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     metrics = dict.fromkeys(("fcd", "intdiv", "snn", "frag", "scaf", "kl_score"), float("nan"))
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}
-    metrics["structure"] = {name: {"generated": float("nan"), "reference": float(ref)}
-                            for name, ref in zip(STRUCTURE, reference.structure_mean)}
+    metrics["structure"] = _structure(np.full(len(STRUCTURE), np.nan), reference)
     if unique:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
@@ -302,6 +301,10 @@ def _set_metrics(profiles: Profiles, weights: np.ndarray, reference: ReferenceSt
         "wasserstein": {name: float(wasserstein_distance(profiles.properties[:, i], reference.properties[:, i],
                                                          u_weights=weights))
                         for i, name in enumerate(PROPERTIES)},
-        "structure": {name: {"generated": float(weights @ profiles.structure[:, i]) / total,
-                             "reference": float(reference.structure_mean[i])} for i, name in enumerate(STRUCTURE)},
+        "structure": _structure(weights @ profiles.structure / total, reference),
     }
+
+
+def _structure(generated_mean: np.ndarray, reference: ReferenceStats) -> dict:
+    return {name: {"generated": float(mine), "reference": float(theirs)}
+            for name, mine, theirs in zip(STRUCTURE, generated_mean, reference.structure_mean)}

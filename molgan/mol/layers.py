@@ -56,6 +56,7 @@ class RelationalGraphConv(nn.Module):
         return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
                 f"num_relations={self.num_relations})")
 
+
 class GraphAggregation(nn.Module):
     r"""Gated sum readout: tanh( sum_i mask_i * sigmoid(i([h_i, x_i])) * tanh(j([h_i, x_i])) ).
 

@@ -28,16 +28,15 @@ def read_samples(path: str | Path) -> pd.DataFrame:
     """A samples CSV (from `molgan sample`, or any file with a SMILES column): one row per
     generated graph, with `canonical` (empty when invalid) and `reason` (why invalid; the
     file's own `reason` column, which names valence / disconnected graphs, when present)."""
-    from molgan.mol.sources import read_reason_column, read_smiles_file
+    from molgan.mol.sources import read_smiles_file
 
     records = read_smiles_file(path)
     frame = pd.DataFrame({"smiles": records.smiles})
     checked = [canonicalize(s) for s in records.smiles]
     frame["canonical"] = [c or "" for c, _ in checked]
     frame["reason"] = [r for _, r in checked]
-    given = read_reason_column(path, len(frame))
-    if given is not None:
-        given = pd.Series(given, index=frame.index)
+    if records.reasons is not None:
+        given = pd.Series(records.reasons, index=frame.index)
         specific = (frame["canonical"] == "") & (given != "")
         frame.loc[specific, "reason"] = given[specific]
     return frame

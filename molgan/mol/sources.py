@@ -27,11 +27,13 @@ SMI_SUFFIXES = (".smi", ".smi.gz", ".txt", ".txt.gz", ".smiles")
 
 @dataclass
 class SmilesRecords:
-    """SMILES strings with the 1-based file line each was read from."""
+    """SMILES strings with the 1-based file line each was read from; `reasons`: a CSV's
+    `reason` column (why a `molgan sample` row's SMILES is empty), when it has one."""
 
     smiles: list[str]
     lines: list[int]
     source: str
+    reasons: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -105,8 +107,9 @@ def _read_csv(path: Path, text: str, smiles_column: str | None) -> SmilesRecords
         raise InputError(f"{path}: not a readable CSV ({detail})") from None
     column = _find_smiles_column(path, [str(c) for c in frame.columns], smiles_column)
     values = frame[column].str.strip().tolist()
+    reasons = frame["reason"].str.strip().tolist() if "reason" in frame else None
     # Line numbers assume one line per row (a header on line 1), true of SMILES CSVs.
-    return SmilesRecords(values, list(range(2, len(values) + 2)), str(path))
+    return SmilesRecords(values, list(range(2, len(values) + 2)), str(path), reasons)
 
 
 def _read_smi(path: Path, text: str) -> SmilesRecords:
@@ -142,14 +145,3 @@ def read_smiles_file(path: str | Path, smiles_column: str | None = None) -> Smil
         raise InputError(f"{path}: no SMILES rows")
     return records
 
-
-def read_reason_column(path: str | Path, rows: int) -> list[str] | None:
-    """The `reason` column of a `molgan sample` CSV (why a row's SMILES is empty), or None
-    when the file has no such column (or is not a CSV with `rows` rows)."""
-    path = Path(path)
-    if not path.name.lower().endswith(CSV_SUFFIXES):
-        return None
-    frame = pd.read_csv(io.StringIO(_read_text(path)), dtype=str, keep_default_na=False)
-    if "reason" not in frame or len(frame) != rows:
-        return None
-    return frame["reason"].str.strip().tolist()

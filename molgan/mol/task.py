@@ -61,13 +61,17 @@ class MolEvalConfig:
     # `molgan sample`'s default. Chosen on the validation split (README): at 1.25 the
     # default model's samples are both more diverse and closer to QM9 than at 1.0.
     latent_scale: float = 1.25
+    grid_molecules: int = 24
 
     def __post_init__(self):
-        if not 0 < self.latent_scale < 100:
-            raise InputError(f"eval.latent_scale must be positive, got {self.latent_scale}")
+        check_latent_scale(self.latent_scale, "eval.latent_scale")
         if self.samples < 2:
             raise InputError(f"eval.samples must be at least 2, got {self.samples}")
-    grid_molecules: int = 24
+
+
+def check_latent_scale(value: float, name: str) -> None:
+    if not 0 < value < 100:
+        raise InputError(f"{name} must be positive (and below 100), got {value}")
 
 
 def _mol_train_defaults() -> TrainConfig:
