@@ -8,7 +8,7 @@ Trains `molgan train --dataset qm9` (plus any --set, and a wall-clock budget wit
 --minutes), then samples 10,000 graphs from the best checkpoint's EMA generator and
 reports validity (sanitizes and one fragment, over all 10,000), uniqueness, novelty
 (against the training split) and FCD (valid molecules vs the whole test split), both
-*raw* (argmax decoding, no repair), *delivered* (valence-capped decoding) and *connected*
+*raw* (argmax decoding, no repair), *capped* (valence-capped decoding) and *connected*
 (capped, fragments joined), plus the mean QED of valid repaired molecules and the time
 the run took.
 """
@@ -31,7 +31,7 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     from molgan.mol.dataset import open_mol_dataset
     from molgan.mol.decode import decode_logits
     from molgan.mol.metrics import FCDScorer, basic_metrics
-    from molgan.mol.sampling import load_generator
+    from molgan.mol.sampling import delivered_bias, load_generator
     from molgan.mol.task import sample_logits
 
     train = open_mol_dataset("qm9", data_dir=data_dir, progress=False)
@@ -44,9 +44,11 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     known = frozenset(train.smiles)
     report = {"checkpoint": str(path), "step": state["step"], "samples": count,
               "latent_scale": loaded.config.eval.latent_scale}
-    for mode, label in (("raw", "raw"), ("capped", "delivered"), ("connected", "connected")):
-        smiles = [d.smiles for d in decode_logits(bonds, atoms, train.info.vocab, mode)]
+    for mode, label in (("raw", "raw"), ("capped", "capped"), ("connected", "connected")):
+        bias = delivered_bias(loaded, mode, loaded.config.eval.latent_scale)  # zeros for raw
+        smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, train.info.vocab, mode)]
         metrics = basic_metrics(smiles, known)
+        metrics["bond_bias"] = [round(float(b), 4) for b in bias]
         metrics["fcd"] = fcd(smiles)
         if mode != "raw":
             valid = [s for s in smiles if s]

@@ -91,21 +91,25 @@ def _joining_bonds(n: int, bonds: list, single_prob: np.ndarray, remaining: np.n
 
 
 @torch.no_grad()
-def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped") -> list[Decoded]:
-    """Decode a batch of generator logits (B, N, N, E), (B, N, T) to molecules."""
+def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
+                  mode: str = "capped") -> list[MolGraph]:
+    """Generator logits (B, N, N, E), (B, N, T) -> graphs, before any RDKit check."""
     atom_index = atom_logits.argmax(-1).cpu().numpy()
     if mode == "raw":
         bond_index = bond_logits.argmax(-1).cpu().numpy()
-        graphs = [dense_to_graph(a, b, vocab) for a, b in zip(atom_index, bond_index)]
-    elif mode in ("capped", "connected"):
+        return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index, bond_index)]
+    if mode in ("capped", "connected"):
         bond_probs = torch.softmax(bond_logits.float(), -1).cpu().numpy()
         caps = max_valences(vocab)
-        graphs = [_capped_graph(a, p, vocab, caps, connect=mode == "connected") for a, p in zip(atom_index, bond_probs)]
-    else:
-        raise ValueError(f"decode mode must be raw, capped or connected, got {mode!r}")
+        return [_capped_graph(a, p, vocab, caps, connect=mode == "connected") for a, p in zip(atom_index, bond_probs)]
+    raise ValueError(f"decode mode must be raw, capped or connected, got {mode!r}")
+
+
+def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
+                  mode: str = "capped") -> list[Decoded]:
+    """Decode a batch of generator logits (B, N, N, E), (B, N, T) to molecules."""
     out = []
-    for graph in graphs:
+    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode):
         mol, reason = graph_to_mol(graph)
         out.append(Decoded(canonical_smiles(mol) if mol is not None else None, reason, len(graph.atoms)))
     return out

@@ -16,11 +16,12 @@ from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
+from molgan.mol.calibration import generator_bond_bias
 from molgan.mol.convert import rdkit_pool
 from molgan.mol.decode import decode_logits
 from molgan.mol.models import MolGenerator
 from molgan.mol.task import MolRunConfig, build_models, sample_logits
-from molgan.mol.vocab import AtomVocab
+from molgan.mol.vocab import BOND_NAMES, AtomVocab
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,15 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
     return {s: p for chunk, props in zip(chunks, results) for s, p in zip(chunk, props)}
 
 
+def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) -> torch.Tensor:
+    """The run's calibrated bond-logit offsets for this decoding (molgan/mol/calibration.py):
+    from the training data's bond fractions stored in the checkpoint; none for raw decoding
+    or checkpoints from before calibration existed."""
+    fractions = (loaded.state.get("task") or {}).get("bond_fractions") or {}
+    targets = {BOND_NAMES.index(name): float(value) for name, value in fractions.items()}
+    return generator_bond_bias(loaded.generator, loaded.vocab, decode, targets, latent_scale, torch.device("cpu"))
+
+
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
                   batch_size: int = 1000, decode: str = "capped", progress: bool = True,
                   latent_scale: float = 1.0) -> list[dict]:
@@ -101,12 +111,13 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     from tqdm import tqdm
 
     decoded = []
+    bias = delivered_bias(loaded, decode, latent_scale)
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            decoded += decode_logits(bonds, atoms, loaded.vocab, decode)
+            decoded += decode_logits(bonds + bias, atoms, loaded.vocab, decode)
             bar.update(n)
     properties = score_properties([d.smiles for d in decoded if d.smiles])
     seen: set[str] = set()
