@@ -69,14 +69,15 @@ CALIBRATION_SAMPLES, CALIBRATION_SEED = 1000, 4321
 
 @torch.no_grad()
 def generator_bond_bias(generator: torch.nn.Module, vocab: AtomVocab, mode: str, targets: dict[int, float],
-                        latent_scale: float, device: torch.device) -> Tensor:
-    """`calibrate_bond_bias` for a generator, on CALIBRATION_SAMPLES latents of a fixed seed
-    (so a checkpoint always gets the same offsets, whatever the sampling seed). Zeros for raw
+                        latent_scale: float, device: torch.device, samples: int = CALIBRATION_SAMPLES) -> Tensor:
+    """`calibrate_bond_bias` for a generator, on `samples` latents of a fixed seed (so a
+    checkpoint always gets the same offsets, whatever the sampling seed; training-time
+    evaluation passes eval.samples, 1,000 by default like `molgan sample`). Zeros for raw
     decoding or no targets."""
     if mode == "raw" or not targets:
         return torch.zeros(len(BOND_NAMES))
     latents = torch.Generator().manual_seed(CALIBRATION_SEED)
-    z = torch.randn(CALIBRATION_SAMPLES, generator.latent_dim, generator=latents) * latent_scale
+    z = torch.randn(samples, generator.latent_dim, generator=latents) * latent_scale
     was_training = generator.training
     generator.eval()
     bonds, atoms = generator.logits(z.to(device))

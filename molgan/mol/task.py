@@ -266,7 +266,8 @@ class MolTask:
     def delivered_bias(self, generator: MolGenerator) -> Tensor:
         """The bond-logit offsets of the delivered decoding (see molgan/mol/calibration.py)."""
         e = self.config.eval
-        return generator_bond_bias(generator, self.vocab, e.decode, self.bond_targets, e.latent_scale, self.device)
+        return generator_bond_bias(generator, self.vocab, e.decode, self.bond_targets, e.latent_scale, self.device,
+                                   samples=e.samples)
 
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
         bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device,
