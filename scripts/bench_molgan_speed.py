@@ -62,7 +62,7 @@ class StraightforwardReference(Timed):
         self.name, self.batch_size = "straightforward eager reference", batch
         self.atoms_data, self.bonds_data = train.atom_types.long(), train.bond_types.long()
         n, t, e = self.bonds_data.shape[1], int(self.atoms_data.max()) + 1, 4
-        self.n, self.t, self.e, self.batch, self.n_critic, self.z_dim = n, t, e, batch, n_critic, z_dim
+        self.n, self.t, self.e, self.n_critic, self.z_dim = n, t, e, n_critic, z_dim
         nn = torch.nn
         self.G = nn.ModuleDict({"body": nn.Sequential(nn.Linear(z_dim, 128), nn.Tanh(), nn.Linear(128, 256),
                                                       nn.Tanh(), nn.Linear(256, 512), nn.Tanh()),
@@ -95,13 +95,13 @@ class StraightforwardReference(Timed):
         F = torch.nn.functional
         start, iterations = time.perf_counter(), 0
         while time.perf_counter() - start < seconds:
-            index = torch.randint(len(self.atoms_data), (self.batch,))
+            index = torch.randint(len(self.atoms_data), (self.batch_size,))
             bonds = F.one_hot(self.bonds_data[index], self.e).float()
             atoms = F.one_hot(self.atoms_data[index], self.t).float()
             with torch.no_grad():
-                fake_bonds, fake_atoms = self.generate(torch.randn(self.batch, self.z_dim))
+                fake_bonds, fake_atoms = self.generate(torch.randn(self.batch_size, self.z_dim))
             loss = self.critic(fake_bonds, fake_atoms).mean() - self.critic(bonds, atoms).mean()
-            eps = torch.rand(self.batch, 1, 1)
+            eps = torch.rand(self.batch_size, 1, 1)
             mixed = ((eps[..., None] * bonds + (1 - eps[..., None]) * fake_bonds).requires_grad_(),
                      (eps * atoms + (1 - eps) * fake_atoms).requires_grad_())
             grads = torch.autograd.grad(self.critic(*mixed).sum(), mixed, create_graph=True)
@@ -111,7 +111,7 @@ class StraightforwardReference(Timed):
             self.opt_d.step()
             iterations += 1
             if iterations % self.n_critic == 0:
-                g_loss = -self.critic(*self.generate(torch.randn(self.batch, self.z_dim))).mean()
+                g_loss = -self.critic(*self.generate(torch.randn(self.batch_size, self.z_dim))).mean()
                 self.opt_g.zero_grad()
                 g_loss.backward()
                 self.opt_g.step()

@@ -44,23 +44,22 @@ def data_bond_fractions(bond_index: Tensor, atom_index: Tensor, bond_types: tupl
 
 @torch.no_grad()
 def calibrate_bond_bias(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab, mode: str,
-                        targets: dict[int, float], rounds: int = 1, steps: int = 11) -> Tensor:
+                        targets: dict[int, float], steps: int = 11) -> Tensor:
     """Offsets (E,) to add to the bond logits so that, decoded with `mode`, the fraction of
-    molecules with each bond type in `targets` matches its target: bisection per type within
-    ±MAX_OFFSET, `rounds` passes over the types (they interact). Shapes: (B, N, N, E),
-    (B, N, T) -> (E,); all zeros when `targets` is empty."""
+    molecules with each bond type in `targets` matches its target: bisection within
+    ±MAX_OFFSET, one type after the other (each with the offsets found before it). Shapes:
+    (B, N, N, E), (B, N, T) -> (E,); all zeros when `targets` is empty."""
     logits, atoms = bond_logits.float().cpu(), atom_logits.cpu()
     bias = torch.zeros(logits.shape[-1])
-    for _ in range(rounds if len(targets) > 1 else 1):
-        for bond_type, target in targets.items():
-            low, high = -MAX_OFFSET, MAX_OFFSET
-            for _ in range(steps):
-                bias[bond_type] = (low + high) / 2
-                if fraction_with_bond(decode_graphs(logits + bias, atoms, vocab, mode), bond_type) < target:
-                    low = float(bias[bond_type])
-                else:
-                    high = float(bias[bond_type])
+    for bond_type, target in targets.items():
+        low, high = -MAX_OFFSET, MAX_OFFSET
+        for _ in range(steps):
             bias[bond_type] = (low + high) / 2
+            if fraction_with_bond(decode_graphs(logits + bias, atoms, vocab, mode), bond_type) < target:
+                low = float(bias[bond_type])
+            else:
+                high = float(bias[bond_type])
+        bias[bond_type] = (low + high) / 2
     return bias
 
 

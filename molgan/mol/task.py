@@ -239,6 +239,8 @@ class MolTask:
         self.known = frozenset(train.smiles)
         self.bond_targets = data_bond_fractions(train.bond_types, train.atom_types,
                                                 bond_type_indices(config.eval.calibrate_bonds))
+        self._bias_key: tuple[int, int] | None = None
+        self._bias = torch.zeros(len(BOND_NAMES))
         self.objectives: list = []
         if config.model.valence_penalty > 0:
             self.objectives.append(ValencePenalty(self.vocab, config.model.valence_penalty, device))
@@ -263,16 +265,20 @@ class MolTask:
     milestones = {"validity>=0.9,uniqueness>=0.9": {"validity": 0.9, "uniqueness": 0.9},
                   "raw_validity>=0.9,raw_uniqueness>=0.9": {"raw_validity": 0.9, "raw_uniqueness": 0.9}}
 
-    def delivered_bias(self, generator: MolGenerator) -> Tensor:
-        """The bond-logit offsets of the delivered decoding (see molgan/mol/calibration.py)."""
-        e = self.config.eval
-        return generator_bond_bias(generator, self.vocab, e.decode, self.bond_targets, e.latent_scale, self.device,
-                                   samples=e.samples)
+    def delivered_bias(self, generator: MolGenerator, step: int) -> Tensor:
+        """The bond-logit offsets of the delivered decoding (see molgan/mol/calibration.py),
+        found once per step: the evaluation and the sample grid of a step share them."""
+        if self._bias_key != (step, id(generator)):
+            e = self.config.eval
+            self._bias = generator_bond_bias(generator, self.vocab, e.decode, self.bond_targets, e.latent_scale,
+                                             self.device, samples=e.samples)
+            self._bias_key = (step, id(generator))
+        return self._bias
 
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
         bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device,
                                      latent_scale=self.config.eval.latent_scale)
-        bias = self.delivered_bias(generator)
+        bias = self.delivered_bias(generator, step)
         raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
         delivered = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode)]
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
@@ -287,7 +293,7 @@ class MolTask:
         from rdkit.Chem import Draw
 
         bonds, atoms = sample_logits(generator, 200, self.device, latent_scale=self.config.eval.latent_scale)
-        bonds = bonds + self.delivered_bias(generator)
+        bonds = bonds + self.delivered_bias(generator, step)
         smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
         folder = Path(run_dir) / "samples"
         for name in (f"step-{step:07d}.smi", "latest.smi"):
