@@ -190,6 +190,20 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path):
         assert torch.allclose(a, b, rtol=1e-3, atol=1e-5)
 
 
+def test_compiled_critic_with_running_statistics_keeps_autograd(tmp_path):
+    # A torch.func transform cannot update BatchNorm's running statistics: such critics
+    # (no gradient penalty, which needs a transform as well) train through a compiled
+    # forward and autograd's backward instead.
+    config = ImageRunConfig(model=ImageModelConfig(kind="mlp", latent_dim=8, width=4),
+                            train=TrainConfig(batch_size=8, loss="bce", compile=True))
+    task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
+    task.discriminator.body.append(torch.nn.BatchNorm1d(16))
+    trainer = Trainer(task, config.train, tmp_path, torch.device("cpu"), resolve_precision(torch.device("cpu"), "off"))
+    assert trainer._critic_grads is None
+    trainer.critic_step()
+    assert int(task.discriminator.body[-1].num_batches_tracked) == 1  # one pass: real and generated
+
+
 def test_compile_without_a_cpp_compiler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(InputError, match="train.compile needs a C\\+\\+ compiler"):

@@ -78,6 +78,7 @@ class Trainer:
         self.milestones = Milestones(getattr(task, "milestones", {}))
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
         self._critic_losses, self._generate, self._score = self._critic_forward, self.G, self.D
+        self._critic_grads = None  # set by train.compile: the whole critic update, one graph
         self.compiled = config.compile and not dist.enabled
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
@@ -89,7 +90,18 @@ class Trainer:
             raise InputError("train.compile needs a C++ compiler on the CPU (no g++, c++ or clang++ found); "
                              "install one or train without it")
         # Shapes never change during training (full batches only): static graphs.
-        self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
+        # fp16's GradScaler wants its own backward, and a torch.func transform cannot update
+        # running statistics: those keep a compiled forward under autograd (a BatchNorm critic
+        # with a gradient penalty cannot be compiled at all: the penalty needs a transform too).
+        batch_norm = torch.nn.modules.batchnorm._BatchNorm
+        running_stats = any(isinstance(m, batch_norm) for m in self.task.discriminator.modules())
+        if self.precision.needs_scaler or running_stats:
+            self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
+        else:
+            # The critic update as one graph from the latent to the parameter gradients:
+            # through torch.func its backward is traced with the forward, instead of running
+            # as a second compiled graph under autograd (~20 % less time per critic step here).
+            self._critic_grads = torch.compile(self._critic_loss_and_grads, dynamic=False)
         self._generate = torch.compile(self.G, dynamic=False)
         self._score = torch.compile(self.D, dynamic=False)
 
@@ -138,13 +150,22 @@ class Trainer:
         # Drawn here, not inside the (possibly compiled) loss: one random stream either way.
         alpha = torch.rand(batch, device=self.device) if cfg.loss == "wgan-gp" else None
         scale = torch.tensor(self.scaler_d.get_scale(), device=self.device) if self.precision.needs_scaler else None
-        loss, d_loss, d_real, d_fake, penalty, fake = self._critic_losses(real, cond, z, fake_cond, alpha, scale)
+        if self._critic_grads is not None:
+            params = {name: p.detach() for name, p in self.task.discriminator.named_parameters()}
+            grads, (loss, d_loss, d_real, d_fake, penalty, fake) = self._critic_grads(params, real, cond, z, fake_cond,
+                                                                                      alpha)
+        else:
+            loss, d_loss, d_real, d_fake, penalty, fake = self._critic_losses(real, cond, z, fake_cond, alpha, scale)
         stats = {"d/loss": d_loss.detach(), "d/real": d_real.detach().mean(), "d/fake": d_fake.detach().mean()}
         if penalty is not None:
             stats["d/gp"] = penalty.detach()
         if self._check("discriminator loss", loss.detach(), self.scaler_d):
             self.opt_d.zero_grad(set_to_none=True)
-            self.scaler_d.scale(loss).backward()
+            if self._critic_grads is not None:
+                for name, p in self.task.discriminator.named_parameters():
+                    p.grad = grads[name]
+            else:
+                self.scaler_d.scale(loss).backward()
             self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
             if cfg.loss == "wgan":
                 with torch.no_grad():
@@ -161,27 +182,50 @@ class Trainer:
         Pure in the trainer's state (no optimizer, no RNG), so `train.compile` can hand the
         whole of it to torch.compile.
         """
-        cfg = self.config
+        fake = self._fake_for_critic(z, fake_cond)
+        return self._critic_losses_on(self.D, real, cond, fake, fake_cond, alpha, scale) + (fake,)
+
+    def _fake_for_critic(self, z, fake_cond) -> tuple[Tensor, ...]:
         with torch.no_grad(), self.precision.autocast():
-            fake = tuple(t.float() for t in self.G(z, cond=fake_cond))
+            return tuple(t.float() for t in self.G(z, cond=fake_cond))
+
+    def _critic_losses_on(self, critic, real, cond, fake, fake_cond, alpha, scale):
+        """(loss with penalty, loss, D(real), D(fake), penalty) for `critic`: D, or D as a
+        function of given parameters."""
+        cfg = self.config
         with self.precision.autocast():
             if cfg.fused_critic:
                 # Real and generated samples in one critic pass: half the per-layer overhead.
                 # (The penalty keeps its own pass: inside the joint graph, its double backward
                 # would run over all three parts and cost more than it saves.)
                 conds = None if cond is None else torch.cat([cond, fake_cond])
-                scores = self.D(*(torch.cat(ts) for ts in zip(real, fake)), cond=conds).float()
+                scores = critic(*(torch.cat(ts) for ts in zip(real, fake)), cond=conds).float()
                 n = scores.shape[0] // 2  # B, or B / pack for a PacGAN critic
                 d_real, d_fake = scores[:n], scores[n:]
             else:
-                d_real = self.D(*real, cond=cond).float()
-                d_fake = self.D(*fake, cond=fake_cond).float()
+                d_real = critic(*real, cond=cond).float()
+                d_fake = critic(*fake, cond=fake_cond).float()
             penalty = None if alpha is None else gradient_penalty(
-                lambda *x: self.D(*x, cond=cond), real, fake, grad_scale=scale, alpha=alpha,
+                lambda *x: critic(*x, cond=cond), real, fake, grad_scale=scale, alpha=alpha,
                 functional=self.compiled)
             loss = self.loss.d(d_real, d_fake, cfg.label_smoothing)
         total = loss if penalty is None else loss + cfg.gp_weight * penalty
-        return total, loss, d_real, d_fake, penalty, fake
+        return total, loss, d_real, d_fake, penalty
+
+    def _critic_loss_and_grads(self, params, real, cond, z, fake_cond, alpha):
+        """`_critic_forward` with D as a function of `params`, differentiated by torch.func:
+        ({name: gradient of the loss}, the forward's outputs). For critics without running
+        statistics (a transform cannot update buffers), trained without a GradScaler."""
+        D, buffers = self.task.discriminator, dict(self.task.discriminator.named_buffers())
+        fake = self._fake_for_critic(z, fake_cond)  # outside the transform: G may update BatchNorm
+
+        def loss_of(params):
+            def critic(*inputs, cond=None):
+                return torch.func.functional_call(D, (params, buffers), inputs, {"cond": cond})
+            total, *rest = self._critic_losses_on(critic, real, cond, fake, fake_cond, alpha, None)
+            return total, (total.detach(), *rest, fake)
+
+        return torch.func.grad(loss_of, has_aux=True)(params)
 
     # ------------------------------------------------------------------ G step
     def generator_step(self) -> dict[str, float]:
