@@ -21,8 +21,8 @@ class TrainConfig:
     lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
     grad_clip: float = 0.0  # max gradient norm; 0 = off
     fused_critic: bool = True  # real and generated samples in one critic pass (no batch norm in D!)
-    # torch.compile the critic step (gradient penalty included) and the generator's passes:
-    # fewer, fused kernels. Costs about a minute of compiling at the start of a process.
+    # torch.compile the whole critic update (penalty and gradients included) and the
+    # generator's passes: fewer, fused kernels. Costs 15-60 s of compiling per process.
     compile: bool = False
     ema_decay: float = 0.999  # 0 = no EMA generator
     feature_matching: float = 0.0  # weight of the feature-matching term in the G loss

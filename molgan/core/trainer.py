@@ -89,6 +89,7 @@ class Trainer:
         if self.device.type == "cpu" and not any(shutil.which(cxx) for cxx in ("g++", "c++", "clang++")):
             raise InputError("train.compile needs a C++ compiler on the CPU (no g++, c++ or clang++ found); "
                              "install one or train without it")
+        log.info("train.compile: the first training steps compile the step functions (15-60 s)")
         # Shapes never change during training (full batches only): static graphs.
         # fp16's GradScaler wants its own backward, and a torch.func transform cannot update
         # running statistics: those keep a compiled forward under autograd (a BatchNorm critic
