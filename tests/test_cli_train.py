@@ -36,6 +36,7 @@ def test_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv)
     assert state["config"]["train"]["batch_size"] == 8
     summary = json.loads((out / "summary.json").read_text())
     assert summary["step"] == 4 and "validity" in summary["final"]
+    assert summary["stopped_early"] is None and summary["best_step"] in (2, 4)
     # time-to-quality: each milestone is null or the first step (and minutes) it was met
     assert set(summary["first_reached"]) == {"validity>=0.9,uniqueness>=0.9", "raw_validity>=0.9,raw_uniqueness>=0.9"}
     for reached in summary["first_reached"].values():

@@ -139,6 +139,51 @@ def test_time_budget_stops_early_and_still_checkpoints(tmp_path):
     assert (tmp_path / "checkpoints").is_dir()
 
 
+def _scripted_evaluations(trainer, monkeypatch, values):
+    scores = iter(values)
+    monkeypatch.setattr(trainer.task, "evaluate", lambda generator, step: {"score": next(scores)})
+
+
+def test_patience_stops_after_evaluations_without_improvement(tmp_path, monkeypatch):
+    options = dict(max_steps=50, eval_every=1, sample_every=100, checkpoint_every=100, best_metric="score",
+                   patience=2)
+    trainer = make_trainer(tmp_path / "run", **options)
+    _scripted_evaluations(trainer, monkeypatch, [5.0, 4.0, 4.5, 4.2, 3.0])
+    trainer.fit()
+    # steps 1 and 2 improve, 3 and 4 do not: stop after step 4, best.pt from step 2
+    assert trainer.step == 4 and (trainer.best, trainer.best_step) == (4.0, 2)
+    assert "no better score in 2 evaluations" in trainer.stop_reason
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "best.pt")["step"] == 2
+    final = load_checkpoint(tmp_path / "run" / "checkpoints" / "step-0000004.pt")
+    rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    score = rows[0].split(",").index("score")
+    assert [r.split(",")[score] for r in rows[1:] if r.split(",")[score]] == ["5.0", "4.0", "4.5", "4.2"]  # once each
+    # Resumed as it is, the run stops at once; with more patience it trains on.
+    again = make_trainer(tmp_path / "run", **options)
+    again.load_state_dict(final)
+    again.fit()
+    assert again.step == 4 and again.stop_reason
+    more = make_trainer(tmp_path / "run", **{**options, "patience": 3})
+    more.load_state_dict(final)
+    _scripted_evaluations(more, monkeypatch, [3.5, 3.0])
+    more.fit(until=6)
+    assert more.step == 6 and more.stop_reason is None and (more.best, more.best_step) == (3.0, 6)
+
+
+def test_patience_ignores_a_metric_that_is_not_computed(tmp_path, monkeypatch):
+    trainer = make_trainer(tmp_path, max_steps=6, eval_every=1, best_metric="score", patience=2)
+    monkeypatch.setattr(trainer.task, "evaluate", lambda generator, step: {"other": 1.0})
+    trainer.fit()
+    assert trainer.step == 6 and trainer.stop_reason is None
+
+
+def test_patience_needs_a_metric_to_wait_for():
+    with pytest.raises(ValueError, match="patience needs train.best_metric"):
+        TrainConfig(patience=2)
+    with pytest.raises(ValueError, match="patience must be 0"):
+        TrainConfig(patience=-1, best_metric="fcd")
+
+
 def test_fp16_loss_scaling_path_runs_on_cpu(tmp_path):
     """The CUDA fp16 recipe (GradScaler, scaled gradient penalty, overflow back-off),
     exercised on the CPU, where torch also implements fp16 autocast and GradScaler."""

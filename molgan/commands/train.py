@@ -120,9 +120,11 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
             log.info("resuming %s at step %d", latest, trainer.step)
         if ctx.is_main:  # only now: a refused resume leaves the run's config as it was
             cfg.save_toml(resolved, run_dir / "config.toml")
-        log.info("training %s GAN on %s: %d steps, device %s%s, run directory %s", domain.name,
-                 args.dataset, config.train.max_steps, device,
-                 f" ({precision.dtype})" if precision.dtype else "", run_dir)
+        patience = config.train.patience
+        log.info("training %s GAN on %s: %d steps%s, device %s%s, run directory %s", domain.name,
+                 args.dataset, config.train.max_steps,
+                 f" (or until {patience} evaluations bring no better {config.train.best_metric})" if patience else "",
+                 device, f" ({precision.dtype})" if precision.dtype else "", run_dir)
         started = time.monotonic()
         final = trainer.fit()
         if ctx.is_main:
@@ -135,6 +137,8 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
 
     summary = {"step": trainer.step, "minutes": round(seconds / 60, 2), "final": final,
                "best": trainer.best, "best_metric": trainer.config.best_metric or None,
+               "best_step": trainer.best_step if trainer.best is not None else None,
+               "stopped_early": trainer.stop_reason,
                "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:
         json.dump(summary, handle, indent=1)

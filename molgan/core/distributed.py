@@ -50,6 +50,15 @@ def unwrap(module: nn.Module) -> nn.Module:
     return module.module if isinstance(module, DistributedDataParallel) else module
 
 
+def any_rank(ctx: DistContext, flag: bool, device: torch.device) -> bool:
+    """True on every rank if `flag` is true on any: decisions all replicas must share."""
+    if not ctx.enabled:
+        return flag
+    value = torch.tensor([float(flag)], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
+
+
 def barrier(ctx: DistContext) -> None:
     if ctx.enabled:
         dist.barrier()

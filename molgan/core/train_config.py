@@ -38,12 +38,19 @@ class TrainConfig:
     keep_checkpoints: int = 3
     best_metric: str = ""  # evaluation metric that selects best.pt; "" = none
     best_mode: Literal["min", "max"] = "min"
+    # Early stopping: end the run after this many evaluations in a row without a better
+    # best_metric (best.pt is kept; the last checkpoint is where it stopped). 0 = never.
+    patience: int = 0
 
     def __post_init__(self):
         for name in ("max_steps", "batch_size", "n_critic", "log_every", "eval_every",
                      "sample_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if self.patience < 0:
+            raise ValueError(f"train.patience must be 0 (off) or more, got {self.patience}")
+        if self.patience and not self.best_metric:
+            raise ValueError("train.patience needs train.best_metric: the metric whose improvement it waits for")
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:

@@ -74,6 +74,9 @@ class Trainer:
         self.step = 0
         self._overflows = 0
         self.best: float | None = None
+        self.best_step, self.evals_since_best = 0, 0  # for train.patience
+        self.stop_reason: str | None = None  # why fit() ended before max_steps
+        self._hooks_ran: dict[str, int] = {}  # hook -> last step it ran at (no repeats at a stop)
         self.last_eval: dict[str, float] = {}
         self.milestones = Milestones(getattr(task, "milestones", {}))
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
@@ -285,13 +288,13 @@ class Trainer:
         metrics = MetricsLog(self.run_dir, enabled=main, resume_step=self.step if self.step else None)
         bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", unit="step",
                    disable=None if main else True, dynamic_ncols=True)
-        start, sums, count, out_of_time = time.monotonic(), {}, 0, False
-        self._fit_start = start
+        start, sums, count = time.monotonic(), {}, 0
+        self._fit_start, self.stop_reason = start, None
         try:
             while self.step < last_step:
-                if cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
-                    log.info("time budget of %.1f min reached at step %d", cfg.max_minutes, self.step)
-                    out_of_time = True
+                self.stop_reason = self._stop_reason(start)
+                if self.stop_reason:
+                    log.info("stopping at step %d: %s", self.step, self.stop_reason)
                     break
                 for k in range(cfg.n_critic):
                     # Extra objectives (a reward network) train once per generator step.
@@ -314,24 +317,39 @@ class Trainer:
                     metrics.log(self.step, {**means, "time/minutes": self.minutes()})
                     sums, count = {}, 0
                 self._on_cadence(metrics, final=self.step == cfg.max_steps)
-            if out_of_time:
-                self._on_cadence(metrics, final=True)
+            if self.stop_reason:
+                self._on_cadence(metrics, final=True)  # whatever this step has not had yet
             return self.last_eval
         finally:
             bar.close()
             metrics.close()
+
+    def _stop_reason(self, start: float) -> str | None:
+        """Why training should end now (time budget, patience), agreed by all processes."""
+        cfg, reason = self.config, None
+        if cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
+            reason = f"time budget of {cfg.max_minutes:g} min reached"
+        elif cfg.patience and self.evals_since_best >= cfg.patience:
+            best = (f"best {self.best:.4g} at step {self.best_step}" if self.best is not None
+                    else "no finite value yet")
+            reason = f"no better {cfg.best_metric} in {self.evals_since_best} evaluations ({best}; train.patience)"
+        # Only rank 0 evaluates, and clocks differ: every replica must stop at the same step.
+        if distributed.any_rank(self.dist, reason is not None, self.device) and reason is None:
+            reason = "another process stopped"
+        return reason
 
     def _on_cadence(self, metrics: MetricsLog, final: bool) -> None:
         cfg, step = self.config, self.step
         if not self.dist.is_main:
             return
         is_best = False
-        evaluate_now = final or step % cfg.eval_every == 0
-        sample_now = final or step % cfg.sample_every == 0
+        evaluate_now = (final or step % cfg.eval_every == 0) and self._hooks_ran.get("evaluate") != step
+        sample_now = (final or step % cfg.sample_every == 0) and self._hooks_ran.get("samples") != step
         if evaluate_now or sample_now:
             is_best = self._run_hooks(metrics, step, evaluate_now, sample_now)
-        if final or is_best or step % cfg.checkpoint_every == 0:
+        if (final or is_best or step % cfg.checkpoint_every == 0) and self._hooks_ran.get("checkpoint") != step:
             self.checkpoints.save(self.state_dict(), step, is_best=is_best)
+            self._hooks_ran["checkpoint"] = step
         metrics.flush()
 
     def _run_hooks(self, metrics: MetricsLog, step: int, evaluate_now: bool, sample_now: bool) -> bool:
@@ -352,9 +370,13 @@ class Trainer:
                 value = self.last_eval.get(cfg.best_metric) if cfg.best_metric else None
                 if value is not None and math.isfinite(value):
                     if self.best is None or (value < self.best if cfg.best_mode == "min" else value > self.best):
-                        self.best, is_best = value, True
+                        self.best, self.best_step, is_best = value, step, True
+                if value is not None:  # a metric turned off (fcd = false) never stops a run
+                    self.evals_since_best = 0 if is_best else self.evals_since_best + 1
+                self._hooks_ran["evaluate"] = step
             if sample_now:
                 self.task.write_samples(self.sampling_generator, self.run_dir, step)
+                self._hooks_ran["samples"] = step
         return is_best
 
     # ------------------------------------------------------------------ state
@@ -369,7 +391,8 @@ class Trainer:
             "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
             "scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict(),
             "data": self.stream.state(), "rng": rng_state(),
-            "best": self.best, "last_eval": self.last_eval,
+            "best": self.best, "best_step": self.best_step, "evals_since_best": self.evals_since_best,
+            "last_eval": self.last_eval,
             "milestones": self.milestones.reached, "minutes": self.minutes(),
             "task": self.task.describe(), "config": self.run_config,
             # Where the data came from (not checked on resume): lets `molgan sample` find
@@ -392,5 +415,8 @@ class Trainer:
         self.stream.load_state(state["data"])
         set_rng_state(state["rng"])
         self.step, self.best, self.last_eval = state["step"], state["best"], state["last_eval"]
+        self.best_step, self.evals_since_best = state.get("best_step", 0), state.get("evals_since_best", 0)
+        # The checkpoint is this step's record: a run that stops at once adds nothing to it.
+        self._hooks_ran = dict.fromkeys(("evaluate", "samples", "checkpoint"), self.step)
         self.milestones.reached = dict(state.get("milestones") or {})
         self.minutes_before = float(state.get("minutes", 0.0))

@@ -88,9 +88,11 @@ def _mol_train_defaults() -> TrainConfig:
     # degrade; a cosine decay over 3,000 steps holds the quality. MolGAN's mix with a
     # validity reward (lambda 0.5) gave raw validity 40 % instead of 29 % and the lowest FCD.
     # Feature matching: test FCD 3.62 / 3.73 over two seeds, against 3.89 / 4.88 without.
+    # Patience 4 (1,000 steps): in every default run so far the best validation FCD came by
+    # step 1,000 and never improved later, so the rest of the 3,000 steps was wasted time.
     return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=3000, lr_g=1e-4, lr_d=1e-4,
                        lr_schedule="cosine", eval_every=250, sample_every=250, checkpoint_every=250,
-                       best_metric="fcd", adversarial_weight=0.5, feature_matching=1.0)
+                       best_metric="fcd", adversarial_weight=0.5, feature_matching=1.0, patience=4)
 
 
 @dataclass
