@@ -124,8 +124,8 @@ def test_sample_reads_a_trained_run(tmp_path, capsys, data_dir, mols_csv):
     assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL)[0] == 0
     # the training data's bond statistics travel with the checkpoint, for the delivered decoding
     state = torch.load(next((out / "checkpoints").glob("*.pt")), weights_only=True)
-    fractions = state["task"]["bond_fractions"]
-    assert set(fractions) == {"double", "triple"} and all(0.0 <= v <= 1.0 for v in fractions.values())
+    counts = state["task"]["bond_counts"]  # bonds of each type per molecule
+    assert set(counts) == {"double", "triple"} and all(0.0 <= v <= 9.0 for v in counts.values())
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     code, _, err = run_cli(capsys, "sample", out, "-n", 40, "-o", first, "--seed", 3)
     assert code == 0, err

@@ -97,11 +97,15 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
 
 def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) -> torch.Tensor:
     """The run's calibrated bond-logit offsets for this decoding (molgan/mol/calibration.py):
-    from the training data's bond fractions stored in the checkpoint; none for raw decoding
-    or checkpoints from before calibration existed."""
-    fractions = (loaded.state.get("task") or {}).get("bond_fractions") or {}
-    targets = {BOND_NAMES.index(name): float(value) for name, value in fractions.items()}
-    return generator_bond_bias(loaded.generator, loaded.vocab, decode, targets, latent_scale, torch.device("cpu"))
+    from the training data's bond statistics stored in the checkpoint (bonds per molecule;
+    session-4 checkpoints: the fraction of molecules with one); none for raw decoding or
+    checkpoints from before calibration existed."""
+    task = loaded.state.get("task") or {}
+    statistic = "count" if "bond_counts" in task else "presence"
+    stored = task.get("bond_counts") or task.get("bond_fractions") or {}
+    targets = {BOND_NAMES.index(name): float(value) for name, value in stored.items()}
+    return generator_bond_bias(loaded.generator, loaded.vocab, decode, targets, latent_scale, torch.device("cpu"),
+                               statistic=statistic)
 
 
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,

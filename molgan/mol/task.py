@@ -15,7 +15,7 @@ from molgan.core.data import TensorData
 from molgan.core.task import GeneratorRegularizer
 from molgan.core.train_config import TrainConfig
 from molgan.errors import InputError
-from molgan.mol.calibration import bond_type_indices, data_bond_fractions, generator_bond_bias
+from molgan.mol.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.dataset import MolGraphDataset
 from molgan.mol.decode import decode_logits
 from molgan.mol.metrics import FCDScorer, basic_metrics
@@ -239,8 +239,8 @@ class MolTask:
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)
-        self.bond_targets = data_bond_fractions(train.bond_types, train.atom_types,
-                                                bond_type_indices(config.eval.calibrate_bonds))
+        self.bond_targets = data_bond_counts(train.bond_types, train.atom_types,
+                                             bond_type_indices(config.eval.calibrate_bonds))
         self._bias_key: tuple[int, int] | None = None
         self._bias = torch.zeros(len(BOND_NAMES))
         self.objectives: list = []
@@ -315,7 +315,7 @@ class MolTask:
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,
-                "bond_fractions": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
+                "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
                 "reward": self.config.rl.reward if self.objectives else None}
 
 
