@@ -62,9 +62,9 @@ class MolEvalConfig:
     # `molgan sample`'s default. Chosen on the validation split (README): the default
     # model's samples are too concentrated at 1.0; 1.5 gave the lowest FCD over two seeds.
     latent_scale: float = 1.5
-    # Delivered decoding only: logit offsets for these bond types so that as many decoded
-    # molecules contain them as in the training data (molgan/mol/calibration.py; measured in
-    # the README: validation FCD 3.03 -> 2.24). () = off.
+    # Delivered decoding only: logit offsets for these bond types so that decoded molecules
+    # have as many of them per molecule as the training data (molgan/mol/calibration.py;
+    # measured in the README: validation FCD 3.03 -> 2.24 in session 4's form). () = off.
     calibrate_bonds: tuple[str, ...] = ("double", "triple")
     grid_molecules: int = 24
 
