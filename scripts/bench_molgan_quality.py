@@ -44,7 +44,7 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     known = frozenset(train.smiles)
     report = {"checkpoint": str(path), "step": state["step"], "samples": count,
               "latent_scale": loaded.config.eval.latent_scale}
-    for mode, label in (("raw", "raw"), ("capped", "capped"), ("connected", "connected")):
+    for mode in ("raw", "capped", "connected"):
         bias = delivered_bias(loaded, mode, loaded.config.eval.latent_scale)  # zeros for raw
         smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, train.info.vocab, mode)]
         metrics = basic_metrics(smiles, known)
@@ -53,7 +53,7 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
         if mode != "raw":
             valid = [s for s in smiles if s]
             metrics["mean_qed"] = sum(QED.qed(Chem.MolFromSmiles(s)) for s in valid) / max(len(valid), 1)
-        report[label] = metrics
+        report[mode] = metrics
     return report
 
 
