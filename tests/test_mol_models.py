@@ -202,10 +202,12 @@ def test_connectivity_penalty_is_zero_for_one_fragment_and_pulls_fragments_toget
     assert bonds.grad[0, 0, 2, 0] > 0 and bonds.grad[0, 1, 2, 0] > 0 and bonds.grad[0, 0, 1, 0] == 0
 
 
-def test_relational_conv_matches_the_textbook_formula():
+@pytest.mark.parametrize("in_channels, out_channels", [(6, 5), (5, 6)])  # transform / aggregate first
+def test_relational_conv_matches_the_textbook_formula(in_channels, out_channels):
     torch.manual_seed(0)
-    conv = RelationalGraphConv(6, 5, 3)
-    x, adj = torch.randn(4, 7, 6), torch.rand(4, 7, 7, 3)
+    conv = RelationalGraphConv(in_channels, out_channels, 3)
+    assert conv.aggregate_first == (in_channels < out_channels)
+    x, adj = torch.randn(4, 7, in_channels), torch.rand(4, 7, 7, 3)
     degree = adj.sum(dim=(2, 3)).clamp_min(1.0)
     expected = torch.stack([torch.stack([
         conv.self_loop(x[b, i]) + sum(adj[b, i, j, r] * (x[b, j] @ conv.relation_weight[r])
