@@ -223,9 +223,13 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path):
         trainer = make_trainer(tmp_path / str(compiled), loss="wgan-gp", compile=compiled)
         for optimizer in (trainer.opt_d, trainer.opt_g):
             optimizer.step = lambda *a, **k: None  # keep the gradients, skip the update
+        critic_grads = {}
+        if compiled:  # the compiled update hands its gradients to Adam directly
+            trainer._step_with_gradients = critic_grads.update
         stats = {**trainer.critic_step(), **trainer.generator_step()}
-        grads = [p.grad.clone() for module in (trainer.task.discriminator, trainer.task.generator)
-                 for p in module.parameters()]
+        grads = [critic_grads[name] if compiled else p.grad.clone()
+                 for name, p in trainer.task.discriminator.named_parameters()]
+        grads += [p.grad.clone() for p in trainer.task.generator.parameters()]
         results.append((stats, grads))
     (eager_stats, eager_grads), (compiled_stats, compiled_grads) = results
     assert "d/gp" in eager_stats
@@ -233,6 +237,54 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path):
         assert torch.allclose(eager_stats[key], compiled_stats[key], rtol=1e-4, atol=1e-5), key
     for a, b in zip(eager_grads, compiled_grads):
         assert torch.allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_one_generator_pass_makes_the_batches_of_all_critic_steps(tmp_path, batch_norm):
+    # G is fixed between generator steps: one pass can generate all n_critic batches, except
+    # with BatchNorm, whose batch statistics would then span n_critic batches.
+    config = ImageRunConfig(model=ImageModelConfig(kind="mlp", latent_dim=8, width=4),
+                            train=TrainConfig(batch_size=8, n_critic=3))
+    task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
+    if not batch_norm:
+        for name, module in list(task.generator.named_modules()):
+            if isinstance(module, torch.nn.BatchNorm1d):
+                task.generator.get_submodule(name.rsplit(".", 1)[0])[int(name.rsplit(".", 1)[1])] = torch.nn.Identity()
+    trainer = Trainer(task, config.train, tmp_path, torch.device("cpu"), resolve_precision(torch.device("cpu"), "off"))
+    inputs, fakes = [], []
+    task.generator.register_forward_hook(lambda module, args, out: inputs.append(args[0].shape[0]))
+    for _ in range(2):
+        for k in range(3):
+            trainer.critic_step()
+            fakes.append(trainer._fakes[0][0][0].clone() if trainer._fakes else None)
+        trainer.generator_step()
+    passes = 3 if batch_norm else 1
+    assert inputs == ([8 * 3 // passes] * passes + [8]) * 2  # the critic steps' passes, the generator step's
+    if not batch_norm:  # the queued batches are distinct slices of the one pass
+        assert fakes[0] is not None and not torch.equal(fakes[0], fakes[1])
+        trainer.critic_step()
+        assert len(trainer._fakes) == 2
+        trainer.generator_step()
+        assert not trainer._fakes  # made by the old generator: dropped
+
+
+def test_critic_adam_on_returned_gradients_equals_optimizer_steps(tmp_path):
+    # The compiled update skips Optimizer.step and .grad: Adam's functional form must give
+    # the same parameters and state, step after step.
+    trainers = [make_trainer(tmp_path / str(k)) for k in range(2)]
+    functional = trainers[1]
+    functional._critic_params = list(functional.task.discriminator.named_parameters())
+    torch.manual_seed(1)
+    for _ in range(3):
+        grads = {name: torch.randn_like(p) for name, p in functional._critic_params}
+        for name, p in trainers[0].task.discriminator.named_parameters():
+            p.grad = grads[name].clone()
+        trainers[0].opt_d.step()
+        functional._step_with_gradients(grads)
+        assert all(p.grad is None for p in functional.task.discriminator.parameters())
+    assert_same(weights(trainers[0]), weights(functional))
+    steps = [[float(s["step"]) for s in t.opt_d.state.values()] for t in trainers]
+    assert steps[0] == steps[1] == [3.0] * len(steps[0])
 
 
 def test_compiled_critic_with_running_statistics_keeps_autograd(tmp_path):

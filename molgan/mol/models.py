@@ -65,6 +65,8 @@ class MolGenerator(nn.Module):
         if self.post == "softmax":
             return torch.softmax(logits / self.temperature, -1)
         if self.post == "st-argmax":
+            if not torch.is_grad_enabled():  # only the value is needed: the argmax's one-hot, no softmax
+                return torch.zeros_like(logits).scatter_(-1, logits.argmax(-1, keepdim=True), 1.0)
             probs = torch.softmax(logits / self.temperature, -1)
             return _straight_through(probs, probs.argmax(-1))
         # Gumbel noise must be symmetric too, or the sampled bond i-j differs from j-i.
