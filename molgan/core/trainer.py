@@ -9,18 +9,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import shutil
 import time
 import warnings
 from pathlib import Path
 
 import torch
 from torch import Tensor
-from torch.optim.adam import adam
 from tqdm import tqdm
 
 from molgan.core import distributed
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
+from molgan.core.compiled import CompiledCriticUpdate, adam_step, has_batch_norm, require_cpp_compiler
 from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
 from molgan.core.logs import MetricsLog, Milestones
@@ -82,14 +81,12 @@ class Trainer:
         self.milestones = Milestones(getattr(task, "milestones", {}))
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
         self._critic_losses, self._generate, self._score = self._critic_forward, self.G, self.D
-        self._critic_grads = None  # set by train.compile: the whole critic update, one graph
+        self._critic_update: CompiledCriticUpdate | None = None  # train.compile: the whole critic update
         self._fakes: list[tuple] = []  # generated batches for the coming critic steps
         # G does not change between two generator steps, so one forward pass can generate the
         # batches of all n_critic critic steps (one large matmul per layer instead of n_critic
         # small ones). Not with BatchNorm: batch statistics over n_critic batches would differ.
-        batch_norm = torch.nn.modules.batchnorm._BatchNorm
-        self._fakes_per_pass = 1 if any(isinstance(m, batch_norm) for m in task.generator.modules()) \
-            else config.n_critic
+        self._fakes_per_pass = 1 if has_batch_norm(task.generator) else config.n_critic
         self.compiled = config.compile and not dist.enabled
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
@@ -97,24 +94,17 @@ class Trainer:
             self._compile()
 
     def _compile(self) -> None:
-        if self.device.type == "cpu" and not any(shutil.which(cxx) for cxx in ("g++", "c++", "clang++")):
-            raise InputError("train.compile needs a C++ compiler on the CPU (no g++, c++ or clang++ found); "
-                             "install one or train without it")
+        require_cpp_compiler(self.device)
         log.info("train.compile: the first training steps compile the step functions (15-60 s)")
         # Shapes never change during training (full batches only): static graphs.
         # fp16's GradScaler wants its own backward, and a torch.func transform cannot update
         # running statistics: those keep a compiled forward under autograd (a BatchNorm critic
         # with a gradient penalty cannot be compiled at all: the penalty needs a transform too).
-        batch_norm = torch.nn.modules.batchnorm._BatchNorm
-        running_stats = any(isinstance(m, batch_norm) for m in self.task.discriminator.modules())
-        if self.precision.needs_scaler or running_stats:
+        if self.precision.needs_scaler or has_batch_norm(self.task.discriminator):
             self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
         else:
-            # The critic update as one graph from the latent to the parameter gradients:
-            # through torch.func its backward is traced with the forward, instead of running
-            # as a second compiled graph under autograd (~20 % less time per critic step here).
-            self._critic_grads = torch.compile(self._critic_loss_and_grads, dynamic=False)
-            self._critic_params = list(self.task.discriminator.named_parameters())  # looked up once
+            self._critic_update = CompiledCriticUpdate(
+                self.task.discriminator, lambda critic, *inputs: self._critic_losses_on(critic, *inputs, None))
         self._generate = torch.compile(self.G, dynamic=False)
         self._score = torch.compile(self.D, dynamic=False)
 
@@ -162,17 +152,15 @@ class Trainer:
         # Drawn here, not inside the (possibly compiled) loss: one random stream either way.
         alpha = torch.rand(batch, device=self.device) if cfg.loss == "wgan-gp" else None
         scale = torch.tensor(self.scaler_d.get_scale(), device=self.device) if self.precision.needs_scaler else None
-        if self._critic_grads is not None:
-            params = {name: p.detach() for name, p in self._critic_params}
-            grads, (loss, d_loss, d_real, d_fake, penalty) = self._critic_grads(params, real, cond, fake, fake_cond,
-                                                                                alpha)
+        if self._critic_update is not None:
+            grads, (loss, d_loss, d_real, d_fake, penalty) = self._critic_update(real, cond, fake, fake_cond, alpha)
         else:
             loss, d_loss, d_real, d_fake, penalty = self._critic_losses(real, cond, fake, fake_cond, alpha, scale)
         stats = {"d/loss": d_loss.detach(), "d/real": d_real.detach().mean(), "d/fake": d_fake.detach().mean()}
         if penalty is not None:
             stats["d/gp"] = penalty.detach()
         if self._check("discriminator loss", loss.detach(), self.scaler_d):
-            if self._critic_grads is not None:
+            if self._critic_update is not None:
                 self._step_with_gradients(grads)
             else:
                 self.opt_d.zero_grad(set_to_none=True)
@@ -189,20 +177,14 @@ class Trainer:
 
     def _step_with_gradients(self, grads: dict[str, Tensor]) -> None:
         """The critic's Adam step on the gradients the compiled update returned."""
-        opt, named = self.opt_d, self._critic_params
-        if self.config.grad_clip > 0 or not opt.state:  # clipping reads .grad; step 1 creates Adam's state
+        named = self._critic_update.named_parameters
+        if self.config.grad_clip > 0 or not self.opt_d.state:  # clipping reads .grad; step 1 creates Adam's state
             for name, p in named:
                 p.grad = grads[name]
-            self._step_optimizer(opt, self.scaler_d, self.task.discriminator)
-            opt.zero_grad(set_to_none=True)
-            return
-        # Adam's functional form on the optimizer's own state: the same fused update without
-        # Optimizer.step's per-call Python or setting 16+ .grad attributes (~2 % of a step).
-        group, states = opt.param_groups[0], [opt.state[p] for _, p in named]
-        adam([p for _, p in named], [grads[name] for name, _ in named], [s["exp_avg"] for s in states],
-             [s["exp_avg_sq"] for s in states], [], [s["step"] for s in states], fused=group["fused"],
-             amsgrad=group["amsgrad"], beta1=group["betas"][0], beta2=group["betas"][1], lr=group["lr"],
-             weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"])
+            self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
+            self.opt_d.zero_grad(set_to_none=True)
+        else:
+            adam_step(self.opt_d, named, grads)
 
     def _critic_forward(self, real, cond, fake, fake_cond, alpha, scale):
         """Score and penalise: (loss with penalty, loss, D(real), D(fake), penalty).
@@ -245,20 +227,6 @@ class Trainer:
             loss = self.loss.d(d_real, d_fake, cfg.label_smoothing)
         total = loss if penalty is None else loss + cfg.gp_weight * penalty
         return total, loss, d_real, d_fake, penalty
-
-    def _critic_loss_and_grads(self, params, real, cond, fake, fake_cond, alpha):
-        """`_critic_forward` with D as a function of `params`, differentiated by torch.func:
-        ({name: gradient of the loss}, the forward's outputs). For critics without running
-        statistics (a transform cannot update buffers), trained without a GradScaler."""
-        D, buffers = self.task.discriminator, dict(self.task.discriminator.named_buffers())
-
-        def loss_of(params):
-            def critic(*inputs, cond=None):
-                return torch.func.functional_call(D, (params, buffers), inputs, {"cond": cond})
-            total, *rest = self._critic_losses_on(critic, real, cond, fake, fake_cond, alpha, None)
-            return total, (total.detach(), *rest)
-
-        return torch.func.grad(loss_of, has_aux=True)(params)
 
     # ------------------------------------------------------------------ G step
     def generator_step(self) -> dict[str, float]:
