@@ -56,6 +56,26 @@ def test_ema_warmup_forgets_the_initial_weights_quickly():
     assert ema.module.weight.item() > 0.99  # a plain 0.999 EMA would be at 0.18
 
 
+def test_ema_warmup_update_follows_its_formula_for_parameters_and_buffers():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    ema = make_ema(model, decay=0.5)
+    expected = {k: v.clone() for k, v in model.state_dict().items()}
+    for k in range(4):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p))
+        model(torch.randn(5, 3))  # moves the running statistics and the batch counter
+        current = model.state_dict()
+        weight = 1.0 if k == 0 else 1.0 - min(0.5, (1.0 + k) / (10.0 + k))  # the first update copies
+        for key, value in current.items():
+            expected[key] = value.clone() if not value.is_floating_point() else torch.lerp(expected[key], value, weight)
+        ema.update_parameters(model)
+        for key, value in ema.module.state_dict().items():
+            assert torch.allclose(value, expected[key], atol=1e-6), (k, key)
+    assert int(ema.n_averaged) == 4
+
+
 def test_mode_seeking_loss_punishes_a_generator_that_ignores_z():
     from molgan.core.stabilizers import mode_seeking_loss
 

@@ -1,4 +1,4 @@
-"""`train.compile`: the critic update as one compiled graph, and Adam on its gradients.
+"""`train.compile`: a network's update as one compiled graph, and Adam on its gradients.
 
 torch.compile cannot compile `autograd.grad(create_graph=True)`, the gradient penalty's
 double backward. Written with torch.func instead (a `grad` over the critic's parameters
@@ -29,33 +29,37 @@ def has_batch_norm(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
-class CompiledCriticUpdate:
-    """`losses_on(critic, *inputs) -> (loss, *outputs)`, differentiated with respect to the
-    critic's parameters, as one static-shape compiled graph.
+class CompiledUpdate:
+    """`losses_on(network, *inputs) -> (loss, *outputs)`, differentiated with respect to
+    `module`'s parameters, as one static-shape compiled graph; `network` is `module` as a
+    function of those parameters.
 
     Calling it returns ({parameter name: gradient of the loss}, (loss, *outputs)). For
-    critics without running statistics (a transform cannot update buffers), trained without
+    modules without running statistics (a transform cannot update buffers), trained without
     a GradScaler (fp16 loss scaling wants autograd's backward).
     """
 
-    def __init__(self, critic: nn.Module, losses_on: Callable[..., tuple[Tensor, ...]]):
-        self.critic, self.losses_on = critic, losses_on
-        self.named_parameters = list(critic.named_parameters())  # looked up once, not per step
+    def __init__(self, module: nn.Module, losses_on: Callable[..., tuple[Tensor, ...]]):
+        self.module, self.losses_on = module, losses_on
+        self.named_parameters = list(module.named_parameters())  # looked up once, not per step
         self._graph = torch.compile(self._loss_and_grads, dynamic=False)
 
     def _loss_and_grads(self, params: dict[str, Tensor], *inputs):
-        buffers = dict(self.critic.named_buffers())
+        buffers = dict(self.module.named_buffers())
 
         def loss_of(params):
-            def critic(*graph, cond=None):
-                return torch.func.functional_call(self.critic, (params, buffers), graph, {"cond": cond})
-            total, *rest = self.losses_on(critic, *inputs)
+            def network(*args, **kwargs):
+                return torch.func.functional_call(self.module, (params, buffers), args, kwargs)
+            total, *rest = self.losses_on(network, *inputs)
             return total, (total.detach(), *rest)
 
         return torch.func.grad(loss_of, has_aux=True)(params)
 
     def __call__(self, *inputs) -> tuple[dict[str, Tensor], tuple[Tensor, ...]]:
-        return self._graph({name: p.detach() for name, p in self.named_parameters}, *inputs)
+        # No autograd graph around the transform (it differentiates by itself): with frozen
+        # or detached tensors elsewhere, the compiled graph is inference-only.
+        with torch.no_grad():
+            return self._graph({name: p.detach() for name, p in self.named_parameters}, *inputs)
 
 
 def adam_step(optimizer: torch.optim.Adam, named_parameters: list[tuple[str, nn.Parameter]],

@@ -83,6 +83,35 @@ def mode_seeking_loss(fake: Sequence[Tensor], z: Tensor, eps: float = 1e-5) -> T
     return 1.0 / (dx / dz + eps)
 
 
+class _WarmupEMA(AveragedModel):
+    """AveragedModel with a warm-up decay and an update that is one foreach lerp over tensor
+    lists built once (AveragedModel's own update walks and regroups every tensor on every
+    call: 0.4 ms of a 3-4 ms generator step at MolGAN-pytorch's sizes)."""
+
+    def __init__(self, model: nn.Module, decay: float):
+        super().__init__(model, use_buffers=True)
+        self.decay = decay
+        self._pairs: tuple[nn.Module, list, list, list] | None = None
+
+    def update_parameters(self, model: nn.Module) -> None:
+        if int(self.n_averaged) == 0:  # the first update copies
+            super().update_parameters(model)
+            return
+        if self._pairs is None or self._pairs[0] is not model:
+            ours = [*self.module.parameters(), *self.module.buffers()]
+            theirs = [*model.parameters(), *model.buffers()]
+            floats = [(a, c) for a, c in zip(ours, theirs) if a.is_floating_point()]
+            counters = [(a, c) for a, c in zip(ours, theirs) if not a.is_floating_point()]  # num_batches_tracked
+            self._pairs = (model, [a for a, _ in floats], [c.detach() for _, c in floats], counters)
+        _, averaged, current, counters = self._pairs
+        k = int(self.n_averaged)
+        with torch.no_grad():
+            torch._foreach_lerp_(averaged, current, 1.0 - min(self.decay, (1.0 + k) / (10.0 + k)))
+            for a, c in counters:
+                a.copy_(c)
+        self.n_averaged += 1
+
+
 def make_ema(model: nn.Module, decay: float, warmup: bool = True) -> AveragedModel:
     """EMA copy of `model` (parameters and buffers); call `.update_parameters(model)`.
 
@@ -92,16 +121,4 @@ def make_ema(model: nn.Module, decay: float, warmup: bool = True) -> AveragedMod
     """
     if not warmup:
         return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-
-    @torch.no_grad()
-    def update(averaged: list[Tensor], current: list[Tensor], num_averaged: Tensor) -> None:
-        k = int(num_averaged)
-        step_decay = min(decay, (1.0 + k) / (10.0 + k))
-        floats = [(a, c) for a, c in zip(averaged, current) if a.is_floating_point()]
-        if floats:
-            torch._foreach_lerp_([a for a, _ in floats], [c for _, c in floats], 1.0 - step_decay)
-        for a, c in zip(averaged, current):
-            if not a.is_floating_point():  # counters such as BatchNorm's num_batches_tracked
-                a.copy_(c)
-
-    return AveragedModel(model, multi_avg_fn=update, use_buffers=True)
+    return _WarmupEMA(model, decay)

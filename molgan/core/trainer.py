@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from molgan.core import distributed
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
-from molgan.core.compiled import CompiledCriticUpdate, adam_step, has_batch_norm, require_cpp_compiler
+from molgan.core.compiled import CompiledUpdate, adam_step, has_batch_norm, require_cpp_compiler
 from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
 from molgan.core.logs import MetricsLog, Milestones
@@ -81,7 +81,9 @@ class Trainer:
         self.milestones = Milestones(getattr(task, "milestones", {}))
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
         self._critic_losses, self._generate, self._score = self._critic_forward, self.G, self.D
-        self._critic_update: CompiledCriticUpdate | None = None  # train.compile: the whole critic update
+        # train.compile: each network's whole update as one graph
+        self._critic_update: CompiledUpdate | None = None
+        self._generator_update: CompiledUpdate | None = None
         self._fakes: list[tuple] = []  # generated batches for the coming critic steps
         # G does not change between two generator steps, so one forward pass can generate the
         # batches of all n_critic critic steps (one large matmul per layer instead of n_critic
@@ -103,10 +105,17 @@ class Trainer:
         if self.precision.needs_scaler or has_batch_norm(self.task.discriminator):
             self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
         else:
-            self._critic_update = CompiledCriticUpdate(
+            self._critic_update = CompiledUpdate(
                 self.task.discriminator, lambda critic, *inputs: self._critic_losses_on(critic, *inputs, None))
         self._generate = torch.compile(self.G, dynamic=False)
         self._score = torch.compile(self.D, dynamic=False)
+        # The generator step likewise, when its loss is the adversarial one plus feature
+        # matching or mode seeking: the task's extra objectives may leave the graph (RDKit)
+        # or depend on the step number.
+        if not (self.task.objectives or self.precision.needs_scaler or has_batch_norm(self.task.generator)
+                or has_batch_norm(self.task.discriminator)):
+            self._generator_update = CompiledUpdate(
+                self.task.generator, lambda generate, *inputs: self._generator_losses_on(generate, self.D, *inputs))
 
     def minutes(self) -> float:
         """Training wall-clock minutes, summed over resumed runs."""
@@ -161,7 +170,7 @@ class Trainer:
             stats["d/gp"] = penalty.detach()
         if self._check("discriminator loss", loss.detach(), self.scaler_d):
             if self._critic_update is not None:
-                self._step_with_gradients(grads)
+                self._step_on_gradients(self.opt_d, self.scaler_d, self._critic_update, grads)
             else:
                 self.opt_d.zero_grad(set_to_none=True)
                 self.scaler_d.scale(loss).backward()
@@ -175,16 +184,15 @@ class Trainer:
                 stats.update(objective.critic_step(real, fake, self.step))
         return stats
 
-    def _step_with_gradients(self, grads: dict[str, Tensor]) -> None:
-        """The critic's Adam step on the gradients the compiled update returned."""
-        named = self._critic_update.named_parameters
-        if self.config.grad_clip > 0 or not self.opt_d.state:  # clipping reads .grad; step 1 creates Adam's state
-            for name, p in named:
+    def _step_on_gradients(self, optimizer, scaler, update: CompiledUpdate, grads: dict[str, Tensor]) -> None:
+        """Adam on the gradients a compiled update returned."""
+        if self.config.grad_clip > 0 or not optimizer.state:  # clipping reads .grad; step 1 creates Adam's state
+            for name, p in update.named_parameters:
                 p.grad = grads[name]
-            self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
-            self.opt_d.zero_grad(set_to_none=True)
+            self._step_optimizer(optimizer, scaler, update.module)
+            optimizer.zero_grad(set_to_none=True)
         else:
-            adam_step(self.opt_d, named, grads)
+            adam_step(optimizer, update.named_parameters, grads)
 
     def _critic_forward(self, real, cond, fake, fake_cond, alpha, scale):
         """Score and penalise: (loss with penalty, loss, D(real), D(fake), penalty).
@@ -233,43 +241,59 @@ class Trainer:
         cfg, task = self.config, self.task
         batch = cfg.batch_size
         cond = task.sample_condition(batch)
+        z = self._latent(batch)
+        real = task.prepare_batch(to_device(next(self.stream), self.device)) if cfg.feature_matching > 0 else None
         # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
         # process do not compute them at all (DDP expects every parameter to get one).
         frozen = contextlib.nullcontext() if self.dist.enabled else _frozen(self.task.discriminator)
         no_sync = self.D.no_sync() if self.dist.enabled else contextlib.nullcontext()
-        with frozen, no_sync, self.precision.autocast():
-            z = self._latent(batch)
-            fake = tuple(t.float() for t in self._generate(z, cond=cond))
-            if cfg.feature_matching > 0:
-                real, real_cond = task.prepare_batch(to_device(next(self.stream), self.device))
-                d_fake, fake_features = self._score(*fake, cond=cond, features=True)
-                with torch.no_grad():
-                    _, real_features = self._score(*real, cond=real_cond, features=True)
+        with frozen, no_sync:
+            if self._generator_update is not None:
+                grads, (loss, adversarial) = self._generator_update(z, cond, real)
             else:
-                d_fake = self._score(*fake, cond=cond)
+                loss, adversarial = self._generator_losses_on(self._generate, self._score, z, cond, real)
+        stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
+        if self._check("generator loss", loss.detach(), self.scaler_g):
+            if self._generator_update is not None:
+                self._step_on_gradients(self.opt_g, self.scaler_g, self._generator_update, grads)
+            else:
+                self.opt_g.zero_grad(set_to_none=True)
+                self.scaler_g.scale(loss).backward()
+                self._step_optimizer(self.opt_g, self.scaler_g, self.task.generator)
+            if self.ema is not None:
+                self.ema.update_parameters(self.task.generator)
+        self._fakes.clear()  # made by the generator before this step
+        return stats
+
+    def _generator_losses_on(self, generate, score, z, cond, real) -> tuple[Tensor, Tensor]:
+        """(loss, adversarial loss) of a generator step through `generate` (G, or G as a
+        function of given parameters) and the critic `score`; `real`: (batch, condition)
+        for feature matching, or None."""
+        cfg = self.config
+        with self.precision.autocast():
+            fake = tuple(t.float() for t in generate(z, cond=cond))
+            if real is not None:
+                (real_graphs, real_cond) = real
+                d_fake, fake_features = score(*fake, cond=cond, features=True)
+                with torch.no_grad():
+                    _, real_features = score(*real_graphs, cond=real_cond, features=True)
+            else:
+                d_fake = score(*fake, cond=cond)
             adversarial = self.loss.g(d_fake.float())
             # Objectives marked `mixed` share the generator with the adversarial loss through λ
             # (MolGAN's RL term); the others are regularisers added with their own weight.
             mixed, added = [], []
-            for objective in task.objectives:
+            for objective in self.task.objectives:
                 value = objective.generator_loss(fake, self.step)
                 if value is not None:
                     (mixed if getattr(objective, "mixed", True) else added).append(value)
             loss = combine_generator_losses(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra)
             loss = loss + sum(added) if added else loss
-            if cfg.feature_matching > 0:
+            if real is not None:
                 loss = loss + cfg.feature_matching * feature_matching_loss(real_features.float(), fake_features.float())
             if cfg.mode_seeking > 0:
                 loss = loss + cfg.mode_seeking * mode_seeking_loss(fake, z)
-        stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
-        if self._check("generator loss", loss.detach(), self.scaler_g):
-            self.opt_g.zero_grad(set_to_none=True)
-            self.scaler_g.scale(loss).backward()
-            self._step_optimizer(self.opt_g, self.scaler_g, self.task.generator)
-            if self.ema is not None:
-                self.ema.update_parameters(self.task.generator)
-        self._fakes.clear()  # made by the generator before this step
-        return stats
+        return loss, adversarial
 
     def _step_optimizer(self, optimizer, scaler, module) -> None:
         if self.config.grad_clip > 0:
