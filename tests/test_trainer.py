@@ -242,8 +242,10 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path, feature_matching):
         for optimizer in (trainer.opt_d, trainer.opt_g):
             optimizer.step = lambda *a, **k: None  # keep the gradients, skip the update
         returned = {}  # the compiled updates hand their gradients to Adam directly
-        trainer._step_on_gradients = lambda optimizer, scaler, update, grads: returned.update(
-            {(update.module is task.generator, name): g for name, g in grads.items()})
+        update = trainer._update
+        trainer._update = lambda optimizer, scaler, module, loss, compiled, grads: returned.update(
+            {(module is task.generator, name): g for name, g in grads.items()}) if compiled else update(
+            optimizer, scaler, module, loss, compiled, grads)
         assert (trainer._critic_update is not None, trainer._generator_update is not None) == (compiled, compiled)
         stats = {**trainer.critic_step(), **trainer.generator_step()}
         grads = [returned[(is_generator, name)] if compiled else p.grad.clone()

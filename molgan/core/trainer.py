@@ -164,17 +164,13 @@ class Trainer:
         if self._critic_update is not None:
             grads, (loss, d_loss, d_real, d_fake, penalty) = self._critic_update(real, cond, fake, fake_cond, alpha)
         else:
+            grads = None
             loss, d_loss, d_real, d_fake, penalty = self._critic_losses(real, cond, fake, fake_cond, alpha, scale)
         stats = {"d/loss": d_loss.detach(), "d/real": d_real.detach().mean(), "d/fake": d_fake.detach().mean()}
         if penalty is not None:
             stats["d/gp"] = penalty.detach()
         if self._check("discriminator loss", loss.detach(), self.scaler_d):
-            if self._critic_update is not None:
-                self._step_on_gradients(self.opt_d, self.scaler_d, self._critic_update, grads)
-            else:
-                self.opt_d.zero_grad(set_to_none=True)
-                self.scaler_d.scale(loss).backward()
-                self._step_optimizer(self.opt_d, self.scaler_d, self.task.discriminator)
+            self._update(self.opt_d, self.scaler_d, self.task.discriminator, loss, self._critic_update, grads)
             if cfg.loss == "wgan":
                 with torch.no_grad():
                     for p in self.task.discriminator.parameters():
@@ -184,15 +180,21 @@ class Trainer:
                 stats.update(objective.critic_step(real, fake, self.step))
         return stats
 
-    def _step_on_gradients(self, optimizer, scaler, update: CompiledUpdate, grads: dict[str, Tensor]) -> None:
-        """Adam on the gradients a compiled update returned."""
-        if self.config.grad_clip > 0 or not optimizer.state:  # clipping reads .grad; step 1 creates Adam's state
-            for name, p in update.named_parameters:
+    def _update(self, optimizer, scaler, module, loss: Tensor, compiled: CompiledUpdate | None,
+                grads: dict[str, Tensor] | None) -> None:
+        """One optimizer step for `module`: by backward from `loss`, or on the gradients its
+        compiled update returned."""
+        if compiled is None:
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            self._step_optimizer(optimizer, scaler, module)
+        elif self.config.grad_clip > 0 or not optimizer.state:  # clipping reads .grad; step 1 creates Adam's state
+            for name, p in compiled.named_parameters:
                 p.grad = grads[name]
-            self._step_optimizer(optimizer, scaler, update.module)
+            self._step_optimizer(optimizer, scaler, module)
             optimizer.zero_grad(set_to_none=True)
         else:
-            adam_step(optimizer, update.named_parameters, grads)
+            adam_step(optimizer, compiled.named_parameters, grads)
 
     def _critic_forward(self, real, cond, fake, fake_cond, alpha, scale):
         """Score and penalise: (loss with penalty, loss, D(real), D(fake), penalty).
@@ -251,15 +253,11 @@ class Trainer:
             if self._generator_update is not None:
                 grads, (loss, adversarial) = self._generator_update(z, cond, real)
             else:
+                grads = None
                 loss, adversarial = self._generator_losses_on(self._generate, self._score, z, cond, real)
         stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
         if self._check("generator loss", loss.detach(), self.scaler_g):
-            if self._generator_update is not None:
-                self._step_on_gradients(self.opt_g, self.scaler_g, self._generator_update, grads)
-            else:
-                self.opt_g.zero_grad(set_to_none=True)
-                self.scaler_g.scale(loss).backward()
-                self._step_optimizer(self.opt_g, self.scaler_g, self.task.generator)
+            self._update(self.opt_g, self.scaler_g, self.task.generator, loss, self._generator_update, grads)
             if self.ema is not None:
                 self.ema.update_parameters(self.task.generator)
         self._fakes.clear()  # made by the generator before this step
