@@ -35,6 +35,26 @@ def test_gradients_flow_through_the_straight_through_path():
     assert all(g.abs().sum() > 0 for g in grads)
 
 
+def test_straight_through_without_gradients_is_the_one_hot_and_torch_func_still_differentiates():
+    # Without autograd (the critic steps' fakes) the output is the argmax's one-hot, no
+    # softmax; the compiled generator update runs torch.func.grad inside no_grad, which must
+    # still take the straight-through path.
+    torch.manual_seed(0)
+    generator = MolGenerator(8, N, T, E, hidden=(16,), post="st-argmax")
+    critic = GraphCritic(T, E, conv_dims=(8,), readout_dim=8, head_dims=(8,))
+    z = torch.randn(4, 8)
+    with torch.no_grad():
+        hard = generator(z)
+    for value, with_grad in zip(hard, generator(z)):
+        assert torch.equal(value, value.round()) and torch.allclose(value, with_grad)
+    critic(*generator(z)).sum().backward()
+    params = {name: p.detach() for name, p in generator.named_parameters()}
+    with torch.no_grad():
+        grads = torch.func.grad(lambda p: critic(*torch.func.functional_call(generator, p, (z,))).sum())(params)
+    for name, p in generator.named_parameters():
+        assert p.grad.abs().sum() > 0 and torch.allclose(grads[name], p.grad, atol=1e-6), name
+
+
 def _one_hot_batch(batch=3):
     atoms = torch.randint(0, T, (batch, N))
     bonds = torch.triu(torch.randint(0, E, (batch, N, N)), 1)
