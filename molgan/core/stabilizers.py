@@ -94,7 +94,8 @@ class _WarmupEMA(AveragedModel):
         self._pairs: tuple[nn.Module, list, list, list] | None = None
 
     def update_parameters(self, model: nn.Module) -> None:
-        if int(self.n_averaged) == 0:  # the first update copies
+        k = int(self.n_averaged)
+        if k == 0:  # the first update copies
             super().update_parameters(model)
             return
         if self._pairs is None or self._pairs[0] is not model:
@@ -104,7 +105,6 @@ class _WarmupEMA(AveragedModel):
             counters = [(a, c) for a, c in zip(ours, theirs) if not a.is_floating_point()]  # num_batches_tracked
             self._pairs = (model, [a for a, _ in floats], [c.detach() for _, c in floats], counters)
         _, averaged, current, counters = self._pairs
-        k = int(self.n_averaged)
         with torch.no_grad():
             torch._foreach_lerp_(averaged, current, 1.0 - min(self.decay, (1.0 + k) / (10.0 + k)))
             for a, c in counters:

@@ -99,21 +99,20 @@ class Trainer:
         require_cpp_compiler(self.device)
         log.info("train.compile: the first training steps compile the step functions (15-60 s)")
         # Shapes never change during training (full batches only): static graphs.
+        self._generate = torch.compile(self.G, dynamic=False)
+        self._score = torch.compile(self.D, dynamic=False)
         # fp16's GradScaler wants its own backward, and a torch.func transform cannot update
         # running statistics: those keep a compiled forward under autograd (a BatchNorm critic
         # with a gradient penalty cannot be compiled at all: the penalty needs a transform too).
         if self.precision.needs_scaler or has_batch_norm(self.task.discriminator):
             self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
-        else:
-            self._critic_update = CompiledUpdate(
-                self.task.discriminator, lambda critic, *inputs: self._critic_losses_on(critic, *inputs, None))
-        self._generate = torch.compile(self.G, dynamic=False)
-        self._score = torch.compile(self.D, dynamic=False)
+            return
+        self._critic_update = CompiledUpdate(
+            self.task.discriminator, lambda critic, *inputs: self._critic_losses_on(critic, *inputs, None))
         # The generator step likewise, when its loss is the adversarial one plus feature
         # matching or mode seeking: the task's extra objectives may leave the graph (RDKit)
         # or depend on the step number.
-        if not (self.task.objectives or self.precision.needs_scaler or has_batch_norm(self.task.generator)
-                or has_batch_norm(self.task.discriminator)):
+        if not (self.task.objectives or has_batch_norm(self.task.generator)):
             self._generator_update = CompiledUpdate(
                 self.task.generator, lambda generate, *inputs: self._generator_losses_on(generate, self.D, *inputs))
 
