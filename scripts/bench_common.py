@@ -1,0 +1,65 @@
+"""What every benchmark records beside its numbers: command, date, commit, machine, threads."""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def environment(threads: int) -> dict:
+    """Date, commit (and whether the package differed from it), machine and thread count."""
+    import torch
+
+    return {
+        "date": datetime.date.today().isoformat(),
+        "commit": _git("rev-parse", "--short=10", "HEAD") or "unknown",
+        # Uncommitted changes to the package would make the commit a lie: say so.
+        "package_modified": bool(_git("status", "--porcelain", "molgan")),
+        "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}",
+        "python": platform.python_version(), "torch": torch.__version__, "threads": threads,
+    }
+
+
+def aggregate(rows: list[dict], worse: dict[str, str]) -> dict:
+    """Mean and worst seed of each numeric metric (`worse[key]` = "min" or "max")."""
+    out = {}
+    for key in rows[0]:
+        values = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+        if not values or key not in worse:
+            continue
+        pick = max if worse[key] == "max" else min
+        out[key] = {"mean": statistics.fmean(values), "worst": pick(values), "n": len(values)}
+    return out
+
+
+def write_result(path: str | Path, result: dict) -> None:
+    """Write a benchmark's JSON next to the docs (atomically: a killed run leaves the old one)."""
+    path = ROOT / path if not Path(path).is_absolute() else Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1) + "\n")
+    os.replace(tmp, path)
+    print(f"wrote {path}")

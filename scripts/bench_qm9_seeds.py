@@ -1,0 +1,88 @@
+"""The default QM9 run over several seeds, measured the way a user would measure it.
+
+  python scripts/bench_qm9_seeds.py --seeds 0 1 2 --out runs/bench-qm9
+  python scripts/bench_qm9_seeds.py --seeds 0 1 2 --out runs/bench-qm9 --skip-training
+
+For each seed: `molgan train --dataset qm9 --seed S` (defaults, one thread), then
+`molgan sample RUN -n 10000` twice, delivered (the run's own decoding) and `--decode raw`
+(the network's argmax graphs, no calibration, no repair), and `molgan evaluate` of each
+file against the QM9 test split. Writes docs/results/qm9_default.json (per seed, mean,
+worst seed, with command, date, commit and machine); scripts/write_benchmarks.py turns it
+into docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import aggregate, environment, write_result  # noqa: E402
+
+METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", "scaf")
+#: For each metric, which direction is worse (the worst seed is reported per metric).
+WORSE = {"fcd": "max", "validity": "min", "uniqueness": "min", "novelty": "min", "intdiv": "min",
+         "snn": "min", "frag": "min", "scaf": "min", "minutes": "max", "minutes_to_vu90": "max"}
+
+
+def molgan(*argv: str, threads: int) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    command = [sys.executable, "-m", "molgan", "-q", *argv]
+    if subprocess.run(command, env=env).returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+
+
+def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, sets: list[str]) -> dict:
+    run = out / f"seed{seed}"
+    if train:
+        molgan("train", "--dataset", "qm9", "--out", str(run), "--overwrite", "--seed", str(seed),
+               *sum((["--set", s] for s in sets), []), threads=threads)
+    summary = json.loads((run / "summary.json").read_text())
+    row = {"seed": seed, "minutes": summary["minutes"], "steps": summary["step"],
+           "best_step": summary.get("best_step"), "stopped": summary.get("stopped_early")}
+    reached = (summary.get("first_reached") or {}).get("validity>=0.9,uniqueness>=0.9")
+    row["minutes_to_vu90"] = reached["minutes"] if reached else None
+    for decode in ("delivered", "raw"):
+        csv, report = run / f"{decode}.csv", run / f"{decode}.json"
+        extra = ["--decode", "raw"] if decode == "raw" else []
+        molgan("sample", str(run), "-n", str(samples), "-o", str(csv), "--seed", "0", *extra, threads=threads)
+        molgan("evaluate", str(csv), "--reference", "qm9", "-o", str(report), "--workers", str(threads),
+               threads=threads)
+        scores = json.loads(report.read_text())
+        row[decode] = {k: scores.get(k) for k in METRICS}
+    return row
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/bench-qm9")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to molgan train")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--result", default="docs/results/qm9_default.json")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    rows = [measure_seed(Path(args.out), s, args.samples, args.threads, not args.skip_training, args.sets)
+            for s in args.seeds]
+    summary = {}
+    for decode in ("delivered", "raw"):
+        summary[decode] = aggregate([r[decode] for r in rows], WORSE)
+    summary["run"] = aggregate([{k: r[k] for k in ("minutes", "minutes_to_vu90")} for r in rows], WORSE)
+    command = "python scripts/bench_qm9_seeds.py " + " ".join(
+        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads)]
+        + sum((["--set", s] for s in args.sets), []))
+    result = {"benchmark": "qm9_default", "command": command, **environment(args.threads),
+              "samples": args.samples, "reference": "QM9 test split", "seeds": rows, "summary": summary,
+              "bench_minutes": round((time.monotonic() - started) / 60, 1)}
+    write_result(args.result, result)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
