@@ -19,7 +19,7 @@ import time
 LOAD_SNIPPET = """
 import time, sys
 t0 = time.perf_counter()
-from molgan.mol.dataset import open_mol_dataset
+from molgan.mol.data.dataset import open_mol_dataset
 t1 = time.perf_counter()
 ds = open_mol_dataset("qm9", data_dir=sys.argv[1], progress=False)
 t2 = time.perf_counter()
@@ -34,16 +34,16 @@ def main() -> int:
 
     import torch
 
-    from molgan.mol.convert import default_workers
-    from molgan.mol.dataset import MolGraphDataset, SPLITS, open_mol_dataset
-    from molgan.mol.graph import decode_dense
+    from molgan.mol.data.convert import default_workers
+    from molgan.mol.data.dataset import MolGraphDataset, SPLITS, open_mol_dataset
+    from molgan.mol.chem.graph import decode_dense
 
     workers = args.workers or default_workers()
     print(f"cores available {len(os.sched_getaffinity(0))}, conversion workers {workers}, "
           f"torch threads {torch.get_num_threads()}")
     with tempfile.TemporaryDirectory() as data_dir:
         if args.workers:
-            import molgan.mol.convert as convert
+            import molgan.mol.data.convert as convert
             convert.default_workers = lambda: args.workers
         start = time.perf_counter()
         open_mol_dataset("qm9", data_dir=data_dir, progress=False)

@@ -63,12 +63,12 @@ def main() -> None:
               f"{len(valid)} valid molecules, one process: {alone:.1f} s; ratio {sample_seconds / alone:.2f} (bar 1.5)")
 
         # Reference statistics are computed once per cache; keep that out of the timings.
-        from molgan.mol.reference import load_reference
+        from molgan.mol.metrics.reference import load_reference
         reference = load_reference("qm9", args.data_dir, progress=False)
         seconds = timed(["-q", "evaluate", str(samples), *data])
         print(f"evaluate: the {args.n} samples above in {seconds:.1f} s (bar 30 s)")
 
-        from molgan.mol.dataset import open_mol_dataset
+        from molgan.mol.data.dataset import open_mol_dataset
         test = open_mol_dataset("qm9", data_dir=args.data_dir, split="test", progress=False)
         distinct = Path(tmp) / "distinct.csv"
         distinct.write_text("smiles\n" + "\n".join(list(dict.fromkeys(test.smiles))[: args.n]) + "\n")

@@ -21,7 +21,7 @@ def data_dir(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def qm9_cache(tmp_path_factory):
     """QM9 processed once per test session (about 30 s) into a private cache."""
-    from molgan.mol.dataset import open_mol_dataset
+    from molgan.mol.data.dataset import open_mol_dataset
 
     root = tmp_path_factory.mktemp("qm9-cache")
     open_mol_dataset("qm9", data_dir=root, progress=False)

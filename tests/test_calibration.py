@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from molgan.mol.calibration import (bond_type_indices, bonds_per_graph, calibrate_bond_bias, data_bond_counts,
+from molgan.mol.decoding.calibration import (bond_type_indices, bonds_per_graph, calibrate_bond_bias, data_bond_counts,
                                     fraction_with_bond, generator_bond_bias)
-from molgan.mol.decode import decode_graphs
-from molgan.mol.models import MolGenerator
-from molgan.mol.vocab import AtomVocab
+from molgan.mol.decoding.decode import decode_graphs
+from molgan.mol.nn.models import MolGenerator
+from molgan.mol.chem.vocab import AtomVocab
 
 VOCAB = AtomVocab.from_strings(["C", "N", "O"])
 B, N = 200, 3
@@ -80,7 +80,7 @@ def test_checkpoints_from_before_counts_keep_their_presence_calibration():
     from pathlib import Path
 
     from molgan.mol.sampling import LoadedGenerator, delivered_bias
-    from molgan.mol.task import MolRunConfig
+    from molgan.mol.config import MolRunConfig
 
     torch.manual_seed(0)
     generator = MolGenerator(8, 6, len(VOCAB), 4, hidden=(16,))  # room for several triple bonds

@@ -6,9 +6,9 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from molgan.errors import InputError
-from molgan.mol import dataset as dataset_module
-from molgan.mol.dataset import MolDataOptions, open_mol_dataset
-from molgan.mol.graph import decode_dense
+from molgan.mol.data import dataset as dataset_module
+from molgan.mol.data.dataset import MolDataOptions, open_mol_dataset
+from molgan.mol.chem.graph import decode_dense
 
 SMILES = ["CCO", "c1ccccc1", "C[N+](=O)[O-]", "not_a_molecule", "CCCCCCCCCCCC", "CC(=O)O",
           "OCC", "CCN", "C#N", "[CH2]", "CBr", "NCC(=O)O"]
@@ -104,7 +104,7 @@ def test_no_parsable_molecule_leaves_no_cache(tmp_path, data_dir):
 
 def test_full_qm9_round_trip_is_exact(qm9_cache):
     """Every one of the 130,831 QM9 molecules decodes back to its canonical SMILES."""
-    from molgan.mol.sources import read_qm9
+    from molgan.mol.data.sources import read_qm9
 
     datasets = [open_mol_dataset("qm9", data_dir=qm9_cache, split=s) for s in ("train", "valid", "test")]
     info = datasets[0].info

@@ -13,7 +13,7 @@ from rdkit.Contrib.SA_Score import sascorer
 from scipy.stats import entropy, gaussian_kde, wasserstein_distance
 
 from conftest import run_cli
-from molgan.mol.sources import read_qm9
+from molgan.mol.data.sources import read_qm9
 
 GENERATED_EXTRA = ["", "C1CC", "CC.O", "C(C)(C)(C)(C)C", "C[C@H](N)O", "CC(N)O", "CCCCCCO", "c1ccncc1",
                    "OC1CC2CC1C2", "CC1(C)CC1C#N", "O=C1CCCN1", "NC(=O)c1ccco1", "CC1CC2(C)OC12", ""]
@@ -144,7 +144,7 @@ def test_every_metric_matches_an_independent_recomputation(tmp_path, capsys, fil
 
 
 def test_parallel_scoring_equals_single_process(monkeypatch, qm9_sample):
-    import molgan.mol.evaluation as evaluation
+    import molgan.mol.metrics.evaluation as evaluation
 
     smiles = [_canonical(s) for s in qm9_sample[:60]]
     chemnet = evaluation.ChemNet()
@@ -171,8 +171,8 @@ def test_reference_statistics_are_cached_and_reused(tmp_path, capsys, files, dat
 
 
 def test_qm9_reference_is_train_split_for_novelty_and_test_split_for_distributions(monkeypatch, qm9_cache):
-    import molgan.mol.reference as reference
-    from molgan.mol.dataset import open_mol_dataset
+    import molgan.mol.metrics.reference as reference
+    from molgan.mol.data.dataset import open_mol_dataset
 
     seen = {}
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from molgan.mol.graph import (
+from molgan.mol.chem.graph import (
     NotRepresentable, canonical_smiles, decode_dense, encode_dense, smiles_to_graph,
 )
-from molgan.mol.vocab import AtomType, AtomVocab
+from molgan.mol.chem.vocab import AtomType, AtomVocab
 
 VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "S", "Cl", "N+", "O-", "C-"])
 C, O = VOCAB.index(AtomType("C")), VOCAB.index(AtomType("O"))

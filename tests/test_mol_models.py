@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from molgan.mol.decode import decode_logits, largest_component, max_valences
-from molgan.mol.graph import MolGraph, smiles_to_graph
-from molgan.mol.layers import GraphAggregation, RelationalGraphConv
-from molgan.mol.models import GraphCritic, MolGenerator
-from molgan.mol.rewards import RewardFunction, logp, qed, sa, uniqueness, validity
-from molgan.mol.vocab import AtomType, AtomVocab
+from molgan.mol.decoding.decode import decode_logits, largest_component, max_valences
+from molgan.mol.chem.graph import MolGraph, smiles_to_graph
+from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
+from molgan.mol.nn.models import GraphCritic, MolGenerator
+from molgan.mol.rewards.functions import RewardFunction, logp, qed, sa, uniqueness, validity
+from molgan.mol.chem.vocab import AtomType, AtomVocab
 
 N, T, E = 9, 6, 4
 
@@ -101,7 +101,7 @@ VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "N+", "O-"])
 
 def _logits_for(smiles_list, n=N):
     """Logits whose argmax is exactly the given molecules."""
-    from molgan.mol.graph import encode_dense
+    from molgan.mol.chem.graph import encode_dense
 
     atoms = torch.zeros(len(smiles_list), n, len(VOCAB))
     bonds = torch.zeros(len(smiles_list), n, n, E)
@@ -194,7 +194,7 @@ def _one_hot(smiles_list):
 
 
 def test_valence_penalty_is_zero_for_molecules_and_positive_for_overbonding():
-    from molgan.mol.task import ValencePenalty
+    from molgan.mol.losses.penalties import ValencePenalty
 
     penalty = ValencePenalty(VOCAB, 1.0, torch.device("cpu"))
     assert penalty.generator_loss(_one_hot(["CCO", "C[N+](=O)[O-]", "C#N"]), 0) == 0
@@ -208,7 +208,7 @@ def test_valence_penalty_is_zero_for_molecules_and_positive_for_overbonding():
 
 
 def test_connectivity_penalty_is_zero_for_one_fragment_and_pulls_fragments_together():
-    from molgan.mol.task import ConnectivityPenalty
+    from molgan.mol.losses.penalties import ConnectivityPenalty
 
     penalty = ConnectivityPenalty(1.0, margin=0.1)
     assert penalty.generator_loss(_one_hot(["CCO", "CCCCCCCCC", "c1ccccc1", "C"]), 0) == 0
@@ -237,7 +237,7 @@ def test_relational_conv_matches_the_textbook_formula(in_channels, out_channels)
 
 
 def test_latent_scale_controls_the_spread_of_samples():
-    from molgan.mol.task import sample_logits
+    from molgan.mol.sampling import sample_logits
 
     torch.manual_seed(0)
     generator = MolGenerator(8, N, len(VOCAB), E, hidden=(16,))

@@ -3,7 +3,7 @@ import gzip
 import pytest
 
 from molgan.errors import InputError
-from molgan.mol.sources import QM9_SIZE, read_qm9, read_smiles_file
+from molgan.mol.data.sources import QM9_SIZE, read_qm9, read_smiles_file
 
 
 def test_qm9_comes_from_the_package_offline():

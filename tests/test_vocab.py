@@ -1,6 +1,6 @@
 import pytest
 
-from molgan.mol.vocab import AtomType, AtomVocab
+from molgan.mol.chem.vocab import AtomType, AtomVocab
 
 
 @pytest.mark.parametrize("text, symbol, charge", [

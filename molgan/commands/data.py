@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from molgan.mol.dataset import open_mol_dataset
+    from molgan.mol.data.dataset import open_mol_dataset
 
     dataset = open_mol_dataset(args.dataset, dataset_options(args), args.data_dir,
                                progress=not args.quiet)

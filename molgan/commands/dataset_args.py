@@ -25,7 +25,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
 
 def dataset_options(args: argparse.Namespace):
     """The `MolDataOptions` that the dataset flags describe."""
-    from molgan.mol.dataset import MolDataOptions
+    from molgan.mol.data.dataset import MolDataOptions
 
     if args.max_atoms is not None and args.max_atoms < 1:
         raise InputError(f"--max-atoms must be at least 1, got {args.max_atoms}")

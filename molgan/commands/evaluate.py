@@ -41,10 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from molgan.core.atomic import atomic_write
-    from molgan.mol.convert import default_workers
-    from molgan.mol.evaluation import ChemNet, evaluate_smiles
-    from molgan.mol.reference import load_reference
-    from molgan.mol.sources import read_smiles_file
+    from molgan.mol.data.convert import default_workers
+    from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles
+    from molgan.mol.metrics.reference import load_reference
+    from molgan.mol.data.sources import read_smiles_file
 
     start = time.monotonic()
     if args.workers is not None and args.workers < 1:
@@ -82,7 +82,7 @@ def _number(value, percent: bool = False) -> str:
 def format_report(report: dict) -> str:
     lines = [f"{report['samples']}: {report['rows']} rows, {report['valid']} valid, {report['unique']} unique; "
              f"reference {report['reference']['name']}"]
-    from molgan.mol.evaluation import METRICS, PERCENT_METRICS
+    from molgan.mol.metrics.evaluation import METRICS, PERCENT_METRICS
 
     for key, label, meaning in METRICS:
         value = _number(report[key], percent=key in PERCENT_METRICS)

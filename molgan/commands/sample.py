@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.core.atomic import atomic_write
     from molgan.mol.sampling import COLUMNS, generate_rows, load_generator
-    from molgan.mol.task import check_latent_scale
+    from molgan.mol.config import check_latent_scale
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _training_smiles(state: dict) -> frozenset[str] | None:
-    from molgan.mol.dataset import MolGraphDataset
+    from molgan.mol.data.dataset import MolGraphDataset
 
     cache = (state.get("data_source") or {}).get("cache")
     if cache and (Path(cache) / "processed" / "train.pt").is_file():

@@ -55,7 +55,8 @@ def pick_domain(dataset: str) -> Domain:
     if dataset in IMAGE_DATASETS or Path(dataset).is_dir():
         from molgan.image.task import ImageRunConfig, build_image_task
         return Domain("image", ImageRunConfig, build_image_task)
-    from molgan.mol.task import MolRunConfig, build_mol_task
+    from molgan.mol.config import MolRunConfig
+    from molgan.mol.task import build_mol_task
     return Domain("molecule", MolRunConfig, build_mol_task)
 
 

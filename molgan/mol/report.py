@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from molgan.mol.evaluation import METRICS, PERCENT_METRICS, canonicalize
+from molgan.mol.metrics.evaluation import METRICS, PERCENT_METRICS, canonicalize
 
 PROPERTY_LABELS = {"qed": "QED (drug-likeness)", "logp": "logP", "sa": "SA score (1 easy .. 10 hard)",
                    "mw": "molecular weight", "atoms": "heavy atoms"}
@@ -28,7 +28,7 @@ def read_samples(path: str | Path) -> pd.DataFrame:
     """A samples CSV (from `molgan sample`, or any file with a SMILES column): one row per
     generated graph, with `canonical` (empty when invalid) and `reason` (why invalid; the
     file's own `reason` column, which names valence / disconnected graphs, when present)."""
-    from molgan.mol.sources import read_smiles_file
+    from molgan.mol.data.sources import read_smiles_file
 
     records = read_smiles_file(path)
     frame = pd.DataFrame({"smiles": records.smiles})
@@ -61,7 +61,7 @@ def property_frame(smiles: list[str], limit: int | None = 5000, seed: int = 0) -
     """QED, logP, SA, MW and heavy-atom count of (a random `limit` of) distinct molecules."""
     from rdkit import Chem
 
-    from molgan.mol.profiles import PROPERTIES, profile_molecules
+    from molgan.mol.metrics.profiles import PROPERTIES, profile_molecules
 
     smiles = list(dict.fromkeys(s for s in smiles if s))
     if limit is not None and len(smiles) > limit:

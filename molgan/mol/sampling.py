@@ -11,17 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import Tensor
 
 from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
-from molgan.mol.calibration import generator_bond_bias
-from molgan.mol.convert import rdkit_pool
-from molgan.mol.decode import decode_logits
-from molgan.mol.models import MolGenerator
-from molgan.mol.task import MolRunConfig, build_models, sample_logits
-from molgan.mol.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.decoding.calibration import generator_bond_bias
+from molgan.mol.data.convert import rdkit_pool
+from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.nn.models import MolGenerator
+from molgan.mol.config import MolRunConfig
+from molgan.mol.nn.models import build_models
+from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,27 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
     return LoadedGenerator(generator.eval(), vocab, config, state, path)
 
 
+@torch.no_grad()
+def sample_logits(generator: MolGenerator, count: int, device: torch.device,
+                  batch_size: int = 1000, latent_scale: float = 1.0) -> tuple[Tensor, Tensor]:
+    """Bond and atom logits of `count` samples, generator in eval mode, on the CPU.
+
+    `latent_scale` multiplies z ~ N(0, I): below 1 trades diversity for typicality (the
+    truncation trick), above 1 the other way round.
+    """
+    was_training = generator.training
+    generator.eval()
+    bonds, atoms = [], []
+    for start in range(0, count, batch_size):
+        z = torch.randn(min(batch_size, count - start), generator.latent_dim, device=device) * latent_scale
+        b, a = generator.logits(z)
+        bonds.append(b.float().cpu())
+        atoms.append(a.float().cpu())
+    generator.train(was_training)
+    return torch.cat(bonds), torch.cat(atoms)
+
+
+
 def _properties(smiles: list[str]) -> list[tuple[float, float, float, float]]:
     from rdkit import Chem
     from rdkit.Chem import QED, Crippen, Descriptors
@@ -96,7 +119,7 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
 
 
 def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) -> torch.Tensor:
-    """The run's calibrated bond-logit offsets for this decoding (molgan/mol/calibration.py):
+    """The run's calibrated bond-logit offsets for this decoding (molgan/mol/decoding/calibration.py):
     from the training data's bond statistics stored in the checkpoint (bonds per molecule;
     session-4 checkpoints: the fraction of molecules with one); none for raw decoding or
     checkpoints from before calibration existed."""

@@ -19,8 +19,8 @@ import torch
 from rdkit import Chem
 from torch import Tensor
 
-from molgan.mol.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
-from molgan.mol.vocab import AtomVocab
+from molgan.mol.chem.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
+from molgan.mol.chem.vocab import AtomVocab
 
 _TABLE = Chem.GetPeriodicTable()
 

@@ -9,7 +9,7 @@ from typing import Sequence, Union
 
 from tqdm import tqdm
 
-from molgan.mol.graph import MolGraph, NotRepresentable, smiles_to_graph
+from molgan.mol.chem.graph import MolGraph, NotRepresentable, smiles_to_graph
 
 #: Per molecule: (canonical SMILES, graph), or the reason it was skipped.
 Converted = Union[tuple[str, MolGraph], str]

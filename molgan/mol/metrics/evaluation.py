@@ -29,9 +29,9 @@ import numpy as np
 import torch
 from rdkit import Chem, RDLogger
 
-from molgan.mol.graph import canonical_smiles
-from molgan.mol.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
-from molgan.mol.similarity import BitSets, tanimoto_reduce
+from molgan.mol.chem.graph import canonical_smiles
+from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
+from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
 
     from tqdm import tqdm
 
-    from molgan.mol.convert import rdkit_pool
+    from molgan.mol.data.convert import rdkit_pool
 
     global _FORKED_CHEMNET
     chunks = [smiles[i: i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]

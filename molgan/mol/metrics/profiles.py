@@ -18,7 +18,7 @@ from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator, rdMolD
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.Contrib.SA_Score import sascorer
 
-from molgan.mol.similarity import BitSets
+from molgan.mol.metrics.similarity import BitSets
 
 PROPERTIES = ("qed", "logp", "sa", "mw")
 #: GuacaMol's KL benchmark: four continuous descriptors, then five integer-valued ones.

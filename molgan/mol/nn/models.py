@@ -6,14 +6,18 @@ straight-through one-hot; every network here accepts both.
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
-from molgan.mol.layers import GraphAggregation, RelationalGraphConv
+from molgan.mol.chem.vocab import BOND_NAMES
+from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
+
+if TYPE_CHECKING:
+    from molgan.mol.config import MolModelConfig
 
 PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax"]
 #: Bond order of each bond channel (none, single, double, triple): a soft valence input.
@@ -140,3 +144,14 @@ class GraphCritic(nn.Module):
         if self.sigmoid_output:
             score = torch.sigmoid(score)
         return (score, graph) if features else score
+
+
+def build_models(config: MolModelConfig, max_atoms: int, atom_types: int) -> tuple[MolGenerator, GraphCritic]:
+    bond_types = len(BOND_NAMES)
+    generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
+                             config.dropout, config.post, config.temperature)
+    critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
+                         config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
+                         minibatch_discrimination=config.minibatch_discrimination)
+    return generator, critic
+

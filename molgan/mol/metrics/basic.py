@@ -32,13 +32,13 @@ def basic_metrics(smiles: Sequence[str | None], known: set[str] | frozenset[str]
 class FCDScorer:
     """FCD against fixed reference statistics, computed once and cached on disk.
 
-    Uses `molgan.mol.evaluation.ChemNet`, as `molgan evaluate` does: activations once per
+    Uses `molgan.mol.metrics.evaluation.ChemNet`, as `molgan evaluate` does: activations once per
     distinct molecule, repeats counted as weights (the same statistics as repeating them).
     """
 
     def __init__(self, reference: Sequence[str], cache: str | Path | None = None,
                  max_reference: int = 10_000, seed: int = 0):
-        from molgan.mol.evaluation import ChemNet
+        from molgan.mol.metrics.evaluation import ChemNet
 
         self.chemnet = ChemNet()
         cache = Path(cache) if cache else None

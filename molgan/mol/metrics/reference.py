@@ -16,9 +16,10 @@ import torch
 
 from molgan.core.atomic import atomic_write
 from molgan.errors import InputError
-from molgan.mol.evaluation import ChemNet, ReferenceStats, canonicalize_all, profile_with_activations, weighted_counts
-from molgan.mol.profiles import FP_BITS
-from molgan.mol.similarity import BitSets, tanimoto_reduce
+from molgan.mol.metrics.evaluation import (ChemNet, ReferenceStats, canonicalize_all, profile_with_activations,
+                                          weighted_counts)
+from molgan.mol.metrics.profiles import FP_BITS
+from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,15 @@ class ReferenceSource:
         self.spec, self.name = spec, spec
         self._known: frozenset[str] | None = None
         if spec == "qm9":
-            from molgan.mol.dataset import open_mol_dataset
+            from molgan.mol.data.dataset import open_mol_dataset
 
             self._train = open_mol_dataset("qm9", data_dir=data_dir, progress=progress)
             self._test = open_mol_dataset("qm9", data_dir=data_dir, split="test", progress=progress,
                                           report_skips=False)
             self.cache = Path(self._test.processed_dir) / f"evaluation_reference_v{REFERENCE_VERSION}.pt"
         else:
-            from molgan.mol.dataset import _file_digest, default_data_dir
-            from molgan.mol.sources import read_smiles_file
+            from molgan.mol.data.dataset import _file_digest, default_data_dir
+            from molgan.mol.data.sources import read_smiles_file
 
             path = Path(spec)
             self._records = read_smiles_file(path, smiles_column)  # InputError on a bad file, before any work

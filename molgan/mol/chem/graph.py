@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 from rdkit import Chem, RDLogger
 
-from molgan.mol.vocab import BOND_ORDERS, BOND_RDKIT, AtomType, AtomVocab
+from molgan.mol.chem.vocab import BOND_ORDERS, BOND_RDKIT, AtomType, AtomVocab
 
 # RDKit prints every sanitization failure to stderr; we report reasons ourselves.
 RDLogger.DisableLog("rdApp.*")
