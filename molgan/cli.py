@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MolganError as exc:
         if args.debug:
             log.exception("error")
-        sys.stderr.write(f"molgan: error: {exc}\n")
+        sys.stderr.write(f"molgan: {exc.prefix}{exc}\n")
         return exc.exit_code
     except OSError as exc:  # a write that failed deep inside (checkpoint, log, cache)
         if args.debug:

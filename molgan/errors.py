@@ -11,6 +11,7 @@ class MolganError(Exception):
     """Base class: an error with a message meant for the user and an exit code."""
 
     exit_code = 1
+    prefix = "error: "  # how the command line introduces the message
 
 
 class InputError(MolganError):

@@ -164,3 +164,41 @@ def test_sample_refuses_missing_and_foreign_checkpoints(tmp_path, capsys):
     (tmp_path / "junk.pt").write_bytes(b"junk")
     code, _, err = run_cli(capsys, "sample", tmp_path / "junk.pt", "-n", 5, "-o", out)
     assert code == 2 and "not a readable checkpoint" in err and not out.exists()
+
+
+def test_dataset_settings_are_recorded_and_resume_needs_no_flags(tmp_path, capsys, data_dir, mols_csv):
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2,
+                           "--max-atoms", 8, "--atom-types", "C,N,O", *TINY_MOL)
+    assert code == 0, err
+    state = load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+    data = state["config"]["data"]
+    assert data["dataset"] == str(mols_csv) and data["max_atoms"] == 8 and data["atom_types"] == ["C", "N", "O"]
+    assert 'max_atoms = 8' in (out / "config.toml").read_text()
+    code, _, err = run_cli(capsys, "train", "--out", out, "--resume", "--max-steps", 4)
+    assert code == 0, err
+    resumed = load_checkpoint(out / "checkpoints" / "step-0000004.pt")
+    assert resumed["task"] == state["task"]  # same vocabulary and sizes: the same dataset cache
+    code, _, err = run_cli(capsys, "train", "--dataset", "qm9", "--out", out, "--resume")
+    assert code == 2 and err.strip() == f"molgan: error: {out} was trained on {mols_csv}, not qm9"
+
+
+def test_fewer_molecules_than_a_batch_shrink_the_batch_with_a_warning(tmp_path, capsys, data_dir):
+    path = tmp_path / "few.csv"
+    path.write_text("smiles\n" + "\n".join(MOLECULES[:8]) + "\n")  # 6 in the training split
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", path, "--out", out, "--max-steps", 2, *TINY_MOL)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("molgan: warning:")]
+    assert warnings == ["molgan: warning: 6 training rows are fewer than one batch of 8: batch size 6"]
+    assert load_checkpoint(out / "checkpoints" / "step-0000002.pt")["config"]["train"]["batch_size"] == 6
+
+
+def test_too_little_data_is_one_line_exit_2_and_leaves_nothing(tmp_path, capsys, data_dir):
+    path = tmp_path / "one.csv"
+    path.write_text("smiles\nCCO\nnot_a_molecule\n")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", path, "--out", out, "--max-steps", 2, *TINY_MOL)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"molgan: error: {path}: 1 usable molecule(s) of 2 rows")
+    assert not out.exists() and (not data_dir.exists() or not any(data_dir.iterdir()))

@@ -55,10 +55,51 @@ def test_skipped_rows_are_listed_next_to_the_cache_and_reported(mols_csv, data_d
 def test_overrides_skip_oversized_and_foreign_atoms(mols_csv, data_dir):
     options = MolDataOptions(max_atoms=9, atom_types=("C", "N", "O", "N+", "O-"))
     info = open_mol_dataset(str(mols_csv), options, data_dir=data_dir).info
-    assert info.max_atoms == 9 and info.atom_types == ["C", "N", "N+", "O-", "O"]
+    # 9 is the limit; the graphs are as large as the largest molecule kept (acetic acid... 6)
+    assert info.max_atoms == 6 and info.atom_types == ["C", "N", "N+", "O-", "O"]
     assert info.skipped_reasons["too many heavy atoms"] == 1
     assert info.skipped_reasons["atom type not in the vocabulary"] == 1
     assert info.num_molecules == 8
+
+
+def test_default_limit_skips_a_giant_molecule_instead_of_adopting_its_size(tmp_path, data_dir):
+    giant = "C" * 400  # one 400-atom alkane among small molecules
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\n" + "\n".join(["CCO", "CCN", giant, "CC(=O)O", "c1ccccc1"]) + "\n")
+    train = open_mol_dataset(str(path), data_dir=data_dir, progress=False)
+    assert train.info.max_atoms == 6 and train.bond_types.shape[1:] == (6, 6)
+    with open(f"{train.processed_dir}/skipped.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["reason"]) for r in rows] == [("4", "400 heavy atoms, over the limit of 50")]
+
+
+def test_default_vocabulary_keeps_organic_elements_and_names_the_others(tmp_path, data_dir):
+    rows = ["CCO", "[U]", "[Pt](Cl)Cl", "[Xe]", "CS(=O)(=O)N", "CP(=O)(O)O", "Ic1ccccc1", "C[Se]C", "CC(=O)[O-]"]
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\n" + "\n".join(rows) + "\n")
+    info = open_mol_dataset(str(path), data_dir=data_dir, progress=False).info
+    assert info.atom_types == ["C", "N", "O-", "O", "P", "S", "I"]
+    assert info.skipped_reasons == {"element not in the default set": 4}
+    with open(f"{data_dir}/{path.stem}-{_cache_digest(data_dir)}/processed/skipped.csv", newline="") as handle:
+        reasons = {r["smiles"]: r["reason"] for r in csv.DictReader(handle)}
+    assert set(reasons) == {"[U]", "[Pt](Cl)Cl", "[Xe]", "C[Se]C"}
+    assert reasons["[Pt](Cl)Cl"].startswith("element Pt not in the default set")
+    # Asked for explicitly, another element is part of the vocabulary.
+    chosen = MolDataOptions(atom_types=("C", "O", "Se"))
+    assert open_mol_dataset(str(path), chosen, data_dir=data_dir).info.num_molecules == 2  # CCO, C[Se]C
+
+
+def _cache_digest(data_dir) -> str:
+    (folder,) = [p.name for p in data_dir.iterdir()]
+    return folder.rsplit("-", 1)[1]
+
+
+def test_too_few_molecules_to_train_is_refused_and_no_cache_is_kept(tmp_path, data_dir):
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\nCCO\nnot_a_molecule\n[U]\n")
+    with pytest.raises(InputError, match=r"mols.csv: 1 usable molecule\(s\) of 3 rows .* at least 2 are needed"):
+        open_mol_dataset(str(path), data_dir=data_dir, min_train=2)
+    assert not data_dir.exists() or not any(data_dir.iterdir())
 
 
 def test_cache_is_reused_and_keyed_by_content_and_options(mols_csv, data_dir, monkeypatch):

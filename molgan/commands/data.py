@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from molgan.commands.dataset_args import add_dataset_arguments, dataset_options
+from molgan.commands.dataset_args import add_dataset_arguments, data_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.mol.data.dataset import open_mol_dataset
 
-    dataset = open_mol_dataset(args.dataset, dataset_options(args), args.data_dir,
-                               progress=not args.quiet)
+    config = data_config(args)
+    dataset = open_mol_dataset(config.dataset, config.options(), config.data_dir, progress=not args.quiet)
     info = dataset.info
     if args.json:
         sys.stdout.write(json.dumps({**asdict(info), "cache": dataset.root}, indent=1) + "\n")

@@ -18,20 +18,16 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from molgan.commands.dataset_args import add_dataset_arguments
+from molgan.commands.dataset_args import add_dataset_arguments, dataset_settings
 from molgan.errors import InputError
 
 log = logging.getLogger("molgan")
 
-IMAGE_DATASETS = ("mnist", "synthetic")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_dataset_arguments(parser)
+    add_dataset_arguments(parser, required=False)
     parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/<dataset name>)")
     parser.add_argument("--max-steps", type=int, metavar="N", help="generator steps (overrides the config)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -40,24 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override one setting, e.g. --set train.lr_g=2e-4 or --set n_critic=3")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    mode.add_argument("--resume", action="store_true",
+                      help="continue the run in --out from its latest checkpoint, with its recorded settings")
     mode.add_argument("--overwrite", action="store_true", help="replace the run in --out")
-
-
-@dataclass
-class Domain:
-    name: str
-    config_cls: type
-    build_task: Callable  # (args, config, device) -> GANTask
-
-
-def pick_domain(dataset: str) -> Domain:
-    if dataset in IMAGE_DATASETS or Path(dataset).is_dir():
-        from molgan.image.task import ImageRunConfig, build_image_task
-        return Domain("image", ImageRunConfig, build_image_task)
-    from molgan.mol.config import MolRunConfig
-    from molgan.mol.task import build_mol_task
-    return Domain("molecule", MolRunConfig, build_mol_task)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,25 +48,50 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_steps is not None and args.max_steps < 1:
         raise InputError(f"--max-steps must be at least 1, got {args.max_steps}")
-    domain = pick_domain(args.dataset)
+    if args.dataset is None and not (args.resume and args.out):
+        raise InputError("--dataset is required (qm9, mnist or a path), except with --resume --out RUN_DIR")
     run_dir = Path(args.out or Path("runs") / Path(args.dataset).name.split(".")[0])
     ctx = distributed.init_distributed(use_cuda=args.device != "cpu" and torch.cuda.is_available())
     if not ctx.is_main:
         log.setLevel(logging.WARNING)  # one copy of each progress message
     try:
-        return _train(args, domain, run_dir, ctx)
+        return _train(args, run_dir, ctx)
     finally:
         distributed.shutdown(ctx)
 
 
-def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
+def _resolve_config(args: argparse.Namespace, run_dir: Path):
+    """(domain, config): the recorded settings of a resumed run, else the defaults, then
+    --config, the dataset flags and --set."""
+    from molgan.core import config as cfg
+    from molgan.domains import domain_for
+
+    base = cfg.load_toml(run_dir / "config.toml") if args.resume else None
+    recorded = (base or {}).get("data", {}).get("dataset")
+    if args.resume and args.dataset is not None and recorded is not None and args.dataset != recorded:
+        raise InputError(f"{run_dir} was trained on {recorded}, not {args.dataset}")
+    domain = domain_for(args.dataset or recorded or "")
+    sets = list(args.sets)
+    if domain.name == "molecule":
+        sets = dataset_settings(args) + sets
+    elif args.dataset is not None:
+        sets = [f"data.dataset={json.dumps(args.dataset)}"] + sets
+    config = cfg.build_config(domain.config_cls, args.config, sets, base)
+    if args.max_steps is not None:
+        config.train.max_steps = args.max_steps
+    return domain, config
+
+
+def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
     import torch
 
     from molgan.core import config as cfg
     from molgan.core import distributed
     from molgan.core.checkpoint import CheckpointManager, load_checkpoint
     from molgan.core.devices import resolve_precision, select_device
+    from molgan.core.interrupt import StopSignals
     from molgan.core.run import RunDirectory, holds_run
+    from molgan.core.train_config import fit_batch_to_data
     from molgan.core.trainer import Trainer
 
     # Every rank checks before any rank writes (the barrier below): all agree, none hangs.
@@ -94,10 +100,7 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
         raise InputError(f"{run_dir} already holds a run: --resume to continue it or --overwrite to replace it")
     if args.resume and not existing:
         raise InputError(f"{run_dir}: no run to resume")
-    base = cfg.load_toml(run_dir / "config.toml") if args.resume else None
-    config = cfg.build_config(domain.config_cls, args.config, args.sets, base)
-    if args.max_steps is not None:
-        config.train.max_steps = args.max_steps
+    domain, config = _resolve_config(args, run_dir)
 
     distributed.barrier(ctx)
     random.seed(args.seed)
@@ -106,13 +109,19 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
         torch.cuda.set_device(device)
     torch.manual_seed(args.seed + ctx.rank)  # different noise per replica
     precision = resolve_precision(device, config.train.amp)
-    task = domain.build_task(args, config, device)
-    with RunDirectory(run_dir) if ctx.is_main else contextlib.nullcontext() as directory:
+    task = domain.build_task(config, device, progress=not args.quiet)
+    try:
+        warning = fit_batch_to_data(config.train, len(task.data), ctx.world_size)
+    except ValueError as exc:
+        raise InputError(f"{config.data.dataset}: {exc}") from None
+    if warning:
+        log.warning("%s", warning)
+    with RunDirectory(run_dir) if ctx.is_main else contextlib.nullcontext() as directory, StopSignals() as signals:
         if ctx.is_main and args.overwrite:
             directory.clear()
         resolved = cfg.to_dict(config)
         trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
-                          dist=ctx, run_config=resolved)
+                          dist=ctx, run_config=resolved, signals=signals)
         if args.resume:
             latest = CheckpointManager(run_dir).latest()
             if latest is None:
@@ -123,7 +132,7 @@ def _train(args: argparse.Namespace, domain: Domain, run_dir: Path, ctx) -> int:
             cfg.save_toml(resolved, run_dir / "config.toml")
         patience = config.train.patience
         log.info("training %s GAN on %s: %d steps%s, device %s%s, run directory %s", domain.name,
-                 args.dataset, config.train.max_steps,
+                 config.data.dataset, config.train.max_steps,
                  f" (or until {patience} evaluations bring no better {config.train.best_metric})" if patience else "",
                  device, f" ({precision.dtype})" if precision.dtype else "", run_dir)
         started = time.monotonic()

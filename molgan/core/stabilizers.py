@@ -86,7 +86,7 @@ def mode_seeking_loss(fake: Sequence[Tensor], z: Tensor, eps: float = 1e-5) -> T
 class _WarmupEMA(AveragedModel):
     """AveragedModel with a warm-up decay and an update that is one foreach lerp over tensor
     lists built once (AveragedModel's own update walks and regroups every tensor on every
-    call: 0.4 ms of a 3-4 ms generator step at MolGAN-pytorch's sizes)."""
+    call, a noticeable share of a small generator's step)."""
 
     def __init__(self, model: nn.Module, decay: float):
         super().__init__(model, use_buffers=True)

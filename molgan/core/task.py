@@ -49,6 +49,12 @@ class GANTask(Protocol):
     latent_dim: int
     data: TensorData
     objectives: list[Objective]
+    #: Time-to-quality thresholds, name -> {metric: minimum}; the trainer logs when each is
+    #: first reached and keeps it in summary.json ({} = none).
+    milestones: dict[str, dict[str, float]]
+    #: Where the training data came from, stored in checkpoints (not checked on resume):
+    #: lets sampling find the training set for novelty ({} = nothing to record).
+    data_source: dict
 
     def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
         """Rows on the device -> (critic inputs, condition or None)."""

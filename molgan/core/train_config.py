@@ -22,7 +22,7 @@ class TrainConfig:
     grad_clip: float = 0.0  # max gradient norm; 0 = off
     fused_critic: bool = True  # real and generated samples in one critic pass (no batch norm in D!)
     # torch.compile the whole critic update (penalty and gradients included) and the
-    # generator's passes: fewer, fused kernels. Costs 15-60 s of compiling per process.
+    # generator's passes: fewer, fused kernels, after some seconds of compiling per process.
     compile: bool = False
     ema_decay: float = 0.999  # 0 = no EMA generator
     feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
@@ -55,3 +55,19 @@ class TrainConfig:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
+
+
+def fit_batch_to_data(config: TrainConfig, rows: int, world_size: int = 1, minimum: int = 2) -> str | None:
+    """Shrink `config.batch_size` to the data when there are fewer rows than one batch per
+    process; returns the warning to give (None when nothing changed). Too few rows to
+    form a batch of `minimum` per process is a `ValueError`."""
+    per_process = rows // world_size
+    if per_process >= config.batch_size:
+        return None
+    if per_process < minimum:
+        raise ValueError(f"{rows} training rows cannot train {world_size} process(es): "
+                         f"at least {minimum * world_size} are needed")
+    warning = (f"{rows} training rows are fewer than one batch of {config.batch_size}"
+               f"{' per process' if world_size > 1 else ''}: batch size {per_process}")
+    config.batch_size = per_process
+    return warning

@@ -31,6 +31,7 @@ class ImageModelConfig:
 
 @dataclass
 class ImageDataConfig:
+    dataset: str = "mnist"  # mnist, synthetic, or a folder of images (sub-folders = classes)
     image_size: int = 32  # image folders only: resize to 28, 32 or 64
     channels: int = 3  # image folders only: 1 (grey) or 3 (RGB)
     eval_samples: int = 1000
@@ -51,6 +52,9 @@ class ImageRunConfig:
 
 
 class ImageTask:
+    milestones: dict[str, dict[str, float]] = {}
+    data_source: dict = {}
+
     def __init__(self, images: ImageSet, config: ImageRunConfig, device: torch.device,
                  score: bool = True):
         self.images, self.config, self.device = images, config, device
@@ -117,10 +121,10 @@ class ImageTask:
                 "minibatch_discrimination": self.config.model.minibatch_discrimination}
 
 
-def build_image_task(args, config: ImageRunConfig, device: torch.device) -> ImageTask:
+def build_image_task(config: ImageRunConfig, device: torch.device, progress: bool = True) -> ImageTask:
     from molgan.image.data import open_image_set
 
-    images = open_image_set(args.dataset, config.data.image_size, config.data.channels)
+    images = open_image_set(config.data.dataset, config.data.image_size, config.data.channels)
     log.info("%s: %d images of %s, %d classes", images.name, len(images.images),
              "x".join(map(str, images.shape)), images.num_classes)
     return ImageTask(images, config, device)

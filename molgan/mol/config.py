@@ -10,6 +10,39 @@ from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
 
 
+#: Heavy atoms above this make a molecule too large to train on by default: the dense bond
+#: tensor grows with its square, so one giant molecule must not set every graph's size.
+DEFAULT_MAX_ATOMS = 50
+
+
+@dataclass
+class MolDataConfig:
+    """Which molecules to train on and how they become graphs (part of the dataset cache key)."""
+
+    dataset: str = "qm9"  # qm9, or a .csv/.csv.gz/.smi file of SMILES
+    smiles_column: str | None = None  # None: found by name (smiles, SMILES, ...)
+    # Molecules with more heavy atoms are skipped (and listed in skipped.csv); the graphs
+    # are as large as the largest molecule kept.
+    max_atoms: int = DEFAULT_MAX_ATOMS
+    # The atom vocabulary, e.g. ["C", "N", "O", "N+", "O-"]; () = every (element, charge)
+    # found in the data among the organic elements C N O F P S Cl Br I.
+    atom_types: tuple[str, ...] = ()
+    data_dir: str | None = None  # dataset cache; None: $MOLGAN_DATA_DIR or ./data
+
+    def __post_init__(self):
+        if self.max_atoms < 1:
+            raise InputError(f"data.max_atoms must be at least 1, got {self.max_atoms}")
+        if not self.dataset:
+            raise InputError("data.dataset is empty: name qm9 or a SMILES file")
+
+    def options(self):
+        """The conversion options of the dataset cache."""
+        from molgan.mol.data.dataset import MolDataOptions
+
+        return MolDataOptions(max_atoms=self.max_atoms, atom_types=tuple(self.atom_types) or None,
+                              smiles_column=self.smiles_column)
+
+
 @dataclass
 class MolModelConfig:
     latent_dim: int = 32
@@ -25,7 +58,7 @@ class MolModelConfig:
     minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
     valence_penalty: float = 1.0  # weight of the differentiable valence constraint on G
-    connectivity_penalty: float = 0.0  # one-fragment constraint; measured harmful, see README
+    connectivity_penalty: float = 0.0  # one-fragment constraint; off: it shrank graphs (docs/experiments.md)
 
 
 @dataclass
@@ -39,16 +72,16 @@ class MolRLConfig:
 class MolEvalConfig:
     samples: int = 1000  # generated per evaluation
     fcd: bool = True  # FCD against the validation split (fcd_torch, no download)
-    # Measured (README): connected keeps every generated atom, so far more distinct molecules
-    # than capped (which keeps the largest fragment) at a similar FCD.
+    # connected keeps every generated atom, so far more distinct molecules than capped
+    # (which keeps the largest fragment) at a similar FCD (docs/experiments.md).
     decode: Literal["raw", "capped", "connected"] = "connected"
     # Spread of the latent noise when sampling (z ~ N(0, s^2 I)), for evaluation and as
-    # `molgan sample`'s default. Chosen on the validation split (README): the default
-    # model's samples are too concentrated at 1.0; 1.5 gave the lowest FCD over two seeds.
+    # `molgan sample`'s default. Chosen on the validation split: the model's samples are too
+    # concentrated at 1.0 (docs/experiments.md).
     latent_scale: float = 1.5
     # Delivered decoding only: logit offsets for these bond types so that decoded molecules
-    # have as many of them per molecule as the training data (molgan/mol/decoding/calibration.py;
-    # measured in the README: validation FCD 3.03 -> 2.24 in session 4's form). () = off.
+    # have as many of them per molecule as the training data (molgan/mol/decoding/calibration.py).
+    # () = off.
     calibrate_bonds: tuple[str, ...] = ("double", "triple")
     grid_molecules: int = 24
 
@@ -68,12 +101,10 @@ def check_latent_scale(value: float, name: str) -> None:
 
 
 def _mol_train_defaults() -> TrainConfig:
-    # Measured (README ablations): constant-rate runs peak within ~1,000 steps and then
-    # degrade; a cosine decay over 3,000 steps holds the quality. MolGAN's mix with a
-    # validity reward (lambda 0.5) gave raw validity 40 % instead of 29 % and the lowest FCD.
-    # Feature matching: test FCD 3.62 / 3.73 over two seeds, against 3.89 / 4.88 without.
-    # Patience 4 (1,000 steps): in every default run so far the best validation FCD came by
-    # step 1,000 and never improved later, so the rest of the 3,000 steps was wasted time.
+    # Each choice is an ablation in docs/experiments.md: constant-rate runs peak early and
+    # degrade (cosine decay holds the quality longer); MolGAN's mix with a validity reward
+    # (lambda 0.5) and feature matching lowered FCD; the best validation FCD comes early, so
+    # patience 4 (1,000 steps) ends the run instead of training on while it gets worse.
     return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=3000, lr_g=1e-4, lr_d=1e-4,
                        lr_schedule="cosine", eval_every=250, sample_every=250, checkpoint_every=250,
                        best_metric="fcd", adversarial_weight=0.5, feature_matching=1.0, patience=4)
@@ -81,6 +112,7 @@ def _mol_train_defaults() -> TrainConfig:
 
 @dataclass
 class MolRunConfig:
+    data: MolDataConfig = field(default_factory=MolDataConfig)
     model: MolModelConfig = field(default_factory=MolModelConfig)
     rl: MolRLConfig = field(default_factory=MolRLConfig)
     eval: MolEvalConfig = field(default_factory=MolEvalConfig)

@@ -121,7 +121,7 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
 def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) -> torch.Tensor:
     """The run's calibrated bond-logit offsets for this decoding (molgan/mol/decoding/calibration.py):
     from the training data's bond statistics stored in the checkpoint (bonds per molecule;
-    session-4 checkpoints: the fraction of molecules with one); none for raw decoding or
+    older checkpoints: the fraction of molecules with one); none for raw decoding or
     checkpoints from before calibration existed."""
     task = loaded.state.get("task") or {}
     statistic = "count" if "bond_counts" in task else "presence"
@@ -131,20 +131,44 @@ def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) ->
                                statistic=statistic)
 
 
+def training_smiles(state: dict) -> frozenset[str] | None:
+    """The training molecules of a checkpoint's run (its dataset cache), or None if gone."""
+    from molgan.mol.data.dataset import MolGraphDataset
+
+    cache = (state.get("data_source") or {}).get("cache")
+    if cache and (Path(cache) / "processed" / "train.pt").is_file():
+        return frozenset(MolGraphDataset(cache, "train").smiles)
+    log.warning("training set of this checkpoint not found (%s): the novel column is left empty",
+                cache or "not recorded")
+    return None
+
+
+@dataclass
+class Generated:
+    """Sampled rows, and how many of the same graphs were valid before any repair."""
+
+    rows: list[dict]
+    raw_valid: int
+
+
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
                   batch_size: int = 1000, decode: str = "capped", progress: bool = True,
-                  latent_scale: float = 1.0) -> list[dict]:
+                  latent_scale: float = 1.0) -> Generated:
     """`count` rows in generation order, invalid ones included."""
     from tqdm import tqdm
 
     decoded = []
+    raw_valid = 0
     bias = delivered_bias(loaded, decode, latent_scale)
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            decoded += decode_logits(bonds + bias, atoms, loaded.vocab, decode)
+            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode)
+            raw = batch if decode == "raw" else decode_logits(bonds, atoms, loaded.vocab, "raw")
+            raw_valid += sum(d.smiles is not None for d in raw)
+            decoded += batch
             bar.update(n)
     properties = score_properties([d.smiles for d in decoded if d.smiles])
     seen: set[str] = set()
@@ -161,4 +185,4 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
         else:
             row.update(qed="", logp="", sa="", mw="", novel="", duplicate="")
         rows.append(row)
-    return rows
+    return Generated(rows, raw_valid)

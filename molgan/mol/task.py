@@ -115,16 +115,17 @@ class MolTask:
                 "reward": self.config.rl.reward if self.objectives else None}
 
 
-def build_mol_task(args, config: MolRunConfig, device: torch.device) -> MolTask:
-    from molgan.commands.dataset_args import dataset_options
-    from molgan.mol.data.dataset import open_mol_dataset
+def build_mol_task(config: MolRunConfig, device: torch.device, progress: bool = True) -> MolTask:
+    """The task of `config.data`'s molecules, building the dataset cache on first use."""
+    from molgan.mol.data.dataset import MIN_TRAIN_MOLECULES, open_mol_dataset
 
-    options = dataset_options(args)
-    train = open_mol_dataset(args.dataset, options, args.data_dir, "train", progress=not args.quiet)
-    valid = open_mol_dataset(args.dataset, options, args.data_dir, "valid", progress=False, report_skips=False)
+    data, options = config.data, config.data.options()
+    train = open_mol_dataset(data.dataset, options, data.data_dir, "train", progress=progress,
+                             min_train=MIN_TRAIN_MOLECULES)
+    valid = open_mol_dataset(data.dataset, options, data.data_dir, "valid", progress=False, report_skips=False)
     log.info("%s: %d training molecules, up to %d atoms of %s", train.info.source, len(train),
              train.info.max_atoms, ", ".join(train.info.atom_types))
     reference = valid.smiles if len(valid) >= 2 else train.smiles
     task = MolTask(train, reference, config, device)
-    task.data_source = {"dataset": args.dataset, "cache": str(Path(train.root).resolve())}
+    task.data_source = {"dataset": data.dataset, "cache": str(Path(train.root).resolve())}
     return task

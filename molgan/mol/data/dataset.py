@@ -35,21 +35,26 @@ SPLITS = ("train", "valid", "test")
 FORMAT_VERSION = 1
 DATA_DIR_ENV = "MOLGAN_DATA_DIR"
 _REPORTED_SKIPS = 5
+#: Elements of the default vocabulary (any formal charge found in the data): the organic
+#: subset of drug-like chemistry. Others (metals, noble gases, U, ...) need --atom-types.
+DEFAULT_ELEMENTS = ("C", "N", "O", "F", "P", "S", "Cl", "Br", "I")
+#: Fewer training molecules than this cannot train a GAN (a batch needs two to compare).
+MIN_TRAIN_MOLECULES = 2
 
 
 @dataclass(frozen=True)
 class MolDataOptions:
     """How a SMILES source becomes graphs. Every field is part of the cache key."""
 
-    max_atoms: int | None = None  # None: the largest molecule in the data
-    atom_types: tuple[str, ...] | None = None  # None: every type found in the data
+    max_atoms: int = 50  # larger molecules are skipped; graphs have the largest kept size
+    atom_types: tuple[str, ...] | None = None  # None: every type found in the data of DEFAULT_ELEMENTS
     smiles_column: str | None = None  # None: found by name
     keep_largest_fragment: bool = True  # salts and mixtures: keep the main component
     split_seed: int = 0
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
     def __post_init__(self):
-        if self.max_atoms is not None and self.max_atoms < 1:
+        if self.max_atoms < 1:
             raise InputError(f"max_atoms must be at least 1, got {self.max_atoms}")
         if self.atom_types is not None:
             try:
@@ -205,11 +210,17 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
     if not kept:
         raise InputError(f"{records.source}: no parsable molecule in {len(records)} rows"
                          + (f" (first problem: line {skipped[0][0]}: {skipped[0][2]})" if skipped else ""))
+    if options.atom_types is None:
+        kept = _default_elements_only(kept, records, skipped)
+    kept = _within_size_limit(kept, records, skipped, options.max_atoms)
+    if not kept:
+        raise InputError(f"{records.source}: no molecule fits the vocabulary and atom limit in {len(records)} rows "
+                         f"(first problem: line {skipped[0][0]}: {skipped[0][2]})")
     if options.atom_types is not None:
         vocab = AtomVocab.from_strings(options.atom_types)
     else:
         vocab = AtomVocab(t for _, _, g in kept for t in g.atoms)
-    max_atoms = options.max_atoms or max(len(g.atoms) for _, _, g in kept)
+    max_atoms = max(len(g.atoms) for _, _, g in kept)
 
     atoms = np.zeros((len(kept), max_atoms), dtype=np.uint8)
     bonds = np.zeros((len(kept), max_atoms, max_atoms), dtype=np.uint8)
@@ -252,12 +263,39 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
     return _Build(info, atoms, bonds, smiles, split_indices, skipped)
 
 
+def _default_elements_only(kept: list, records: SmilesRecords, skipped: list) -> list:
+    """Molecules whose elements are all in DEFAULT_ELEMENTS; the others go to `skipped`."""
+    out = []
+    for k, canonical, graph in kept:
+        other = sorted({t.symbol for t in graph.atoms} - set(DEFAULT_ELEMENTS))
+        if other:
+            skipped.append((records.lines[k], records.smiles[k],
+                            f"element {', '.join(other)} not in the default set ({' '.join(DEFAULT_ELEMENTS)}); "
+                            "--atom-types can add it"))
+        else:
+            out.append((k, canonical, graph))
+    return out
+
+
+def _within_size_limit(kept: list, records: SmilesRecords, skipped: list, max_atoms: int) -> list:
+    out = []
+    for k, canonical, graph in kept:
+        if len(graph.atoms) > max_atoms:
+            skipped.append((records.lines[k], records.smiles[k],
+                            f"{len(graph.atoms)} heavy atoms, over the limit of {max_atoms}"))
+        else:
+            out.append((k, canonical, graph))
+    return out
+
+
 def _reason_kind(reason: str) -> str:
     # "12 heavy atoms, over the limit of 9" and "atom type Se ..." group by their kind.
     if "over the limit" in reason:
         return "too many heavy atoms"
     if reason.startswith("atom type"):
         return "atom type not in the vocabulary"
+    if reason.startswith("element"):
+        return "element not in the default set"
     return reason
 
 
@@ -315,8 +353,12 @@ def _file_digest(path: Path) -> str:
 
 def open_mol_dataset(spec: str, options: MolDataOptions | None = None,
                      data_dir: str | Path | None = None, split: str = "train",
-                     progress: bool = True, report_skips: bool = True) -> MolGraphDataset:
-    """Open one split of ``qm9`` or a SMILES file, building its cache on first use."""
+                     progress: bool = True, report_skips: bool = True, min_train: int = 0) -> MolGraphDataset:
+    """Open one split of ``qm9`` or a SMILES file, building its cache on first use.
+
+    `min_train`: refuse (InputError, and no cache is built) a dataset whose training split
+    has fewer molecules.
+    """
     options = options or MolDataOptions()
     source = SmilesSource(spec, options.smiles_column)
     root = Path(data_dir or default_data_dir()) / source.cache_name(options)
@@ -324,15 +366,27 @@ def open_mol_dataset(spec: str, options: MolDataOptions | None = None,
     if not (root / "processed" / "meta.json").is_file():
         source.read()  # unreadable input fails here, before anything is written
         with atomic_directory(root) as staging:
-            MolGraphDataset(staging, split, source, options, progress=progress)
+            staged = MolGraphDataset(staging, "train", source, options, progress=progress)
+            if min_train:  # a cache too small to use is not kept
+                _check_trainable(staged, source, min_train)
         built = True
     dataset = MolGraphDataset(root, split)
+    if min_train and not built:
+        _check_trainable(MolGraphDataset(root, "train"), source, min_train)
     if built:
         log.info("built dataset cache %s: %d molecules from %d rows of %s", root,
                  dataset.info.num_molecules, dataset.info.num_rows, source.name)
     if dataset.info.skipped and report_skips:
         _report_skips(root, dataset.info.skipped)
     return dataset
+
+
+def _check_trainable(train: MolGraphDataset, source: SmilesSource, min_train: int) -> None:
+    info = train.info
+    if len(train) < min_train:
+        raise InputError(f"{source.name}: {info.num_molecules} usable molecule(s) of {info.num_rows} rows "
+                         f"({len(train)} in the training split); at least {min_train} are needed to train"
+                         + (f" ({info.skipped} skipped: {', '.join(info.skipped_reasons)})" if info.skipped else ""))
 
 
 def _report_skips(root: Path, count: int) -> None:

@@ -1,15 +1,13 @@
 """Decode-time calibration of bond-type logits (part of the *delivered* decoding only).
 
-Measured (README, session 4): the trained generator's triple-bond logits sit just below the
-decision threshold, so its decoded molecules almost never have a triple bond (0.1 %; QM9:
-25 %), and an offset of +0.25 on that one logit moved validation FCD from 3.03 to 2.32.
-Rather than hand-tune such offsets, `calibrate_bond_bias` finds, per chosen bond type, the
+Why: the trained generator's double- and triple-bond logits sit just below the decision
+threshold, so its decoded molecules have almost no triple bonds, while a small offset on those
+logits brings them back (docs/experiments.md). Rather than hand-tune such offsets, `calibrate_bond_bias` finds, per chosen bond type, the
 logit offset at which the decoded molecules have as many bonds of that type per molecule as
-the training data (session 5; session 4 matched the fraction of molecules with at least
-one, which left double bonds short: 0.86 per molecule vs QM9's 1.05, and validation FCD
-0.04-0.08 higher on four checkpoints). It matches a training statistic (never a quality
-metric), is a 1-D monotone search per type (11 bisection steps, ~0.1 s each for 1,000
-molecules), and raw decoding never uses it.
+the training data (older checkpoints store the fraction of molecules with at least one such
+bond instead, and keep that statistic). It matches a training statistic (never a quality
+metric), is a 1-D monotone search per type (11 bisection steps), and raw decoding never
+uses it.
 """
 from __future__ import annotations
 
@@ -39,7 +37,7 @@ def bonds_per_graph(graphs: list[MolGraph], bond_type: int) -> float:
 
 def fraction_with_bond(graphs: list[MolGraph], bond_type: int) -> float:
     """Fraction of `graphs` with at least one bond of `bond_type` (the statistic that
-    checkpoints from session 4 store as `bond_fractions`)."""
+    older checkpoints store as `bond_fractions`)."""
     return sum(any(b[2] == bond_type for b in g.bonds) for g in graphs) / max(len(graphs), 1)
 
 

@@ -90,6 +90,10 @@ def _joining_bonds(n: int, bonds: list, single_prob: np.ndarray, remaining: np.n
     return added
 
 
+#: The decodings, from the network's own graphs to the most repaired.
+DECODINGS = ("raw", "capped", "connected")
+
+
 @torch.no_grad()
 def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
                   mode: str = "capped") -> list[MolGraph]:

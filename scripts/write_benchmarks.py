@@ -1,0 +1,119 @@
+"""Write docs/benchmarks.md (and the README's results table) from the benchmark JSON files.
+
+  python scripts/write_benchmarks.py
+
+Every figure in the docs comes from one JSON file in docs/results/, written by the
+benchmark script named in it, with its command, date, commit and machine. This script
+only formats them: rerun a benchmark, then this.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "results"
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+
+#: Published QM9 numbers, marked as such (GDSS protocol: validity without correction).
+PUBLISHED_QM9 = [
+    ("GDSS (published)", "95.7 %", "98.5 %", "86.3 %", "2.90"),
+    ("MoFlow (published)", "91.4 %", "98.7 %", "94.7 %", "4.47"),
+    ("GraphAF (published)", "74.4 %", "88.6 %", "86.6 %", "5.27"),
+    ("GraphDF (published)", "93.9 %", "98.6 %", "98.5 %", "10.9"),
+]
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def _num(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _provenance(result: dict) -> str:
+    modified = " (package modified from that commit)" if result.get("package_modified") else ""
+    return (f"`{result['command']}` — {result['date']}, commit `{result['commit']}`{modified}, "
+            f"{result['machine']}, {result['threads']} thread(s), torch {result['torch']}; "
+            f"JSON: `docs/results/{result['_file']}`")
+
+
+def qm9_table(result: dict, short: bool = False) -> str:
+    """Mean and worst seed of the delivered and raw samples."""
+    s = result["summary"]
+    n = len(result["seeds"])
+    lines = [f"| {n} seeds, {result['samples']:,} samples each | validity | uniqueness | novelty | FCD |",
+             "|---|---|---|---|---|"]
+    for decode, label in (("delivered", "delivered (`molgan sample`)"), ("raw", "raw (`--decode raw`)")):
+        d = s[decode]
+
+        def cell(key, fmt):
+            if key not in d:
+                return "–"
+            return f"{fmt(d[key]['mean'])} (worst {fmt(d[key]['worst'])})"
+        lines.append(f"| {label}, mean (worst seed) | {cell('validity', _pct)} | {cell('uniqueness', _pct)} | "
+                     f"{cell('novelty', _pct)} | {cell('fcd', _num)} |")
+    run = s["run"]
+    lines.append("")
+    lines.append(f"Training: {run['minutes']['mean']:.1f} min on average (longest {run['minutes']['worst']:.1f}) "
+                 "to the early stop; delivered validity and uniqueness ≥ 90 % first reached after "
+                 f"{run['minutes_to_vu90']['mean']:.1f} min on average." if "minutes_to_vu90" in run else "")
+    return "\n".join(lines)
+
+
+def qm9_per_seed(result: dict) -> str:
+    lines = ["| seed | minutes | best step → stop | delivered V / U / N / FCD | raw V / U / FCD | IntDiv | SNN |",
+             "|---|---|---|---|---|---|---|"]
+    for r in result["seeds"]:
+        d, w = r["delivered"], r["raw"]
+        lines.append(f"| {r['seed']} | {r['minutes']:.1f} | {r['best_step']:,} → {r['steps']:,} | "
+                     f"{_pct(d['validity'])} / {_pct(d['uniqueness'])} / {_pct(d['novelty'])} / {_num(d['fcd'])} | "
+                     f"{_pct(w['validity'])} / {_pct(w['uniqueness'])} / {_num(w['fcd'])} | "
+                     f"{_num(d['intdiv'], 3)} | {_num(d['snn'], 3)} |")
+    return "\n".join(lines)
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / name
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    result["_file"] = name
+    return result
+
+
+def main() -> None:
+    qm9 = load("qm9_default.json")
+    parts = ["# Benchmarks", "",
+             "Every number here is written by `scripts/write_benchmarks.py` from a JSON file in `docs/results/`,",
+             "which the benchmark script named beside it wrote, with the command, date, commit and machine.",
+             "Quality figures are the mean and the worst over seeds; speed figures are medians or ratios",
+             "measured in one run. Protocol: [evaluation.md](evaluation.md).", ""]
+    if qm9:
+        parts += ["## QM9, default settings", "",
+                  "`molgan train --dataset qm9` with every default (early stopping on validation FCD), then",
+                  "`molgan sample RUN -n 10000` (delivered: calibrated, connected decoding; raw: the network's",
+                  "argmax graphs, no calibration, no repair) and `molgan evaluate` against the QM9 test split.", "",
+                  qm9_table(qm9), "", qm9_per_seed(qm9), "", _provenance(qm9), "",
+                  "Published QM9 results for comparison (their own papers, GDSS protocol: validity without",
+                  "correction; not measured here):", "",
+                  "| system | validity | uniqueness | novelty | FCD |", "|---|---|---|---|---|"]
+        parts += [f"| {' | '.join(row)} |" for row in PUBLISHED_QM9]
+        parts.append("")
+    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(parts))
+    if qm9:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        table = (f"{README_START}\n{qm9_table(qm9)}\n\nRegenerate: `{qm9['command']}`, then "
+                 f"`python scripts/write_benchmarks.py` ({qm9['date']}, commit `{qm9['commit']}`, "
+                 f"{qm9['threads']} thread(s); details in [docs/benchmarks.md](docs/benchmarks.md)).\n{README_END}")
+        pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+        if pattern.search(text):
+            readme.write_text(pattern.sub(lambda _: table, text))
+    print("wrote docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
