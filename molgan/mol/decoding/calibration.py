@@ -2,7 +2,8 @@
 
 Why: the trained generator's double- and triple-bond logits sit just below the decision
 threshold, so its decoded molecules have almost no triple bonds, while a small offset on those
-logits brings them back (docs/experiments.md). Rather than hand-tune such offsets, `calibrate_bond_bias` finds, per chosen bond type, the
+logits brings them back (docs/experiments.md). Rather than hand-tune such offsets,
+`calibrate_bond_bias` finds, per chosen bond type, the
 logit offset at which the decoded molecules have as many bonds of that type per molecule as
 the training data (older checkpoints store the fraction of molecules with at least one such
 bond instead, and keep that statistic). It matches a training statistic (never a quality
