@@ -202,3 +202,17 @@ def test_too_little_data_is_one_line_exit_2_and_leaves_nothing(tmp_path, capsys,
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"molgan: error: {path}: 1 usable molecule(s) of 2 rows")
     assert not out.exists() and (not data_dir.exists() or not any(data_dir.iterdir()))
+
+
+def test_same_seed_same_weights_on_a_fresh_or_an_existing_cache(tmp_path, capsys, monkeypatch, mols_csv):
+    # Building the cache computes the FCD reference statistics, whose data loader draws
+    # from torch's RNG; it must not shift the training's random stream.
+    runs = []
+    for name, cache in (("fresh", "a"), ("cached", "a"), ("other", "b")):
+        monkeypatch.setenv("MOLGAN_DATA_DIR", str(tmp_path / cache))
+        out = tmp_path / name
+        code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL)
+        assert code == 0, err
+        runs.append(load_checkpoint(out / "checkpoints" / "step-0000002.pt")["generator"])
+    for state in runs[1:]:
+        assert all(torch.equal(state[k], runs[0][k]) for k in runs[0])

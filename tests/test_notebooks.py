@@ -24,12 +24,32 @@ def outputs(notebook, kind: str) -> list:
             if kind in o.get("data", {})]
 
 
-def test_validity_novelty_report_runs_on_a_samples_file(tmp_path, monkeypatch, data_dir):
-    monkeypatch.setenv("MOLGAN_SAMPLES", str(FIXTURES / "samples_small.csv"))
-    monkeypatch.setenv("MOLGAN_REFERENCE", str(FIXTURES / "reference_small.csv"))
+def test_validity_novelty_report_prints_what_molgan_evaluate_says(tmp_path, monkeypatch, capsys, data_dir):
+    import json
+
+    from conftest import run_cli
+    from molgan.mol.metrics.evaluation import METRICS, PERCENT_METRICS
+
+    samples, reference = FIXTURES / "samples_small.csv", FIXTURES / "reference_small.csv"
+    monkeypatch.setenv("MOLGAN_SAMPLES", str(samples))
+    monkeypatch.setenv("MOLGAN_REFERENCE", str(reference))
     notebook = execute("validity_novelty_report.ipynb", tmp_path)
-    text = "".join(o["data"]["text/plain"] for o in outputs(notebook, "text/plain"))
-    assert "Validity" in text and "disconnected" in text
+    code, _, err = run_cli(capsys, "evaluate", samples, "--reference", reference, "-o", tmp_path / "r.json")
+    assert code == 0, err
+    expected = json.loads((tmp_path / "r.json").read_text())
+    printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for o in cell.outputs if o.get("output_type") == "stream")
+    assert (f"{expected['rows']} rows, {expected['valid']} valid, {expected['unique']} distinct valid molecules"
+            in printed)
+    table = next(o["data"]["text/plain"] for o in outputs(notebook, "text/plain") if "Validity" in o["data"]["text/plain"])
+    lines = {line.split()[0]: line for line in table.splitlines()[2:] if line.strip()}
+    for key, label, _ in METRICS:
+        value = expected[key]
+        shown = "n/a" if value is None else (f"{100 * value:.1f} %" if key in PERCENT_METRICS else f"{value:.3f}")
+        assert shown in lines[label.split()[0]], (label, shown, lines[label.split()[0]])
+    reasons = "".join(o["data"]["text/plain"] for o in outputs(notebook, "text/plain") if "rows" in o["data"]["text/plain"])
+    for reason, count in expected["invalid_reasons"].items():
+        assert reason in reasons
     assert len(outputs(notebook, "image/png")) >= 4  # reasons, histograms, best molecules, neighbours
 
 

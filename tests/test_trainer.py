@@ -135,8 +135,10 @@ def test_fp16_is_refused_on_cpu():
 def test_time_budget_stops_early_and_still_checkpoints(tmp_path):
     trainer = make_trainer(tmp_path, max_steps=10_000, max_minutes=1e-9)
     trainer.fit()
-    assert trainer.step == 0 or trainer.step < 10_000
-    assert (tmp_path / "checkpoints").is_dir()
+    # 60 ns of budget are gone before the first step: it stops at once, saying why, and
+    # still leaves a checkpoint to resume from
+    assert trainer.step == 0 and trainer.stop_reason == "time budget of 1e-09 min reached"
+    assert load_checkpoint(tmp_path / "checkpoints" / "step-0000000.pt")["step"] == 0
 
 
 def _scripted_evaluations(trainer, monkeypatch, values):
@@ -151,7 +153,7 @@ def test_patience_stops_after_evaluations_without_improvement(tmp_path, monkeypa
     _scripted_evaluations(trainer, monkeypatch, [5.0, 4.0, 4.5, 4.2, 3.0])
     trainer.fit()
     # steps 1 and 2 improve, 3 and 4 do not: stop after step 4, best.pt from step 2
-    assert trainer.step == 4 and (trainer.best, trainer.best_step) == (4.0, 2)
+    assert trainer.step == 4 and (trainer.tracker.best, trainer.tracker.best_step) == (4.0, 2)
     assert "no better score in 2 evaluations" in trainer.stop_reason
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "best.pt")["step"] == 2
     final = load_checkpoint(tmp_path / "run" / "checkpoints" / "step-0000004.pt")
@@ -167,7 +169,7 @@ def test_patience_stops_after_evaluations_without_improvement(tmp_path, monkeypa
     more.load_state_dict(final)
     _scripted_evaluations(more, monkeypatch, [3.5, 3.0])
     more.fit(until=6)
-    assert more.step == 6 and more.stop_reason is None and (more.best, more.best_step) == (3.0, 6)
+    assert more.step == 6 and more.stop_reason is None and (more.tracker.best, more.tracker.best_step) == (3.0, 6)
 
 
 def test_patience_ignores_a_metric_that_is_not_computed(tmp_path, monkeypatch):
@@ -191,12 +193,12 @@ def test_fp16_loss_scaling_path_runs_on_cpu(tmp_path):
 
     trainer = make_trainer(tmp_path, model="dcgan", loss="wgan-gp", max_steps=3)
     trainer.precision = Precision("cpu", torch.float16)
-    trainer.scaler_g, trainer.scaler_d = trainer.precision.scaler(), trainer.precision.scaler()
-    assert trainer.scaler_d.is_enabled()
+    trainer.g_update.scaler, trainer.d_update.scaler = trainer.precision.scaler(), trainer.precision.scaler()
+    assert trainer.d_update.scaler.is_enabled()
     trainer.fit()
     assert trainer.step == 3
     assert all(torch.isfinite(p).all() for p in trainer.task.generator.parameters())
-    assert trainer.scaler_d.get_scale() < 65536.0  # it met an overflow and backed off
+    assert trainer.d_update.scaler.get_scale() < 65536.0  # it met an overflow and backed off
 
 
 @pytest.mark.parametrize("loss", ["wgan-gp", "hinge"])
@@ -204,7 +206,7 @@ def test_fused_critic_pass_equals_separate_passes(tmp_path, loss):
     results = []
     for fused in (True, False):
         trainer = make_trainer(tmp_path / str(fused), loss=loss, fused_critic=fused)
-        trainer.opt_d.step = lambda *a, **k: None  # keep the gradients, skip the update
+        trainer.d_update.optimizer.step = lambda *a, **k: None  # keep the gradients, skip the update
         stats = trainer.critic_step()
         grads = [p.grad.clone() for p in trainer.task.discriminator.parameters()]
         results.append((stats, grads))
@@ -213,6 +215,23 @@ def test_fused_critic_pass_equals_separate_passes(tmp_path, loss):
         assert torch.allclose(fused_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6), key
     for a, b in zip(fused_grads, separate_grads):
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def capture_gradients(trainer) -> dict:
+    """Make both updates record the gradients of their step instead of applying them:
+    {("d" or "g", parameter name): gradient}, filled by each step."""
+    captured = {}
+    for key, update in (("d", trainer.d_update), ("g", trainer.g_update)):
+        def step(loss, key=key, update=update):
+            if update.compiled is None:
+                update.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                grads = {name: p.grad.clone() for name, p in update.module.named_parameters()}
+            else:
+                grads = update._grads
+            captured.update({(key, name): g for name, g in grads.items()})
+        update.step = step
+    return captured
 
 
 def _without_batch_norm(module):
@@ -239,18 +258,11 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path, feature_matching):
         _without_batch_norm(task.generator)
         trainer = Trainer(task, config.train, tmp_path / str(compiled), torch.device("cpu"),
                           resolve_precision(torch.device("cpu"), "off"))
-        for optimizer in (trainer.opt_d, trainer.opt_g):
-            optimizer.step = lambda *a, **k: None  # keep the gradients, skip the update
-        returned = {}  # the compiled updates hand their gradients to Adam directly
-        update = trainer._update
-        trainer._update = lambda optimizer, scaler, module, loss, compiled, grads: returned.update(
-            {(module is task.generator, name): g for name, g in grads.items()}) if compiled else update(
-            optimizer, scaler, module, loss, compiled, grads)
-        assert (trainer._critic_update is not None, trainer._generator_update is not None) == (compiled, compiled)
+        grads = capture_gradients(trainer)
+        assert (trainer.d_update.compiled is not None, trainer.g_update.compiled is not None) == (compiled, compiled)
         stats = {**trainer.critic_step(), **trainer.generator_step()}
-        grads = [returned[(is_generator, name)] if compiled else p.grad.clone()
-                 for is_generator, module in ((False, task.discriminator), (True, task.generator))
-                 for name, p in module.named_parameters()]
+        grads = [grads[(update, name)] for update in ("d", "g")
+                 for name, _ in (task.discriminator if update == "d" else task.generator).named_parameters()]
         results.append((stats, grads))
     (eager_stats, eager_grads), (compiled_stats, compiled_grads) = results
     assert "d/gp" in eager_stats
@@ -301,11 +313,11 @@ def test_adam_on_returned_gradients_equals_optimizer_steps(tmp_path):
             if trainer is trainers[0] or step == 0:  # the first step creates Adam's state
                 for name, p in params:
                     p.grad = grads[name].clone()
-                trainer.opt_d.step()
+                trainer.d_update.optimizer.step()
             else:
-                adam_step(trainer.opt_d, params, grads)
+                adam_step(trainer.d_update.optimizer, params, grads)
     assert_same(weights(trainers[0]), weights(trainers[1]))
-    steps = [[float(s["step"]) for s in t.opt_d.state.values()] for t in trainers]
+    steps = [[float(s["step"]) for s in t.d_update.optimizer.state.values()] for t in trainers]
     assert steps[0] == steps[1] == [3.0] * len(steps[0])
 
 
@@ -318,7 +330,7 @@ def test_compiled_critic_with_running_statistics_keeps_autograd(tmp_path):
     task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
     task.discriminator.body.append(torch.nn.BatchNorm1d(16))
     trainer = Trainer(task, config.train, tmp_path, torch.device("cpu"), resolve_precision(torch.device("cpu"), "off"))
-    assert trainer._critic_update is None
+    assert trainer.d_update.compiled is None
     trainer.critic_step()
     assert int(task.discriminator.body[-1].num_batches_tracked) == 1  # one pass: real and generated
 

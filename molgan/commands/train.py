@@ -146,8 +146,8 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
     from molgan.core.atomic import atomic_write
 
     summary = {"step": trainer.step, "minutes": round(seconds / 60, 2), "final": final,
-               "best": trainer.best, "best_metric": trainer.config.best_metric or None,
-               "best_step": trainer.best_step if trainer.best is not None else None,
+               "best": trainer.tracker.best, "best_metric": trainer.config.best_metric or None,
+               "best_step": trainer.tracker.best_step if trainer.tracker.best is not None else None,
                "stopped_early": trainer.stop_reason,
                "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:

@@ -19,15 +19,17 @@ from tqdm import tqdm
 
 from molgan.core import distributed
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
-from molgan.core.compiled import CompiledUpdate, adam_step, has_batch_norm, require_cpp_compiler
+from molgan.core.compiled import has_batch_norm, require_cpp_compiler
 from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
 from molgan.core.interrupt import Interrupted, StopSignals
 from molgan.core.logs import MetricsLog, Milestones
 from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
+from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
 from molgan.core.train_config import TrainConfig
+from molgan.core.updates import NetworkUpdate
 from molgan.errors import InputError, RunFailure
 
 log = logging.getLogger(__name__)
@@ -63,29 +65,17 @@ class Trainer:
         self.G = distributed.wrap(task.generator, dist, device)
         self.D = distributed.wrap(task.discriminator, dist, device)
         self.ema = make_ema(task.generator, config.ema_decay) if config.ema_decay > 0 else None
-        # One fused kernel per update (CPU and CUDA): at MolGAN's small sizes the per-tensor
-        # launches of the foreach version dominate Adam's cost.
-        self.opt_g = torch.optim.Adam(task.generator.parameters(), config.lr_g, betas=config.betas, fused=True)
-        self.opt_d = torch.optim.Adam(task.discriminator.parameters(), config.lr_d, betas=config.betas, fused=True)
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, self._lr_factor)
-        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, self._lr_factor)
-        self.scaler_g, self.scaler_d = precision.scaler(), precision.scaler()
         self.stream = BatchStream(task.data, config.batch_size, seed, dist.rank, dist.world_size,
                                   pin_memory=device.type == "cuda")
         self.checkpoints = CheckpointManager(self.run_dir, config.keep_checkpoints)
         self.step = 0
         self._overflows = 0
-        self.best: float | None = None
-        self.best_step, self.evals_since_best = 0, 0  # for train.patience
+        self.tracker = BestTracker(config.best_metric, config.best_mode, config.patience)
         self.stop_reason: str | None = None  # why fit() ended before max_steps
         self._hooks_ran: dict[str, int] = {}  # hook -> last step it ran at (no repeats at a stop)
         self.last_eval: dict[str, float] = {}
         self.milestones = Milestones(task.milestones)
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
-        self._critic_losses, self._generate, self._score = self._critic_forward, self.G, self.D
-        # train.compile: each network's whole update as one graph
-        self._critic_update: CompiledUpdate | None = None
-        self._generator_update: CompiledUpdate | None = None
         self._fakes: list[tuple] = []  # generated batches for the coming critic steps
         # G does not change between two generator steps, so one forward pass can generate the
         # batches of all n_critic critic steps (one large matmul per layer instead of n_critic
@@ -94,29 +84,39 @@ class Trainer:
         self.compiled = config.compile and not dist.enabled
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
-        if self.compiled:
-            self._compile()
+        self._generate, self._score = self.G, self.D
+        self.d_update, self.g_update = self._build_updates()
 
-    def _compile(self) -> None:
-        require_cpp_compiler(self.device)
-        log.info("train.compile: the first training steps compile the step functions (this takes a while)")
-        # Shapes never change during training (full batches only): static graphs.
-        self._generate = torch.compile(self.G, dynamic=False)
-        self._score = torch.compile(self.D, dynamic=False)
-        # fp16's GradScaler wants its own backward, and a torch.func transform cannot update
-        # running statistics: those keep a compiled forward under autograd (a BatchNorm critic
-        # with a gradient penalty cannot be compiled at all: the penalty needs a transform too).
-        if self.precision.needs_scaler or has_batch_norm(self.task.discriminator):
-            self._critic_losses = torch.compile(self._critic_forward, dynamic=False)
-            return
-        self._critic_update = CompiledUpdate(
-            self.task.discriminator, lambda critic, *inputs: self._critic_losses_on(critic, *inputs, None))
-        # The generator step likewise, when its loss is the adversarial one plus feature
-        # matching or mode seeking: the task's extra objectives may leave the graph (RDKit)
-        # or depend on the step number.
-        if not (self.task.objectives or has_batch_norm(self.task.generator)):
-            self._generator_update = CompiledUpdate(
-                self.task.generator, lambda generate, *inputs: self._generator_losses_on(generate, self.D, *inputs))
+    def _build_updates(self) -> tuple[NetworkUpdate, NetworkUpdate]:
+        """The critic's and the generator's updates: eager, or under `train.compile` each
+        network's whole update as one compiled graph where that is possible."""
+        cfg, task = self.config, self.task
+        critic_losses = lambda *inputs: self._critic_losses_on(self.D, *inputs)  # noqa: E731
+        generator_losses = lambda *inputs: self._generator_losses_on(self._generate, self._score, *inputs)  # noqa: E731
+        compiled_critic = compiled_generator = None
+        if self.compiled:
+            require_cpp_compiler(self.device)
+            log.info("train.compile: the first training steps compile the step functions (this takes a while)")
+            # Shapes never change during training (full batches only): static graphs.
+            self._generate = torch.compile(self.G, dynamic=False)
+            self._score = torch.compile(self.D, dynamic=False)
+            if self.precision.needs_scaler or has_batch_norm(task.discriminator):
+                # fp16's GradScaler wants autograd's backward, and a torch.func transform
+                # cannot update running statistics: a compiled forward under autograd.
+                critic_losses = torch.compile(critic_losses, dynamic=False)
+            else:
+                compiled_critic = lambda critic, *inputs: self._critic_losses_on(critic, *inputs)  # noqa: E731
+                # The generator likewise, when its loss is the adversarial one plus feature
+                # matching or mode seeking: the task's objectives may leave the graph (RDKit)
+                # or depend on the step number.
+                if not (task.objectives or has_batch_norm(task.generator)):
+                    compiled_generator = (lambda generate, *inputs:  # noqa: E731
+                                          self._generator_losses_on(generate, self.D, *inputs))
+        d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, self._lr_factor,
+                                 self.precision.scaler(), cfg.grad_clip, compiled_critic)
+        g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, self._lr_factor,
+                                 self.precision.scaler(), cfg.grad_clip, compiled_generator)
+        return d_update, g_update
 
     def minutes(self) -> float:
         """Training wall-clock minutes, summed over resumed runs."""
@@ -161,49 +161,22 @@ class Trainer:
         fake, fake_cond = self._next_fake(batch)
         # Drawn here, not inside the (possibly compiled) loss: one random stream either way.
         alpha = torch.rand(batch, device=self.device) if cfg.loss == "wgan-gp" else None
-        scale = torch.tensor(self.scaler_d.get_scale(), device=self.device) if self.precision.needs_scaler else None
-        if self._critic_update is not None:
-            grads, (loss, d_loss, d_real, d_fake, penalty) = self._critic_update(real, cond, fake, fake_cond, alpha)
-        else:
-            grads = None
-            loss, d_loss, d_real, d_fake, penalty = self._critic_losses(real, cond, fake, fake_cond, alpha, scale)
+        scaler = self.d_update.scaler
+        scale = torch.tensor(scaler.get_scale(), device=self.device) if self.precision.needs_scaler else None
+        loss, d_loss, d_real, d_fake, penalty = self.d_update.losses(real, cond, fake, fake_cond, alpha, scale)
         stats = {"d/loss": d_loss.detach(), "d/real": d_real.detach().mean(), "d/fake": d_fake.detach().mean()}
         if penalty is not None:
             stats["d/gp"] = penalty.detach()
-        if self._check("discriminator loss", loss.detach(), self.scaler_d):
-            self._update(self.opt_d, self.scaler_d, self.task.discriminator, loss, self._critic_update, grads)
+        if self._check("discriminator loss", loss.detach(), scaler):
+            self.d_update.step(loss)
             if cfg.loss == "wgan":
                 with torch.no_grad():
-                    for p in self.task.discriminator.parameters():
+                    for p in task.discriminator.parameters():
                         p.clamp_(-cfg.clip_value, cfg.clip_value)
         if train_objectives:
             for objective in task.objectives:
                 stats.update(objective.critic_step(real, fake, self.step))
         return stats
-
-    def _update(self, optimizer, scaler, module, loss: Tensor, compiled: CompiledUpdate | None,
-                grads: dict[str, Tensor] | None) -> None:
-        """One optimizer step for `module`: by backward from `loss`, or on the gradients its
-        compiled update returned."""
-        if compiled is None:
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            self._step_optimizer(optimizer, scaler, module)
-        elif self.config.grad_clip > 0 or not optimizer.state:  # clipping reads .grad; step 1 creates Adam's state
-            for name, p in compiled.named_parameters:
-                p.grad = grads[name]
-            self._step_optimizer(optimizer, scaler, module)
-            optimizer.zero_grad(set_to_none=True)
-        else:
-            adam_step(optimizer, compiled.named_parameters, grads)
-
-    def _critic_forward(self, real, cond, fake, fake_cond, alpha, scale):
-        """Score and penalise: (loss with penalty, loss, D(real), D(fake), penalty).
-
-        Pure in the trainer's state (no optimizer, no RNG), so `train.compile` can hand the
-        whole of it to torch.compile.
-        """
-        return self._critic_losses_on(self.D, real, cond, fake, fake_cond, alpha, scale)
 
     def _next_fake(self, batch: int) -> tuple[tuple[Tensor, ...], Tensor | None]:
         """A generated batch (and its condition) for one critic step, from G without gradients."""
@@ -218,7 +191,8 @@ class Trainer:
 
     def _critic_losses_on(self, critic, real, cond, fake, fake_cond, alpha, scale):
         """(loss with penalty, loss, D(real), D(fake), penalty) for `critic`: D, or D as a
-        function of given parameters."""
+        function of given parameters. Pure in the trainer's state (no optimizer, no RNG), so
+        `train.compile` can hand the whole of it to torch.compile."""
         cfg = self.config
         with self.precision.autocast():
             if cfg.fused_critic:
@@ -248,19 +222,15 @@ class Trainer:
         real = task.prepare_batch(to_device(next(self.stream), self.device)) if cfg.feature_matching > 0 else None
         # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
         # process do not compute them at all (DDP expects every parameter to get one).
-        frozen = contextlib.nullcontext() if self.dist.enabled else _frozen(self.task.discriminator)
+        frozen = contextlib.nullcontext() if self.dist.enabled else _frozen(task.discriminator)
         no_sync = self.D.no_sync() if self.dist.enabled else contextlib.nullcontext()
         with frozen, no_sync:
-            if self._generator_update is not None:
-                grads, (loss, adversarial) = self._generator_update(z, cond, real)
-            else:
-                grads = None
-                loss, adversarial = self._generator_losses_on(self._generate, self._score, z, cond, real)
+            loss, adversarial = self.g_update.losses(z, cond, real)
         stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
-        if self._check("generator loss", loss.detach(), self.scaler_g):
-            self._update(self.opt_g, self.scaler_g, self.task.generator, loss, self._generator_update, grads)
+        if self._check("generator loss", loss.detach(), self.g_update.scaler):
+            self.g_update.step(loss)
             if self.ema is not None:
-                self.ema.update_parameters(self.task.generator)
+                self.ema.update_parameters(task.generator)
         self._fakes.clear()  # made by the generator before this step
         return stats
 
@@ -294,13 +264,6 @@ class Trainer:
                 loss = loss + cfg.mode_seeking * mode_seeking_loss(fake, z)
         return loss, adversarial
 
-    def _step_optimizer(self, optimizer, scaler, module) -> None:
-        if self.config.grad_clip > 0:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(module.parameters(), self.config.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-
     # ------------------------------------------------------------------ loop
     def fit(self, until: int | None = None) -> dict[str, float]:
         """Train to `config.max_steps` (or stop after step `until`); return the last evaluation."""
@@ -325,8 +288,8 @@ class Trainer:
                     # A skipped step (non-finite loss, GradScaler backing off) steps the
                     # schedule without an optimizer step: intended, not a mistake.
                     warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
-                    self.sched_g.step()
-                    self.sched_d.step()
+                    self.g_update.schedule.step()
+                    self.d_update.schedule.step()
                 self.step += 1
                 bar.update(1)
                 for k, v in stats.items():
@@ -354,10 +317,8 @@ class Trainer:
             reason = f"interrupted by {self.signals.name}"
         elif cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
             reason = f"time budget of {cfg.max_minutes:g} min reached"
-        elif cfg.patience and self.evals_since_best >= cfg.patience:
-            best = (f"best {self.best:.4g} at step {self.best_step}" if self.best is not None
-                    else "no finite value yet")
-            reason = f"no better {cfg.best_metric} in {self.evals_since_best} evaluations ({best}; train.patience)"
+        else:
+            reason = self.tracker.stop_reason()
         # Only rank 0 evaluates, and clocks differ: every replica must stop at the same step.
         if distributed.any_rank(self.dist, reason is not None, self.device) and reason is None:
             reason = "another process stopped"
@@ -393,7 +354,7 @@ class Trainer:
 
     def _run_hooks(self, metrics: MetricsLog, step: int, evaluate_now: bool, sample_now: bool) -> bool:
         """Evaluate and/or write samples; True if this evaluation is the best so far."""
-        cfg, is_best = self.config, False
+        is_best = False
         # Hooks draw from their own fixed-seed RNG: the training stream is unchanged by
         # evaluating (so resumed runs match), and every evaluation sees the same latents.
         devices = [self.device] if self.device.type == "cuda" else []
@@ -406,12 +367,7 @@ class Trainer:
                     log.info("step %d: %s", step, ", ".join(f"{k} {v:.4g}" for k, v in self.last_eval.items()))
                 for name in self.milestones.update(self.last_eval, step, self.minutes()):
                     log.info("first reached %s at step %d, after %.1f min", name, step, self.minutes())
-                value = self.last_eval.get(cfg.best_metric) if cfg.best_metric else None
-                if value is not None and math.isfinite(value):
-                    if self.best is None or (value < self.best if cfg.best_mode == "min" else value > self.best):
-                        self.best, self.best_step, is_best = value, step, True
-                if value is not None:  # a metric turned off (fcd = false) never stops a run
-                    self.evals_since_best = 0 if is_best else self.evals_since_best + 1
+                is_best = self.tracker.observe(self.last_eval, step)
                 self._hooks_ran["evaluate"] = step
             if sample_now:
                 self.task.write_samples(self.sampling_generator, self.run_dir, step)
@@ -426,11 +382,11 @@ class Trainer:
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "discriminator": self.task.discriminator.state_dict(),
             "objectives": {o.name: o.state_dict() for o in self.task.objectives},
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
-            "scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict(),
+            "opt_g": self.g_update.optimizer.state_dict(), "opt_d": self.d_update.optimizer.state_dict(),
+            "sched_g": self.g_update.schedule.state_dict(), "sched_d": self.d_update.schedule.state_dict(),
+            "scaler_g": self.g_update.scaler.state_dict(), "scaler_d": self.d_update.scaler.state_dict(),
             "data": self.stream.state(), "rng": rng_state(),
-            "best": self.best, "best_step": self.best_step, "evals_since_best": self.evals_since_best,
+            **self.tracker.state_dict(),
             "last_eval": self.last_eval,
             "milestones": self.milestones.reached, "minutes": self.minutes(),
             "task": self.task.describe(), "config": self.run_config,
@@ -447,12 +403,13 @@ class Trainer:
         self.task.discriminator.load_state_dict(state["discriminator"])
         for objective in self.task.objectives:
             objective.load_state_dict(state["objectives"][objective.name])
-        for name in ("opt_g", "opt_d", "sched_g", "sched_d", "scaler_g", "scaler_d"):
-            getattr(self, name).load_state_dict(state[name])
+        for update, suffix in ((self.g_update, "g"), (self.d_update, "d")):
+            update.load_state_dict({"optimizer": state[f"opt_{suffix}"], "schedule": state[f"sched_{suffix}"],
+                                    "scaler": state[f"scaler_{suffix}"]})
         self.stream.load_state(state["data"])
         set_rng_state(state["rng"])
-        self.step, self.best, self.last_eval = state["step"], state["best"], state["last_eval"]
-        self.best_step, self.evals_since_best = state.get("best_step", 0), state.get("evals_since_best", 0)
+        self.step, self.last_eval = state["step"], state["last_eval"]
+        self.tracker.load_state_dict(state)
         # The checkpoint is this step's record: a run that stops at once adds nothing to it.
         self._hooks_ran = dict.fromkeys(("evaluate", "samples", "checkpoint"), self.step)
         self._fakes.clear()

@@ -52,7 +52,10 @@ class FCDScorer:
         if len(chosen) > max_reference:
             chosen = [chosen[i] for i in rng.choice(len(chosen), max_reference, replace=False)]
         log.info("computing FCD reference statistics of %d molecules (once)", len(chosen))
-        self.mu, self.sigma = self._statistics(chosen)
+        # fcd_torch's DataLoader draws from torch's RNG: without the fork, a training run on
+        # a fresh cache (statistics computed) would differ from one on a cached one.
+        with torch.random.fork_rng(devices=[]):
+            self.mu, self.sigma = self._statistics(chosen)
         if cache is not None:
             with atomic_write(cache, "wb") as handle:
                 torch.save({"mu": torch.from_numpy(self.mu), "sigma": torch.from_numpy(self.sigma)}, handle)
