@@ -39,15 +39,17 @@ def test_validity_novelty_report_prints_what_molgan_evaluate_says(tmp_path, monk
     expected = json.loads((tmp_path / "r.json").read_text())
     printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for o in cell.outputs if o.get("output_type") == "stream")
-    assert (f"{expected['rows']} rows, {expected['valid']} valid, {expected['unique']} distinct valid molecules"
-            in printed)
-    table = next(o["data"]["text/plain"] for o in outputs(notebook, "text/plain") if "Validity" in o["data"]["text/plain"])
+    counts = f"{expected['rows']} rows, {expected['valid']} valid, {expected['unique']} distinct valid molecules"
+    assert counts in printed
+    texts = [o["data"]["text/plain"] for o in outputs(notebook, "text/plain")]
+    table = next(text for text in texts if "Validity" in text)
     lines = {line.split()[0]: line for line in table.splitlines()[2:] if line.strip()}
     for key, label, _ in METRICS:
         value = expected[key]
-        shown = "n/a" if value is None else (f"{100 * value:.1f} %" if key in PERCENT_METRICS else f"{value:.3f}")
+        shown = ("n/a" if value is None else f"{100 * value:.1f} %" if key in PERCENT_METRICS
+                 else f"{value:.3f}")
         assert shown in lines[label.split()[0]], (label, shown, lines[label.split()[0]])
-    reasons = "".join(o["data"]["text/plain"] for o in outputs(notebook, "text/plain") if "rows" in o["data"]["text/plain"])
+    reasons = "".join(text for text in texts if "rows" in text)
     for reason, count in expected["invalid_reasons"].items():
         assert reason in reasons
     assert len(outputs(notebook, "image/png")) >= 4  # reasons, histograms, best molecules, neighbours
