@@ -142,6 +142,12 @@ def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
     return 0
 
 
+def _finite_or_null(value):
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    return None if isinstance(value, float) and value != value else value
+
+
 def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
     from molgan.core.atomic import atomic_write
 
@@ -151,7 +157,7 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
                "stopped_early": trainer.stop_reason,
                "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:
-        json.dump(summary, handle, indent=1)
+        json.dump(_finite_or_null(summary), handle, indent=1)  # NaN is not JSON: an undefined metric is null
     shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items())
     log.info("done: %d steps in %.1f min%s; checkpoints in %s", trainer.step, seconds / 60,
              f" ({shown})" if shown else "", run_dir / "checkpoints")

@@ -84,21 +84,6 @@ def to_dict(config: Any) -> dict:
     return clean(dataclasses.asdict(config))
 
 
-def diff(config: Any, default: Any) -> dict:
-    """Only the settings of `config` that differ from `default`, nested like the config."""
-    def walk(a: dict, b: dict) -> dict:
-        out = {}
-        for key, value in a.items():
-            if isinstance(value, dict):
-                sub = walk(value, b.get(key, {}))
-                if sub:
-                    out[key] = sub
-            elif b.get(key) != value:
-                out[key] = value
-        return out
-    return walk(to_dict(config), to_dict(default))
-
-
 def load_toml(path: str | Path) -> dict:
     path = Path(path)
     try:

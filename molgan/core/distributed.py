@@ -46,10 +46,6 @@ def wrap(module: nn.Module, ctx: DistContext, device: torch.device) -> nn.Module
     return DistributedDataParallel(module, device_ids=device_ids)
 
 
-def unwrap(module: nn.Module) -> nn.Module:
-    return module.module if isinstance(module, DistributedDataParallel) else module
-
-
 def any_rank(ctx: DistContext, flag: bool, device: torch.device) -> bool:
     """True on every rank if `flag` is true on any: decisions all replicas must share."""
     if not ctx.enabled:

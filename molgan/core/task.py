@@ -22,9 +22,6 @@ class Objective(Protocol):
     #: False: a regulariser added to the generator loss as it is.
     mixed: bool
 
-    def modules(self) -> dict[str, nn.Module]:
-        """Trainable networks, checkpointed with the run."""
-
     def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
         """Train the objective's own networks on a real and a (detached) generated batch."""
 
@@ -77,9 +74,6 @@ class GeneratorRegularizer:
 
     name = "regularizer"
     mixed = False
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {}
 
     def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
         return {}

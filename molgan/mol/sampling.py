@@ -96,14 +96,10 @@ def sample_logits(generator: MolGenerator, count: int, device: torch.device,
 
 def _properties(smiles: list[str]) -> list[tuple[float, float, float, float]]:
     from rdkit import Chem
-    from rdkit.Chem import QED, Crippen, Descriptors
-    from rdkit.Contrib.SA_Score import sascorer
 
-    out = []
-    for s in smiles:
-        mol = Chem.MolFromSmiles(s)
-        out.append((QED.qed(mol), Crippen.MolLogP(mol), sascorer.calculateScore(mol), Descriptors.MolWt(mol)))
-    return out
+    from molgan.mol.chem.properties import molecule_properties
+
+    return [molecule_properties(Chem.MolFromSmiles(s)) for s in smiles]
 
 
 def score_properties(smiles: list[str], workers: int | None = None) -> dict[str, tuple]:

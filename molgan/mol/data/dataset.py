@@ -89,10 +89,6 @@ class MolDatasetInfo:
     def vocab(self) -> AtomVocab:
         return AtomVocab.from_strings(self.atom_types)
 
-    @property
-    def bond_names(self) -> tuple[str, ...]:
-        return BOND_NAMES
-
 
 def default_data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV, "data"))

@@ -20,12 +20,16 @@ log = logging.getLogger(__name__)
 
 
 def basic_metrics(smiles: Sequence[str | None], known: set[str] | frozenset[str]) -> dict[str, float]:
+    """Validity over all rows, uniqueness over the valid ones, novelty over the distinct
+    valid ones (not in `known`); NaN where the denominator is empty (undefined, not 0).
+    `smiles`: canonical SMILES, None or "" for an invalid row."""
     valid = [s for s in smiles if s]
     unique = set(valid)
+    nan = float("nan")
     return {
-        "validity": len(valid) / max(len(smiles), 1),
-        "uniqueness": len(unique) / max(len(valid), 1),
-        "novelty": len(unique - known) / max(len(unique), 1),
+        "validity": len(valid) / len(smiles) if smiles else nan,
+        "uniqueness": len(unique) / len(valid) if valid else nan,
+        "novelty": len(unique - known) / len(unique) if unique else nan,
     }
 
 

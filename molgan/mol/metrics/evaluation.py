@@ -30,6 +30,7 @@ import torch
 from rdkit import Chem, RDLogger
 
 from molgan.mol.chem.graph import canonical_smiles
+from molgan.mol.metrics.basic import basic_metrics
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
 from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 
@@ -111,13 +112,13 @@ class ChemNet:
 
     @staticmethod
     def distance(mu1, sigma1, mu2, sigma2) -> float:
-        import warnings
+        """The Fréchet distance of two Gaussians (molgan.core.frechet: symmetric
+        eigendecompositions, no complex matrix square root); a collapsed set's singular
+        covariance still gives a distance."""
+        from molgan.core.frechet import frechet_distance
 
-        from fcd_torch.utils import calculate_frechet_distance
-
-        with warnings.catch_warnings():  # a collapsed set has a singular covariance: still a distance
-            warnings.simplefilter("ignore")
-            return float(calculate_frechet_distance(mu1, sigma1, mu2, sigma2))
+        tensors = (torch.as_tensor(np.asarray(x), dtype=torch.float64) for x in (mu1, sigma1, mu2, sigma2))
+        return frechet_distance(*tensors)
 
 
 @contextlib.contextmanager
@@ -253,12 +254,10 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     valid = [s for s in canonical if s]
     counts = Counter(valid)
     unique = list(counts)
-    report: dict = {
-        "rows": len(smiles), "valid": len(valid), "unique": len(unique),
-        "validity": len(valid) / max(len(smiles), 1),
-        "uniqueness": len(unique) / len(valid) if valid else float("nan"),
-        "novelty": len(set(unique) - reference.known) / len(unique) if unique else float("nan"),
-    }
+    report: dict = {"rows": len(smiles), "valid": len(valid), "unique": len(unique),
+                    **basic_metrics(canonical, reference.known)}
+    if not smiles:
+        report["validity"] = 0.0  # an empty file: nothing valid
     metrics = dict.fromkeys(("fcd", "intdiv", "snn", "frag", "scaf", "kl_score"), float("nan"))
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}

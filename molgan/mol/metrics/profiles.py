@@ -14,13 +14,12 @@ from typing import Sequence
 
 import numpy as np
 from rdkit import Chem, RDLogger
-from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator, rdMolDescriptors
+from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
-from rdkit.Contrib.SA_Score import sascorer
 
+from molgan.mol.chem.properties import PROPERTIES, molecule_properties
 from molgan.mol.metrics.similarity import BitSets
 
-PROPERTIES = ("qed", "logp", "sa", "mw")
 #: GuacaMol's KL benchmark: four continuous descriptors, then five integer-valued ones.
 KL_CONTINUOUS = ("BertzCT", "MolLogP", "MolWt", "TPSA")
 KL_DISCRETE = ("NumHAcceptors", "NumHDonors", "NumRotatableBonds", "NumAliphaticRings", "NumAromaticRings")
@@ -102,7 +101,7 @@ def profile_molecules(smiles: Sequence[str]) -> Profiles:
         mol = Chem.MolFromSmiles(text)
         if mol is None:
             raise ValueError(f"not a valid SMILES: {text!r}")
-        properties.append((QED.qed(mol), Crippen.MolLogP(mol), sascorer.calculateScore(mol), Descriptors.MolWt(mol)))
+        properties.append(molecule_properties(mol))
         values = np.array([f(mol) for f in functions], dtype=np.float64)
         descriptors.append(np.where(np.isfinite(values), values, 0.0))
         structure.append(structure_counts(mol))

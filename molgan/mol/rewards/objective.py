@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
 from molgan.mol.config import MolModelConfig, MolRLConfig
@@ -25,9 +25,6 @@ class RewardObjective:
         self.net = GraphCritic(len(vocab), len(BOND_NAMES), model.conv_dims, model.readout_dim, model.head_dims,
                                valence_feature=model.valence_feature, sigmoid_output=True).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), config.lr)
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"reward_net": self.net}
 
     def _smiles(self, bonds: Tensor, atoms: Tensor) -> list[str | None]:
         return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
