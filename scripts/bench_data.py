@@ -34,9 +34,9 @@ def main() -> int:
 
     import torch
 
-    from molgan.mol.data.convert import default_workers
-    from molgan.mol.data.dataset import MolGraphDataset, SPLITS, open_mol_dataset
     from molgan.mol.chem.graph import decode_dense
+    from molgan.mol.data.convert import default_workers
+    from molgan.mol.data.dataset import SPLITS, MolGraphDataset, open_mol_dataset
 
     workers = args.workers or default_workers()
     print(f"cores available {len(os.sched_getaffinity(0))}, conversion workers {workers}, "

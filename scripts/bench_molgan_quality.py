@@ -31,8 +31,7 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     from molgan.mol.data.dataset import open_mol_dataset
     from molgan.mol.decoding.decode import decode_logits
     from molgan.mol.metrics.basic import FCDScorer, basic_metrics
-    from molgan.mol.sampling import delivered_bias, load_generator
-    from molgan.mol.sampling import sample_logits
+    from molgan.mol.sampling import delivered_bias, load_generator, sample_logits
 
     train = open_mol_dataset("qm9", data_dir=data_dir, progress=False)
     test = open_mol_dataset("qm9", data_dir=data_dir, split="test", progress=False)

@@ -22,8 +22,8 @@ import torch
 from molgan.core.config import build_config, merge, to_dict
 from molgan.core.devices import resolve_precision
 from molgan.core.trainer import Trainer
-from molgan.mol.data.dataset import open_mol_dataset
 from molgan.mol.config import MolRunConfig
+from molgan.mol.data.dataset import open_mol_dataset
 from molgan.mol.task import MolTask
 
 PORT_SIZES = {"model": {"latent_dim": 8, "generator_dims": [128, 256, 512], "conv_dims": [128, 64],

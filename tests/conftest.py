@@ -28,6 +28,26 @@ def qm9_cache(tmp_path_factory):
     return root
 
 
+@pytest.fixture
+def mols_csv(tmp_path):
+    """A CSV of 64 small molecules (MOLECULES four times)."""
+    from helpers import MOLECULES
+
+    path = tmp_path / "mols.csv"
+    path.write_text("smiles\n" + "\n".join(MOLECULES * 4) + "\n")
+    return path
+
+
+@pytest.fixture
+def small_csv_and_env(tmp_path, data_dir):
+    """A CSV of 24 small molecules and the environment of a `python -m molgan` child."""
+    from helpers import MOLECULES, subprocess_env
+
+    molecules = tmp_path / "mols.csv"
+    molecules.write_text("smiles\n" + "\n".join(MOLECULES[:8] * 3) + "\n")
+    return molecules, subprocess_env(data_dir)
+
+
 def run_cli(capsys, *argv):
     """Run `molgan argv...`; return (exit code, stdout, stderr)."""
     from molgan.cli import main
@@ -38,7 +58,7 @@ def run_cli(capsys, *argv):
 
 
 def pytest_report_header(config):
-    """CI output names the versions it ran with (issue #6: dependency drift)."""
+    """CI output names the versions it ran with: drift in a dependency shows in the log."""
     from molgan.cli import versions
 
     return "molgan versions: " + ", ".join(f"{k} {v}" for k, v in versions().items())

@@ -42,9 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from molgan.core.atomic import atomic_write
     from molgan.mol.data.convert import default_workers
+    from molgan.mol.data.sources import read_smiles_file
     from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles
     from molgan.mol.metrics.reference import load_reference
-    from molgan.mol.data.sources import read_smiles_file
 
     start = time.monotonic()
     if args.workers is not None and args.workers < 1:

@@ -9,7 +9,6 @@ from molgan.errors import InputError
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
 
-
 #: Heavy atoms above this make a molecule too large to train on by default: the dense bond
 #: tensor grows with its square, so one giant molecule must not set every graph's size.
 DEFAULT_MAX_ATOMS = 50

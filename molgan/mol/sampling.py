@@ -17,13 +17,12 @@ from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
-from molgan.mol.decoding.calibration import generator_bond_bias
-from molgan.mol.data.convert import rdkit_pool
-from molgan.mol.decoding.decode import decode_logits
-from molgan.mol.nn.models import MolGenerator
-from molgan.mol.config import MolRunConfig
-from molgan.mol.nn.models import build_models
 from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.config import MolRunConfig
+from molgan.mol.data.convert import rdkit_pool
+from molgan.mol.decoding.calibration import generator_bond_bias
+from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.nn.models import MolGenerator, build_models
 
 log = logging.getLogger(__name__)
 

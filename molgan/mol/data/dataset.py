@@ -24,10 +24,10 @@ from torch_geometric.data import Data, InMemoryDataset
 
 from molgan.core.atomic import atomic_directory, atomic_write
 from molgan.errors import InputError
-from molgan.mol.data.convert import convert_smiles
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, encode_dense
-from molgan.mol.data.sources import SmilesRecords, read_qm9, read_smiles_file
 from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.data.convert import convert_smiles
+from molgan.mol.data.sources import SmilesRecords, read_qm9, read_smiles_file
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from molgan.mol.decoding.decode import decode_graphs
 from molgan.mol.chem.graph import MolGraph
 from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.decoding.decode import decode_graphs
 
 MAX_OFFSET = 3.0
 

@@ -16,8 +16,13 @@ import torch
 
 from molgan.core.atomic import atomic_write
 from molgan.errors import InputError
-from molgan.mol.metrics.evaluation import (ChemNet, ReferenceStats, canonicalize_all, profile_with_activations,
-                                          weighted_counts)
+from molgan.mol.metrics.evaluation import (
+    ChemNet,
+    ReferenceStats,
+    canonicalize_all,
+    profile_with_activations,
+    weighted_counts,
+)
 from molgan.mol.metrics.profiles import FP_BITS
 from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 

@@ -3,24 +3,10 @@ import json
 
 import pytest
 import torch
-
 from conftest import run_cli
+from helpers import MOLECULES, TINY_MOL
+
 from molgan.core.checkpoint import load_checkpoint
-
-MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O",
-             "C1CC1", "CN(C)C", "O=CC=O", "CC#CC", "OC1CCC1", "NC=O", "CCOC", "C1=CC=CN1"]
-
-
-@pytest.fixture
-def mols_csv(tmp_path):
-    path = tmp_path / "mols.csv"
-    path.write_text("smiles\n" + "\n".join(MOLECULES * 4) + "\n")
-    return path
-
-
-TINY_MOL = ["--set", "batch_size=8", "--set", "n_critic=2", "--set", "eval_every=2", "--set", "samples=50",
-            "--set", "generator_dims=[16, 32]", "--set", "conv_dims=[8]", "--set", "readout_dim=8",
-            "--set", "head_dims=[8]", "--set", "checkpoint_every=2"]
 
 
 def test_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv):

@@ -1,11 +1,17 @@
 import pytest
 import torch
 
-from molgan.mol.decoding.calibration import (bond_type_indices, bonds_per_graph, calibrate_bond_bias, data_bond_counts,
-                                    fraction_with_bond, generator_bond_bias)
+from molgan.mol.chem.vocab import AtomVocab
+from molgan.mol.decoding.calibration import (
+    bond_type_indices,
+    bonds_per_graph,
+    calibrate_bond_bias,
+    data_bond_counts,
+    fraction_with_bond,
+    generator_bond_bias,
+)
 from molgan.mol.decoding.decode import decode_graphs
 from molgan.mol.nn.models import MolGenerator
-from molgan.mol.chem.vocab import AtomVocab
 
 VOCAB = AtomVocab.from_strings(["C", "N", "O"])
 B, N = 200, 3
@@ -79,8 +85,8 @@ def test_unknown_bond_names_are_refused():
 def test_checkpoints_from_before_counts_keep_their_presence_calibration():
     from pathlib import Path
 
-    from molgan.mol.sampling import LoadedGenerator, delivered_bias
     from molgan.mol.config import MolRunConfig
+    from molgan.mol.sampling import LoadedGenerator, delivered_bias
 
     torch.manual_seed(0)
     generator = MolGenerator(8, 6, len(VOCAB), 4, hidden=(16,))  # room for several triple bonds
@@ -92,7 +98,7 @@ def test_checkpoints_from_before_counts_keep_their_presence_calibration():
 
     assert torch.equal(bias({"bond_counts": {"triple": 0.5}}),
                        generator_bond_bias(generator, VOCAB, "capped", {3: 0.5}, 1.0, cpu, statistic="count"))
-    assert torch.equal(bias({"bond_fractions": {"triple": 0.5}}),  # session-4 checkpoints
+    assert torch.equal(bias({"bond_fractions": {"triple": 0.5}}),  # older checkpoints
                        generator_bond_bias(generator, VOCAB, "capped", {3: 0.5}, 1.0, cpu, statistic="presence"))
     assert not torch.equal(bias({"bond_counts": {"triple": 0.5}}), bias({"bond_fractions": {"triple": 0.5}}))
     assert bias({}).abs().sum() == 0  # from before calibration

@@ -2,20 +2,16 @@
 mini-batch std, gradient penalty) and the generator update (reward term and feature
 matching) give the eager losses and gradients."""
 import torch
+from helpers import capture_gradients
 
 from molgan.core.devices import resolve_precision
 from molgan.core.trainer import Trainer
 from molgan.mol.config import MolDataConfig, MolRunConfig
 from molgan.mol.task import build_mol_task
-from test_trainer import capture_gradients
-
-MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O",
-             "C1CC1", "CN(C)C", "O=CC=O", "CC#CC", "OC1CCC1", "NC=O", "CCOC", "C1=CC=CN1"]
 
 
-def test_compiled_molecule_updates_equal_eager_ones(tmp_path, data_dir):
-    path = tmp_path / "mols.csv"
-    path.write_text("smiles\n" + "\n".join(MOLECULES * 4) + "\n")
+def test_compiled_molecule_updates_equal_eager_ones(tmp_path, data_dir, mols_csv):
+    path = mols_csv
     results = []
     for compiled in (False, True):
         config = MolRunConfig(data=MolDataConfig(dataset=str(path)))

@@ -7,8 +7,8 @@ import hashlib
 import sys
 
 import pytest
-
 from conftest import run_cli
+
 from molgan.core.checkpoint import load_checkpoint
 
 MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O"]

@@ -2,21 +2,18 @@
 `molgan sample`, `molgan.evaluate` the report of `molgan evaluate -o`."""
 import csv
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
+from helpers import FIXTURES, TINY_MOL
 
 import molgan
-from conftest import run_cli
 from molgan.errors import InputError
-from test_cli_train import TINY_MOL, mols_csv  # noqa: F401
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
-def trained(tmp_path, capsys, data_dir, mols_csv):  # noqa: F811
+def trained(tmp_path, capsys, data_dir, mols_csv):
     out = tmp_path / "run"
     assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL)[0] == 0
     return out

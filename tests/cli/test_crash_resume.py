@@ -1,7 +1,6 @@
 """Real processes, real SIGKILLs: a killed run leaves no truncated or corrupt file, and
-`--resume` finishes it (issue #6, item 1)."""
+`--resume` finishes it."""
 import csv
-import os
 import random
 import signal
 import subprocess
@@ -9,30 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import torch
-
 from conftest import run_cli
+from helpers import TESTS, final_generator, latest_step, train_args, wait_for
+
 from molgan.core.checkpoint import load_checkpoint
-
-HERE = Path(__file__).resolve().parent
-MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O"]
-TINY = ["--set", "batch_size=8", "--set", "n_critic=1", "--set", "generator_dims=[16]", "--set", "conv_dims=[8]",
-        "--set", "readout_dim=8", "--set", "head_dims=[8]", "--set", "checkpoint_every=1", "--set", "eval_every=2",
-        "--set", "sample_every=2", "--set", "samples=20", "--set", "fcd=false", "--set", "log_every=1"]
-
-
-@pytest.fixture
-def setup(tmp_path, data_dir):
-    molecules = tmp_path / "mols.csv"
-    molecules.write_text("smiles\n" + "\n".join(MOLECULES * 3) + "\n")
-    env = {**os.environ, "MOLGAN_DATA_DIR": str(data_dir), "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
-    return molecules, env
-
-
-def train_args(molecules: Path, out: Path, steps: int) -> list[str]:
-    return ["train", "--dataset", str(molecules), "--out", str(out), "--max-steps", str(steps), *TINY]
 
 
 def assert_nothing_corrupt(run: Path) -> None:
@@ -48,31 +28,13 @@ def assert_nothing_corrupt(run: Path) -> None:
         assert path.read_text().endswith("\n")
 
 
-def wait_for(predicate, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the training process did not get there in time")
-        time.sleep(0.05)
-
-
-def latest_step(run: Path) -> int:
-    steps = [int(p.stem.split("-")[1]) for p in (run / "checkpoints").glob("step-*.pt")] \
-        if (run / "checkpoints").is_dir() else []
-    return max(steps, default=0)
-
-
-def final_generator(run: Path, step: int) -> dict:
-    return load_checkpoint(run / "checkpoints" / f"step-{step:07d}.pt")["generator"]
-
-
-def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run(tmp_path, capsys, setup):
-    molecules, env = setup
+def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run(tmp_path, capsys, small_csv_and_env):
+    molecules, env = small_csv_and_env
     reference = tmp_path / "reference"
     assert run_cli(capsys, *train_args(molecules, reference, 8))[0] == 0
 
     run, marker = tmp_path / "killed", tmp_path / "stalled"
-    worker = subprocess.Popen([sys.executable, str(HERE / "kill_worker.py"), str(marker), "5",
+    worker = subprocess.Popen([sys.executable, str(TESTS / "kill_worker.py"), str(marker), "5",
                                *train_args(molecules, run, 8)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -94,8 +56,8 @@ def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
-def test_random_kills_never_leave_a_corrupt_file(tmp_path, capsys, setup):
-    molecules, env = setup
+def test_random_kills_never_leave_a_corrupt_file(tmp_path, capsys, small_csv_and_env):
+    molecules, env = small_csv_and_env
     run, steps = tmp_path / "run", 150
     rng, reached = random.Random(0), []
     for attempt in range(3):

@@ -6,13 +6,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from rdkit import Chem, DataStructs
 from rdkit.Chem import QED, AllChem, Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.Contrib.SA_Score import sascorer
 from scipy.stats import entropy, gaussian_kde, wasserstein_distance
 
-from conftest import run_cli
 from molgan.mol.data.sources import read_qm9
 
 GENERATED_EXTRA = ["", "C1CC", "CC.O", "C(C)(C)(C)(C)C", "C[C@H](N)O", "CC(N)O", "CCCCCCO", "c1ccncc1",

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import run_cli
+from helpers import FIXTURES, TESTS
 
-HERE = Path(__file__).resolve().parent
 TINY_MOL = ["--set", "batch_size=8", "--set", "n_critic=1", "--set", "eval_every=2", "--set", "samples=20",
             "--set", "generator_dims=[16]", "--set", "conv_dims=[8]", "--set", "readout_dim=8",
             "--set", "head_dims=[8]", "--set", "checkpoint_every=2", "--set", "fcd=false"]
@@ -18,7 +17,7 @@ MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO",
 
 
 def _cases():
-    for number, line in enumerate((HERE / "bad_inputs.txt").read_text().splitlines(), start=1):
+    for number, line in enumerate((TESTS / "bad_inputs.txt").read_text().splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             code, message, argv = (part.strip() for part in line.split("|", 2))
             yield pytest.param(int(code), message, argv, id=f"line{number}:{argv.split()[0]}")
@@ -40,7 +39,7 @@ def world(tmp_path_factory):
     os.environ["MOLGAN_DATA_DIR"] = str(base / "data")
     try:
         inputs = base / "in"
-        shutil.copytree(HERE / "fixtures" / "bad", inputs)
+        shutil.copytree(FIXTURES / "bad", inputs)
         good = base / "good.csv"
         good.write_text("smiles\n" + "\n".join(MOLECULES * 3) + "\n")
         run = base / "run"

@@ -1,5 +1,6 @@
 import pytest
 import torch
+from helpers import assert_same, capture_gradients, make_trainer, weights, without_batch_norm
 
 from molgan.core.checkpoint import load_checkpoint
 from molgan.core.devices import resolve_precision
@@ -8,33 +9,7 @@ from molgan.core.train_config import TrainConfig
 from molgan.core.trainer import Trainer
 from molgan.errors import InputError, RunFailure
 from molgan.image.data import make_synthetic
-from molgan.image.task import ImageDataConfig, ImageModelConfig, ImageRunConfig, ImageTask
-
-
-def make_trainer(run_dir, seed=0, model="mlp", precision="off", **train):
-    defaults = dict(max_steps=6, batch_size=8, n_critic=2, log_every=2, eval_every=100,
-                    sample_every=100, checkpoint_every=3)
-    config = ImageRunConfig(model=ImageModelConfig(kind=model, latent_dim=8, width=4),
-                            data=ImageDataConfig(grid_samples=8),
-                            train=TrainConfig(**{**defaults, **train}))
-    torch.manual_seed(seed)
-    task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
-    device = torch.device("cpu")
-    return Trainer(task, config.train, run_dir, device, resolve_precision(device, precision), seed=seed)
-
-
-def weights(trainer):
-    state = {**{f"g.{k}": v for k, v in trainer.task.generator.state_dict().items()},
-             **{f"d.{k}": v for k, v in trainer.task.discriminator.state_dict().items()}}
-    if trainer.ema is not None:
-        state.update({f"ema.{k}": v for k, v in trainer.ema.state_dict().items()})
-    return state
-
-
-def assert_same(a, b):
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+from molgan.image.task import ImageModelConfig, ImageRunConfig, ImageTask
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -217,31 +192,6 @@ def test_fused_critic_pass_equals_separate_passes(tmp_path, loss):
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def capture_gradients(trainer) -> dict:
-    """Make both updates record the gradients of their step instead of applying them:
-    {("d" or "g", parameter name): gradient}, filled by each step."""
-    captured = {}
-    for key, update in (("d", trainer.d_update), ("g", trainer.g_update)):
-        def step(loss, key=key, update=update):
-            if update.compiled is None:
-                update.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                grads = {name: p.grad.clone() for name, p in update.module.named_parameters()}
-            else:
-                grads = update._grads
-            captured.update({(key, name): g for name, g in grads.items()})
-        update.step = step
-    return captured
-
-
-def _without_batch_norm(module):
-    for name, child in module.named_children():
-        if isinstance(child, torch.nn.modules.batchnorm._BatchNorm):
-            setattr(module, name, torch.nn.Identity())
-        else:
-            _without_batch_norm(child)
-
-
 @pytest.mark.parametrize("feature_matching", [0.0, 1.0])
 def test_compiled_training_steps_equal_eager_ones(tmp_path, feature_matching):
     # torch.compile turns each update into one graph, gradient penalty included (via
@@ -255,7 +205,7 @@ def test_compiled_training_steps_equal_eager_ones(tmp_path, feature_matching):
                                                   feature_matching=feature_matching))
         torch.manual_seed(0)
         task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
-        _without_batch_norm(task.generator)
+        without_batch_norm(task.generator)
         trainer = Trainer(task, config.train, tmp_path / str(compiled), torch.device("cpu"),
                           resolve_precision(torch.device("cpu"), "off"))
         grads = capture_gradients(trainer)
@@ -280,7 +230,7 @@ def test_one_generator_pass_makes_the_batches_of_all_critic_steps(tmp_path, batc
                             train=TrainConfig(batch_size=8, n_critic=3))
     task = ImageTask(make_synthetic(64, 28), config, torch.device("cpu"), score=False)
     if not batch_norm:
-        _without_batch_norm(task.generator)
+        without_batch_norm(task.generator)
     trainer = Trainer(task, config.train, tmp_path, torch.device("cpu"), resolve_precision(torch.device("cpu"), "off"))
     inputs, fakes = [], []
     task.generator.register_forward_hook(lambda module, args, out: inputs.append(args[0].shape[0]))

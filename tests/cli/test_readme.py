@@ -1,7 +1,6 @@
 """The README's set-up commands are the ones CI runs: they cannot drift apart."""
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
 
 
 def _commands(text: str) -> list[str]:

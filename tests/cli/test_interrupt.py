@@ -8,9 +8,8 @@ import sys
 
 import pytest
 import torch
-
 from conftest import run_cli
-from test_crash_resume import final_generator, latest_step, setup, train_args, wait_for  # noqa: F401
+from helpers import final_generator, latest_step, train_args, wait_for
 
 STEPS = 200
 
@@ -25,8 +24,8 @@ def logged_steps(run) -> int:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_checkpoints_the_finished_step_and_resume_is_bit_exact(tmp_path, capsys, setup, signum):  # noqa: F811
-    molecules, env = setup
+def test_signal_checkpoints_the_finished_step_and_resume_is_bit_exact(tmp_path, capsys, small_csv_and_env, signum):
+    molecules, env = small_csv_and_env
     # Checkpoints only far apart: the one found after the signal is the interruption's own.
     extra = ["--set", "checkpoint_every=100000", "--set", "eval_every=20", "--set", "sample_every=100"]
     run = tmp_path / "interrupted"

@@ -6,9 +6,9 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from molgan.errors import InputError
+from molgan.mol.chem.graph import decode_dense
 from molgan.mol.data import dataset as dataset_module
 from molgan.mol.data.dataset import MolDataOptions, open_mol_dataset
-from molgan.mol.chem.graph import decode_dense
 
 SMILES = ["CCO", "c1ccccc1", "C[N+](=O)[O-]", "not_a_molecule", "CCCCCCCCCCCC", "CC(=O)O",
           "OCC", "CCN", "C#N", "[CH2]", "CBr", "NCC(=O)O"]

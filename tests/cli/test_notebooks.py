@@ -6,8 +6,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat", reason="notebook extra not installed: pip install -e '.[notebooks]'")
 nbclient = pytest.importorskip("nbclient")
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from helpers import FIXTURES, ROOT  # noqa: E402
 
 
 def execute(name: str, tmp_path: Path) -> nbformat.NotebookNode:
@@ -28,6 +27,7 @@ def test_validity_novelty_report_prints_what_molgan_evaluate_says(tmp_path, monk
     import json
 
     from conftest import run_cli
+
     from molgan.mol.metrics.evaluation import METRICS, PERCENT_METRICS
 
     samples, reference = FIXTURES / "samples_small.csv", FIXTURES / "reference_small.csv"

@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 
 import torch
+from helpers import MOLECULES, ROOT, TESTS
 
 from molgan.mol.data.dataset import open_mol_dataset
-
-HERE = Path(__file__).resolve().parent
-MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O",
-             "C1CC1", "CN(C)C", "O=CC=O", "CC#CC", "OC1CCC1", "NC=O", "CCOC", "C1=CC=CN1"]
 
 
 def torchrun_train(tmp_path, **env_extra) -> tuple[dict, dict, Path]:
@@ -25,7 +22,7 @@ def torchrun_train(tmp_path, **env_extra) -> tuple[dict, dict, Path]:
     record.mkdir()
     env = {**os.environ, "MOLGAN_DATA_DIR": str(cache), "MOLGAN_TEST_DDP_RECORD": str(record),
            "OMP_NUM_THREADS": "1", **env_extra,
-           "PYTHONPATH": os.pathsep.join([str(HERE / "ddp_hooks"), str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(TESTS / "ddp_hooks"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
          "-m", "molgan", "train", "--dataset", str(data), "--out", str(out), "--max-steps", "4",

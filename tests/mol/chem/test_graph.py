@@ -3,7 +3,11 @@ import pytest
 from rdkit import Chem
 
 from molgan.mol.chem.graph import (
-    NotRepresentable, canonical_smiles, decode_dense, encode_dense, smiles_to_graph,
+    NotRepresentable,
+    canonical_smiles,
+    decode_dense,
+    encode_dense,
+    smiles_to_graph,
 )
 from molgan.mol.chem.vocab import AtomType, AtomVocab
 

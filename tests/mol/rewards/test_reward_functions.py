@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from molgan.mol.chem.vocab import AtomVocab
+from molgan.mol.rewards.functions import RewardFunction, logp, qed, sa, uniqueness, validity
+
+N, T, E = 9, 6, 4
+
+
+VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "N+", "O-"])
+
+
+def test_rewards_on_known_molecules():
+    from rdkit import Chem
+
+    aspirin = Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")
+    mols = [aspirin, None, Chem.MolFromSmiles("CCO")]
+    assert qed(mols)[0] == pytest.approx(0.55, abs=0.01)
+    for reward in (validity, qed, logp, sa):
+        values = reward(mols)
+        assert values[1] == 0.0 and ((values >= 0) & (values <= 1)).all()
+    assert uniqueness([aspirin, aspirin, None]).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_reward_function_products_novelty_and_cache():
+    reward = RewardFunction("qed,novelty", known_smiles=["CCO"])
+    values = reward(["CCO", "CC(=O)Oc1ccccc1C(=O)O", None])
+    assert values[0] == 0.0 and values[1] == pytest.approx(0.55, abs=0.01) and values[2] == 0.0
+    assert len(reward._cache) == 2
+    with pytest.raises(ValueError, match="unknown reward 'potency'"):
+        RewardFunction("qed,potency")
+    assert np.allclose(RewardFunction("validity,uniqueness")(["C", "C", None]), [0.5, 0.5, 0.0])
