@@ -11,6 +11,8 @@ from molgan.core.train_config import TrainConfig
 from molgan.core.trainer import Trainer
 from molgan.image.data import make_synthetic
 from molgan.image.task import ImageDataConfig, ImageModelConfig, ImageRunConfig, ImageTask
+from molgan.mol.chem.graph import encode_dense, smiles_to_graph
+from molgan.mol.chem.vocab import AtomVocab
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -29,6 +31,21 @@ TINY_MOL = ["--set", "batch_size=8", "--set", "n_critic=2", "--set", "eval_every
 TINY = ["--set", "batch_size=8", "--set", "n_critic=1", "--set", "generator_dims=[16]", "--set", "conv_dims=[8]",
         "--set", "readout_dim=8", "--set", "head_dims=[8]", "--set", "checkpoint_every=1", "--set", "eval_every=2",
         "--set", "sample_every=2", "--set", "samples=20", "--set", "fcd=false", "--set", "log_every=1"]
+
+
+#: The atom types of the decoding and penalty tests: neutral C N O F and nitro's N+ / O-.
+VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "N+", "O-"])
+
+
+def logits_for(smiles_list: list[str], vocab: AtomVocab, n: int, bond_types: int = 4):
+    """Generator-shaped logits (B, N, N, E), (B, N, T) whose argmax is exactly these molecules."""
+    atoms = torch.zeros(len(smiles_list), n, len(vocab))
+    bonds = torch.zeros(len(smiles_list), n, n, bond_types)
+    for k, smiles in enumerate(smiles_list):
+        a, b = encode_dense(smiles_to_graph(smiles)[1], vocab, n)
+        atoms[k] = torch.nn.functional.one_hot(torch.from_numpy(a).long(), len(vocab)) * 10
+        bonds[k] = torch.nn.functional.one_hot(torch.from_numpy(b).long(), bond_types) * 10
+    return bonds, atoms
 
 
 def subprocess_env(data_dir: Path, **extra: str) -> dict:

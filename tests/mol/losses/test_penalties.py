@@ -1,25 +1,11 @@
 import torch
+from helpers import VOCAB, logits_for
 
-from molgan.mol.chem.graph import smiles_to_graph
-from molgan.mol.chem.vocab import AtomVocab
-
-N, T, E = 9, 6, 4
-
-
-VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "N+", "O-"])
+N, E = 9, 4
 
 
 def _logits_for(smiles_list, n=N):
-    """Logits whose argmax is exactly the given molecules."""
-    from molgan.mol.chem.graph import encode_dense
-
-    atoms = torch.zeros(len(smiles_list), n, len(VOCAB))
-    bonds = torch.zeros(len(smiles_list), n, n, E)
-    for k, smiles in enumerate(smiles_list):
-        a, b = encode_dense(smiles_to_graph(smiles)[1], VOCAB, n)
-        atoms[k] = torch.nn.functional.one_hot(torch.from_numpy(a).long(), len(VOCAB)) * 10
-        bonds[k] = torch.nn.functional.one_hot(torch.from_numpy(b).long(), E) * 10
-    return bonds, atoms
+    return logits_for(smiles_list, VOCAB, n)
 
 
 def _one_hot(smiles_list):
