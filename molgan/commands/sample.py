@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.core.atomic import atomic_write
     from molgan.mol.config import check_latent_scale
-    from molgan.mol.sampling import COLUMNS, generate_rows, load_generator, training_smiles
+    from molgan.mol.sampling import COLUMNS, generate_rows, load_generator, sdf_text, training_smiles
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output, newline="", encoding="utf-8") as handle:
-            handle.write(_csv(rows, COLUMNS) if fmt == "csv" else _sdf(rows))
+            handle.write(_csv(rows, COLUMNS) if fmt == "csv" else sdf_text(rows))
     except OSError as exc:
         raise write_error(output, exc) from None
     novel = [r["novel"] for r in rows if r["valid"] and r["duplicate"] == 0 and r["novel"] != ""]
@@ -111,21 +111,4 @@ def _csv(rows: list[dict], columns) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(columns))
     writer.writeheader()
     writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _sdf(rows: list[dict]) -> str:
-    from rdkit import Chem
-
-    buffer = io.StringIO()
-    writer = Chem.SDWriter(buffer)
-    for index, row in enumerate(rows):
-        if not row["valid"]:
-            continue  # an SDF record needs a structure
-        mol = Chem.MolFromSmiles(row["smiles"])
-        mol.SetProp("_Name", f"molgan-{index}")
-        for key in ("smiles", "qed", "logp", "sa", "mw", "novel", "duplicate"):
-            mol.SetProp(key, str(row[key]))
-        writer.write(mol)
-    writer.close()
     return buffer.getvalue()

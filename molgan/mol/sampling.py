@@ -181,3 +181,23 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
             row.update(qed="", logp="", sa="", mw="", novel="", duplicate="")
         rows.append(row)
     return Generated(rows, raw_valid)
+
+
+def sdf_text(rows: list[dict]) -> str:
+    """The valid rows as an SD file, with the row's columns as properties."""
+    import io
+
+    from rdkit import Chem
+
+    buffer = io.StringIO()
+    writer = Chem.SDWriter(buffer)
+    for index, row in enumerate(rows):
+        if not row["valid"]:
+            continue  # an SDF record needs a structure
+        mol = Chem.MolFromSmiles(row["smiles"])
+        mol.SetProp("_Name", f"molgan-{index}")
+        for key in ("smiles", "qed", "logp", "sa", "mw", "novel", "duplicate"):
+            mol.SetProp(key, str(row[key]))
+        writer.write(mol)
+    writer.close()
+    return buffer.getvalue()
