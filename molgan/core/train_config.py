@@ -1,8 +1,9 @@
 """Settings of the shared training loop (the `[train]` section of a run's config)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 
 @dataclass
@@ -71,3 +72,16 @@ def fit_batch_to_data(config: TrainConfig, rows: int, world_size: int = 1, minim
                f"{' per process' if world_size > 1 else ''}: batch size {per_process}")
     config.batch_size = per_process
     return warning
+
+
+def lr_factor(config: TrainConfig) -> Callable[[int], float]:
+    """The learning-rate multiplier at each step for `config.lr_schedule` (read at each
+    call: a resumed run with more steps stretches its schedule)."""
+    def factor(step: int) -> float:
+        progress = min(step / config.max_steps, 1.0)
+        if config.lr_schedule == "linear":
+            return 1.0 - progress
+        if config.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+    return factor

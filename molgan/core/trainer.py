@@ -7,8 +7,8 @@ update, and on cadence: logging, evaluation, samples, checkpoints (rank 0 only).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-import math
 import time
 import warnings
 from pathlib import Path
@@ -28,26 +28,13 @@ from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalt
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
-from molgan.core.train_config import TrainConfig
-from molgan.core.updates import NetworkUpdate
+from molgan.core.train_config import TrainConfig, lr_factor
+from molgan.core.updates import NetworkUpdate, frozen
 from molgan.errors import InputError, RunFailure
 
 log = logging.getLogger(__name__)
 EVAL_SEED = 1234
 MAX_SCALER_OVERFLOWS = 20  # consecutive fp16 overflows tolerated before a loss counts as broken
-
-
-@contextlib.contextmanager
-def _frozen(module: torch.nn.Module):
-    """Temporarily stop gradients for `module`'s parameters (inputs still get them)."""
-    flags = [(p, p.requires_grad) for p in module.parameters()]
-    for p, _ in flags:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in flags:
-            p.requires_grad_(flag)
 
 
 class Trainer:
@@ -91,8 +78,6 @@ class Trainer:
         """The critic's and the generator's updates: eager, or under `train.compile` each
         network's whole update as one compiled graph where that is possible."""
         cfg, task = self.config, self.task
-        critic_losses = lambda *inputs: self._critic_losses_on(self.D, *inputs)  # noqa: E731
-        generator_losses = lambda *inputs: self._generator_losses_on(self._generate, self._score, *inputs)  # noqa: E731
         compiled_critic = compiled_generator = None
         if self.compiled:
             require_cpp_compiler(self.device)
@@ -100,35 +85,29 @@ class Trainer:
             # Shapes never change during training (full batches only): static graphs.
             self._generate = torch.compile(self.G, dynamic=False)
             self._score = torch.compile(self.D, dynamic=False)
-            if self.precision.needs_scaler or has_batch_norm(task.discriminator):
-                # fp16's GradScaler wants autograd's backward, and a torch.func transform
-                # cannot update running statistics: a compiled forward under autograd.
-                critic_losses = torch.compile(critic_losses, dynamic=False)
-            else:
-                compiled_critic = lambda critic, *inputs: self._critic_losses_on(critic, *inputs)  # noqa: E731
-                # The generator likewise, when its loss is the adversarial one plus feature
-                # matching or mode seeking: the task's objectives may leave the graph (RDKit)
-                # or depend on the step number.
-                if not (task.objectives or has_batch_norm(task.generator)):
-                    compiled_generator = (lambda generate, *inputs:  # noqa: E731
-                                          self._generator_losses_on(generate, self.D, *inputs))
-        d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, self._lr_factor,
+        critic_losses = functools.partial(self._critic_losses_on, self.D)
+        generator_losses = functools.partial(self._generator_losses_on, self._generate, self._score)
+        if self.compiled and (self.precision.needs_scaler or has_batch_norm(task.discriminator)):
+            # fp16's GradScaler wants autograd's backward, and a torch.func transform cannot
+            # update running statistics: a compiled forward under autograd.
+            critic_losses = torch.compile(critic_losses, dynamic=False)
+        elif self.compiled:
+            compiled_critic = self._critic_losses_on
+            # The generator likewise, when its loss is the adversarial one plus feature
+            # matching or mode seeking: the task's objectives may leave the graph (RDKit) or
+            # depend on the step number.
+            if not (task.objectives or has_batch_norm(task.generator)):
+                def compiled_generator(generate, *inputs):
+                    return self._generator_losses_on(generate, self.D, *inputs)
+        d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, lr_factor(cfg),
                                  self.precision.scaler(), cfg.grad_clip, compiled_critic)
-        g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, self._lr_factor,
+        g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, lr_factor(cfg),
                                  self.precision.scaler(), cfg.grad_clip, compiled_generator)
         return d_update, g_update
 
     def minutes(self) -> float:
         """Training wall-clock minutes, summed over resumed runs."""
         return self.minutes_before + (time.monotonic() - self._fit_start) / 60
-
-    def _lr_factor(self, step: int) -> float:
-        progress = min(step / self.config.max_steps, 1.0)
-        if self.config.lr_schedule == "linear":
-            return 1.0 - progress
-        if self.config.lr_schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-        return 1.0
 
     @property
     def sampling_generator(self) -> torch.nn.Module:
@@ -222,9 +201,9 @@ class Trainer:
         real = task.prepare_batch(to_device(next(self.stream), self.device)) if cfg.feature_matching > 0 else None
         # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
         # process do not compute them at all (DDP expects every parameter to get one).
-        frozen = contextlib.nullcontext() if self.dist.enabled else _frozen(task.discriminator)
+        no_grads = contextlib.nullcontext() if self.dist.enabled else frozen(task.discriminator)
         no_sync = self.D.no_sync() if self.dist.enabled else contextlib.nullcontext()
-        with frozen, no_sync:
+        with no_grads, no_sync:
             loss, adversarial = self.g_update.losses(z, cond, real)
         stats = {"g/loss": loss.detach(), "g/adversarial": adversarial.detach()}
         if self._check("generator loss", loss.detach(), self.g_update.scaler):

@@ -11,6 +11,7 @@ whichever way the gradients are computed:
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import torch
@@ -83,3 +84,17 @@ class NetworkUpdate:
     def __repr__(self) -> str:
         kind = "compiled" if self.compiled is not None else "eager"
         return f"{type(self).__name__}({type(self.module).__name__}, {kind}, lr={self.optimizer.defaults['lr']:g})"
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module):
+    """Temporarily stop gradients for `module`'s parameters (inputs still get them): the
+    critic during the generator's update, whose gradients would be thrown away."""
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
