@@ -5,7 +5,7 @@
 Prints: time to process QM9 from the qm9pack CSVs into a fresh cache, time to load the
 cached training split (in a new process, after imports), decode throughput, and fails
 (exit 1) unless every one of the 130,831 molecules decodes to its canonical SMILES.
-Targets (issue #2): processing <= 60 s on 2 cores, cached load <= 2 s.
+Targets: processing <= 60 s on 2 cores, cached load <= 2 s.
 """
 from __future__ import annotations
 

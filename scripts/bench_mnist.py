@@ -1,4 +1,4 @@
-"""Image GAN target (issue #3): <= 10 CPU-minutes on the 5,000 MNIST digits.
+"""Image GAN benchmark: <= 10 CPU-minutes on the 5,000 MNIST digits.
 
   OMP_NUM_THREADS=1 python scripts/bench_mnist.py --out runs/mnist-bench [--minutes 10]
 

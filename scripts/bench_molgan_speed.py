@@ -7,7 +7,7 @@ backward, Adam) and real molecules/s for: the MolGAN-pytorch default sizes (batc
 n_critic 5, z 8, generator 128-256-512, critic (128,64)/128/(128,64), WGAN-GP every critic
 step; reference: that port runs ~85 it/s here), eager and with `train.compile`, beside a
 straightforward eager implementation of the same iteration timed in the same windows; then our
-default config with the reward term on and off (issue #4 asks the reward to keep >= 70 % of
+default config with the reward term on and off (the reward term should keep >= 70 % of
 the rate). Variants run in alternating short windows (the box is shared and its load
 drifts); rates are medians over windows, ratios medians of per-window ratios.
 """
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -25,6 +27,9 @@ from molgan.core.trainer import Trainer
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import open_mol_dataset
 from molgan.mol.task import MolTask
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import environment, write_result  # noqa: E402
 
 PORT_SIZES = {"model": {"latent_dim": 8, "generator_dims": [128, 256, 512], "conv_dims": [128, 64],
                         "readout_dim": 128, "head_dims": [128, 64], "minibatch_std": False,
@@ -53,7 +58,7 @@ class Timed:
 class StraightforwardReference(Timed):
     """The port's algorithm at its sizes, written the plain eager way: separate real and
     generated critic passes, one linear per bond type, a double-backward gradient penalty,
-    default (foreach) Adam. Issue #4 measured such an implementation at ~1.4x the port's
+    default (foreach) Adam. Such an implementation measured ~1.4x the port's
     iteration rate on this machine; timing it here, beside ours, turns the shared box's
     drifting load into a ratio. (Kind to the reference: the generator's critic-step pass
     builds no graph; the port's does.)"""
@@ -163,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=40.0, help="timed seconds per variant")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--result", default="docs/results/speed.json", help="JSON the docs cite")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     train = open_mol_dataset("qm9", data_dir=args.data_dir, progress=False)
@@ -183,6 +189,17 @@ def main() -> None:
     with_rl.report()
     without_rl.report()
     print(f"  reward term keeps {100 * ratio(with_rl, without_rl):.0f} % of the step rate (target >= 70 %)")
+    threads = torch.get_num_threads()
+    command = f"OMP_NUM_THREADS={threads} python scripts/bench_molgan_speed.py --seconds {args.seconds:g}"
+    rates = {v.name: statistics.median(v.rates) for v in (reference, eager, compiled, with_rl, without_rl)}
+    write_result(args.result, {
+        "benchmark": "speed", "command": command, **environment(torch.get_num_threads()),
+        "critic_iterations_per_second": rates,
+        "ratios": {"eager / straightforward reference": ratio(eager, reference),
+                   "compiled / straightforward reference": ratio(compiled, reference),
+                   "compiled / eager": ratio(compiled, eager),
+                   "default with reward / without reward": ratio(with_rl, without_rl)},
+        "port_sizes": PORT_SIZES, "seconds_per_variant": args.seconds})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Time `molgan sample` and `molgan evaluate` on 10,000 molecules (issue #5's speed bars).
+"""Time `molgan sample` and `molgan evaluate` on 10,000 molecules.
 
   python scripts/bench_sample.py runs/qm9                       # a run dir or checkpoint
   python scripts/bench_sample.py runs/qm9 --data-dir /tmp/cache
@@ -16,11 +16,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import environment, write_result  # noqa: E402
 
 
 def rdkit_alone(smiles: list[str]) -> float:
@@ -49,7 +53,9 @@ def main() -> None:
     parser.add_argument("run", help="run directory or checkpoint")
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--result", default="docs/results/sample_evaluate.json", help="JSON the docs cite")
     args = parser.parse_args()
+    result = {}
     data = ["--data-dir", args.data_dir] if args.data_dir else []
     print(f"cores {len(os.sched_getaffinity(0))}, torch threads {torch.get_num_threads()}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
@@ -61,12 +67,14 @@ def main() -> None:
         alone = rdkit_alone(valid)
         print(f"sample: {args.n} molecules in {sample_seconds:.1f} s; RDKit QED+logP+SA alone on its "
               f"{len(valid)} valid molecules, one process: {alone:.1f} s; ratio {sample_seconds / alone:.2f} (bar 1.5)")
+        result.update(sample_seconds=sample_seconds, rdkit_alone_seconds=alone, valid=len(valid))
 
         # Reference statistics are computed once per cache; keep that out of the timings.
         from molgan.mol.metrics.reference import load_reference
         reference = load_reference("qm9", args.data_dir, progress=False)
         seconds = timed(["-q", "evaluate", str(samples), *data])
         print(f"evaluate: the {args.n} samples above in {seconds:.1f} s (bar 30 s)")
+        result["evaluate_samples_seconds"] = seconds
 
         from molgan.mol.data.dataset import open_mol_dataset
         test = open_mol_dataset("qm9", data_dir=args.data_dir, split="test", progress=False)
@@ -75,6 +83,11 @@ def main() -> None:
         seconds = timed(["-q", "evaluate", str(distinct), *data])
         print(f"evaluate: {args.n} distinct QM9 test molecules in {seconds:.1f} s (bar 30 s); "
               f"reference: {reference.size} molecules")
+        result["evaluate_distinct_seconds"] = seconds
+    command = f"python scripts/bench_sample.py RUN -n {args.n}"
+    write_result(args.result, {"benchmark": "sample_evaluate", "command": command,
+                               **environment(torch.get_num_threads()), "molecules": args.n,
+                               "run": str(args.run), **result})
 
 
 if __name__ == "__main__":

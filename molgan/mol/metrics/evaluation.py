@@ -41,7 +41,7 @@ METRICS = (
     ("validity", "Validity", "valid, connected molecules / all rows"),
     ("uniqueness", "Uniqueness", "distinct valid molecules / valid"),
     ("novelty", "Novelty", "distinct valid molecules not in the reference's known set / distinct valid"),
-    ("fcd", "FCD", "Frechet ChemNet distance to the reference set (lower is better; ~0.1 between two QM9 samples)"),
+    ("fcd", "FCD", "Frechet ChemNet distance to the reference set (lower is better; 0 for identical distributions)"),
     ("intdiv", "IntDiv", "1 - mean pairwise Tanimoto similarity (higher = more diverse)"),
     ("snn", "SNN", "mean similarity to the nearest reference molecule"),
     ("frag", "Frag", "similarity of BRICS fragment frequencies (1 = identical)"),
