@@ -1,4 +1,4 @@
-"""Issue #6 guarantees not covered elsewhere: run-directory lock, NaN through the CLI, full
+"""Reliability guarantees not covered elsewhere: run-directory lock, NaN through the CLI, full
 disk, optional extras missing, versions reported. (Kills: test_crash_resume.py; hostile
 and malformed inputs: test_bad_inputs.py, test_checkpoint.py.)"""
 import builtins
