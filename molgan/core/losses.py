@@ -91,8 +91,8 @@ def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
     The norm runs over all inputs of a sample together. `functional` takes the input
     gradient with `torch.func.grad` instead of `autograd.grad(create_graph=True)`: same
     values, and the whole penalty is then one first-order graph that `torch.compile` can
-    fuse (it cannot compile a double backward); eager, it is ~6 % slower here, hence the
-    choice. `eps` inside the square root keeps the norm's gradient finite when the
+    fuse (it cannot compile a double backward); eager, autograd's double backward is the
+    cheaper of the two, hence the choice. `eps` inside the square root keeps the norm's gradient finite when the
     gradient is zero. With fp16 autocast, pass the GradScaler's scale as `grad_scale`: the
     gradients are computed from a scaled score (so they do not underflow) and unscaled
     before the norm.
