@@ -30,7 +30,8 @@ def _cpu_model() -> str:
 
 
 def environment(threads: int) -> dict:
-    """Date, commit (and whether the package differed from it), machine and thread count."""
+    """Date, commit (and whether the package differed from it), machine and thread count: call it
+    when the timed work starts, so the flag describes the code that ran."""
     import torch
 
     return {

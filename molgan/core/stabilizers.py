@@ -83,6 +83,15 @@ def mode_seeking_loss(fake: Sequence[Tensor], z: Tensor, eps: float = 1e-5) -> T
     return 1.0 / (dx / dz + eps)
 
 
+def _averaged_buffers(model: nn.Module) -> list[bool]:
+    """For each of `model.buffers()`, in order: is it a floating-point, persistent buffer?"""
+    flags = {}
+    for module in model.modules():
+        for name, buffer in module.named_buffers(recurse=False):
+            flags.setdefault(id(buffer), buffer.is_floating_point() and name not in module._non_persistent_buffers_set)
+    return [flags[id(b)] for b in model.buffers()]
+
+
 class _WarmupEMA(AveragedModel):
     """AveragedModel with a warm-up decay and an update that is one foreach lerp over tensor
     lists built once (AveragedModel's own update walks and regroups every tensor on every
@@ -101,9 +110,12 @@ class _WarmupEMA(AveragedModel):
         if self._pairs is None or self._pairs[0] is not model:
             ours = [*self.module.parameters(), *self.module.buffers()]
             theirs = [*model.parameters(), *model.buffers()]
-            floats = [(a, c) for a, c in zip(ours, theirs) if a.is_floating_point()]
-            counters = [(a, c) for a, c in zip(ours, theirs) if not a.is_floating_point()]  # num_batches_tracked
-            self._pairs = (model, [a for a, _ in floats], [c.detach() for _, c in floats], counters)
+            averaged = [*([True] * len(list(model.parameters()))), *_averaged_buffers(model)]
+            # Running statistics are averaged; counters (num_batches_tracked) and constants
+            # (non-persistent buffers such as a -inf mask, where a lerp would give NaN) are copied.
+            floats = [(a, c) for a, c, avg in zip(ours, theirs, averaged) if avg]
+            copied = [(a, c) for a, c, avg in zip(ours, theirs, averaged) if not avg]
+            self._pairs = (model, [a for a, _ in floats], [c.detach() for _, c in floats], copied)
         _, averaged, current, counters = self._pairs
         with torch.no_grad():
             torch._foreach_lerp_(averaged, current, 1.0 - min(self.decay, (1.0 + k) / (10.0 + k)))

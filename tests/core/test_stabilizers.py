@@ -85,3 +85,38 @@ def test_mode_seeking_loss_punishes_a_generator_that_ignores_z():
     assert mode_seeking_loss(collapsed, z) > 1000 * mode_seeking_loss(diverse, z)
     mode_seeking_loss(collapsed, z).backward()
     assert collapsed[0].grad is not None
+
+
+def test_ema_copies_constant_buffers_instead_of_averaging_them():
+    # A lerp between two -inf masks is NaN: the generator's diagonal mask (non-persistent)
+    # must stay -inf in the EMA copy; persistent float buffers are averaged as before.
+    from molgan.core.stabilizers import make_ema
+
+    class Masked(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(2))
+            self.register_buffer("mask", torch.tensor([0.0, float("-inf")]), persistent=False)
+            self.register_buffer("running", torch.zeros(2))
+
+    model = Masked()
+    ema = make_ema(model, decay=0.5, warmup=True)
+    for step in range(1, 4):
+        with torch.no_grad():
+            model.weight.fill_(step)
+            model.running.fill_(step)
+        ema.update_parameters(model)
+    assert torch.equal(ema.module.mask, model.mask)
+    assert 1.0 < float(ema.module.running[0]) < 3.0 and torch.equal(ema.module.running, ema.module.weight.detach())
+
+
+def test_ema_of_the_molecule_generator_has_no_nan():
+    from molgan.core.stabilizers import make_ema
+    from molgan.mol.nn.models import MolGenerator
+
+    generator = MolGenerator(8, 5, 4, 4, hidden=(16,))
+    ema = make_ema(generator, decay=0.999)
+    for _ in range(3):
+        ema.update_parameters(generator)
+    bonds, atoms = ema.module.logits(torch.randn(3, 8))
+    assert not torch.isnan(bonds).any() and not torch.isnan(atoms).any()
