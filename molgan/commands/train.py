@@ -158,6 +158,6 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
                "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:
         json.dump(_finite_or_null(summary), handle, indent=1)  # NaN is not JSON: an undefined metric is null
-    shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items())
+    shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if "/" not in k)  # diagnostics: metrics.csv
     log.info("done: %d steps in %.1f min%s; checkpoints in %s", trainer.step, seconds / 60,
              f" ({shown})" if shown else "", run_dir / "checkpoints")

@@ -342,8 +342,10 @@ class Trainer:
             if evaluate_now:
                 self.last_eval = self.task.evaluate(self.sampling_generator, step)
                 metrics.log(step, self.last_eval)
-                if self.last_eval:
-                    log.info("step %d: %s", step, ", ".join(f"{k} {v:.4g}" for k, v in self.last_eval.items()))
+                # Names with a "/" are diagnostics: in metrics.csv and TensorBoard, not the console.
+                shown = {k: v for k, v in self.last_eval.items() if "/" not in k}
+                if shown:
+                    log.info("step %d: %s", step, ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
                 for name in self.milestones.update(self.last_eval, step, self.minutes()):
                     log.info("first reached %s at step %d, after %.1f min", name, step, self.minutes())
                 is_best = self.tracker.observe(self.last_eval, step)

@@ -15,6 +15,7 @@ from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.diagnostics import critic_statistics, graph_statistics
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.models import MolGenerator, build_models
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 class MolTask:
     def __init__(self, train: MolGraphDataset, valid_smiles: list[str], config: MolRunConfig,
-                 device: torch.device):
+                 device: torch.device, valid: MolGraphDataset | None = None):
         self.config, self.device = config, device
         self.data_source: dict = {}
         self.vocab = train.info.vocab
@@ -46,6 +47,9 @@ class MolTask:
             self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
         if config.train.adversarial_weight < 1.0:
             self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device))
+        # Fixed molecules on which the critic is watched at every evaluation.
+        self._watched_train = _fixed_subset(train, config.eval.samples)
+        self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
         self.fcd = None
         if config.eval.fcd:
             cache = Path(train.processed_dir) / "fcd_valid_stats.pt"
@@ -84,6 +88,12 @@ class MolTask:
         metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
+        metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
+        if self.config.model.pack == 1:  # a PacGAN critic scores packs, not molecules
+            fake = (bonds.argmax(-1), atoms.argmax(-1))
+            metrics.update({f"diag/{k}": v for k, v in critic_statistics(
+                self.discriminator, self._watched_train, self._watched_valid, fake, [bool(s) for s in raw],
+                self.config.train.batch_size).items()})
         return metrics
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
@@ -115,6 +125,12 @@ class MolTask:
                 "reward": self.config.rl.reward if self.objectives else None}
 
 
+def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:
+    """(bonds, atoms) index tensors of `count` molecules of `dataset`, the same every time."""
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[:count]
+    return dataset.bond_types[order], dataset.atom_types[order]
+
+
 def build_mol_task(config: MolRunConfig, device: torch.device, progress: bool = True) -> MolTask:
     """The task of `config.data`'s molecules, building the dataset cache on first use."""
     from molgan.mol.data.dataset import MIN_TRAIN_MOLECULES, open_mol_dataset
@@ -126,6 +142,6 @@ def build_mol_task(config: MolRunConfig, device: torch.device, progress: bool = 
     log.info("%s: %d training molecules, up to %d atoms of %s", train.info.source, len(train),
              train.info.max_atoms, ", ".join(train.info.atom_types))
     reference = valid.smiles if len(valid) >= 2 else train.smiles
-    task = MolTask(train, reference, config, device)
+    task = MolTask(train, reference, config, device, valid=valid)
     task.data_source = {"dataset": data.dataset, "cache": str(Path(train.root).resolve())}
     return task

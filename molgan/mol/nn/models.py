@@ -106,6 +106,7 @@ class GraphCritic(nn.Module):
                  pack: int = 1, minibatch_discrimination: bool = False):
         super().__init__()
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
+        self.atom_types, self.bond_types = atom_types, bond_types
         in_dim = atom_types + int(valence_feature)
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
