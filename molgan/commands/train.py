@@ -8,7 +8,11 @@
 The run directory gets config.toml (the resolved config), metrics.csv, checkpoints/
 (last few, plus best.pt) and samples/. Settings come from the defaults, then --config
 (a TOML file holding only the differences), then each --set key=value (a bare key such as
-n_critic is looked up in the config's sections, e.g. train).
+n_critic is looked up in the config's sections, e.g. train). The dataset flags are
+recorded as the [data] settings, so --resume --out DIR needs none of them again.
+
+Ctrl-C or SIGTERM finishes the current step, writes a checkpoint and exits with 130 / 143;
+--resume continues exactly where it stopped.
 """
 from __future__ import annotations
 
