@@ -114,17 +114,33 @@ def gradient_penalty(critic: Callable[..., Tensor], real: Sequence[Tensor],
     return (torch.sqrt(squared + eps) - target).pow(2).mean()
 
 
-def combine_generator_losses(adversarial: Tensor, extras: Sequence[Tensor], weight: float,
-                             normalize: bool = True) -> Tensor:
-    """λ·L_adv + (1−λ)·Σ α_i·L_i, with α_i = |L_adv| / |L_i| (no gradient) when normalized.
+def mixed_loss_terms(adversarial: Tensor, extras: dict[str, Tensor], weight: float,
+                     normalize: bool = True) -> dict[str, Tensor]:
+    """The terms of λ·L_adv + (1−λ)·Σ α_i·L_i by name ("adversarial", then each extra), with
+    α_i = |L_adv| / |L_i| (no gradient) when normalized; just L_adv without extras.
 
     Normalising puts every extra objective on the adversarial loss's scale, so λ means
     the same thing whatever the magnitudes (as in MolGAN).
     """
     if not extras:
-        return adversarial
-    total = weight * adversarial
-    for extra in extras:
+        return {"adversarial": adversarial}
+    terms = {"adversarial": weight * adversarial}
+    for name, extra in extras.items():
         alpha = (adversarial.detach().abs() / extra.detach().abs().clamp_min(1e-8)) if normalize else 1.0
-        total = total + (1.0 - weight) * alpha * extra
+        terms[name] = (1.0 - weight) * alpha * extra
+    return terms
+
+
+def combine_generator_losses(adversarial: Tensor, extras: Sequence[Tensor], weight: float,
+                             normalize: bool = True) -> Tensor:
+    """λ·L_adv + (1−λ)·Σ α_i·L_i (see `mixed_loss_terms`)."""
+    return sum_in_order(mixed_loss_terms(adversarial, dict(enumerate(extras)), weight, normalize).values())
+
+
+def sum_in_order(terms) -> Tensor:
+    """t1 + t2 + ... left to right (`sum` would start from 0, a different rounding)."""
+    terms = iter(terms)
+    total = next(terms)
+    for term in terms:
+        total = total + term
     return total

@@ -24,7 +24,7 @@ from molgan.core.data import BatchStream
 from molgan.core.devices import Precision, to_device
 from molgan.core.interrupt import Interrupted, StopSignals
 from molgan.core.logs import MetricsLog, Milestones
-from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
+from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_in_order
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
@@ -217,6 +217,11 @@ class Trainer:
         """(loss, adversarial loss) of a generator step through `generate` (G, or G as a
         function of given parameters) and the critic `score`; `real`: (batch, condition)
         for feature matching, or None."""
+        terms, adversarial = self._generator_terms(generate, score, z, cond, real)
+        return sum_in_order(terms.values()), adversarial
+
+    def _generator_terms(self, generate, score, z, cond, real) -> tuple[dict[str, Tensor], Tensor]:
+        """The weighted terms of the generator's loss by name, and the adversarial loss."""
         cfg = self.config
         with self.precision.autocast():
             fake = tuple(t.float() for t in generate(z, cond=cond))
@@ -230,18 +235,36 @@ class Trainer:
             adversarial = self.loss.g(d_fake.float())
             # Objectives marked `mixed` share the generator with the adversarial loss through λ
             # (MolGAN's RL term); the others are regularisers added with their own weight.
-            mixed, added = [], []
+            mixed, added = {}, {}
             for objective in self.task.objectives:
                 value = objective.generator_loss(fake, self.step)
                 if value is not None:
-                    (mixed if getattr(objective, "mixed", True) else added).append(value)
-            loss = combine_generator_losses(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra)
-            loss = loss + sum(added) if added else loss
+                    (mixed if objective.mixed else added)[objective.name] = value
+            terms = {**mixed_loss_terms(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra), **added}
             if real is not None:
-                loss = loss + cfg.feature_matching * feature_matching_loss(real_features.float(), fake_features.float())
+                fm = feature_matching_loss(real_features.float(), fake_features.float())
+                terms["feature_matching"] = cfg.feature_matching * fm
             if cfg.mode_seeking > 0:
-                loss = loss + cfg.mode_seeking * mode_seeking_loss(fake, z)
-        return loss, adversarial
+                terms["mode_seeking"] = cfg.mode_seeking * mode_seeking_loss(fake, z)
+        return terms, adversarial
+
+    def generator_gradient_norms(self) -> dict[str, float]:
+        """The norm of each generator-loss term's gradient on the generator's parameters, on
+        the first rows of the data (which term drives the generator, and how hard). Leaves
+        the training untouched: no data-stream position is used, and the unwrapped networks
+        run (a DDP forward would wait for the other processes)."""
+        cfg, task = self.config, self.task
+        rows = task.data.__getitems__(list(range(min(cfg.batch_size, len(task.data)))))
+        real = task.prepare_batch(to_device(rows, self.device)) if cfg.feature_matching > 0 else None
+        with frozen(task.discriminator):
+            terms, _ = self._generator_terms(task.generator, task.discriminator, self._latent(len(rows[0])),
+                                             task.sample_condition(len(rows[0])), real)
+            params = [p for p in task.generator.parameters() if p.requires_grad]
+            norms = {}
+            for name, term in terms.items():
+                grads = torch.autograd.grad(term, params, retain_graph=True, allow_unused=True)
+                norms[name] = float(torch.sqrt(sum((g.float() ** 2).sum() for g in grads if g is not None)))
+        return norms
 
     # ------------------------------------------------------------------ loop
     def fit(self, until: int | None = None) -> dict[str, float]:
@@ -341,6 +364,8 @@ class Trainer:
             torch.manual_seed(EVAL_SEED)
             if evaluate_now:
                 self.last_eval = self.task.evaluate(self.sampling_generator, step)
+                if not has_batch_norm(self.task.generator):  # a forward would move its running statistics
+                    self.last_eval.update({f"g_grad/{k}": v for k, v in self.generator_gradient_norms().items()})
                 metrics.log(step, self.last_eval)
                 # Names with a "/" are diagnostics: in metrics.csv and TensorBoard, not the console.
                 shown = {k: v for k, v in self.last_eval.items() if "/" not in k}

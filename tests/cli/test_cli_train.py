@@ -19,7 +19,8 @@ def test_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv)
     assert {"validity", "uniqueness", "novelty", "raw_validity", "fcd", "d/gp"} <= set(header)
     # diagnostics go to metrics.csv, not to the console
     assert {"diag/near_flip", "diag/atoms_per_mol", "diag/critic_overfit_gap",
-            "diag/critic_auc_valid_vs_invalid_fake"} <= set(header)
+            "diag/critic_auc_valid_vs_invalid_fake", "g_grad/adversarial", "g_grad/reward", "g_grad/valence",
+            "g_grad/feature_matching"} <= set(header)
     assert "step 2: raw_validity" in err and "diag/" not in err
     state = load_checkpoint(out / "checkpoints" / "step-0000004.pt")
     assert state["step"] == 4 and state["task"]["domain"] == "molecule"

@@ -300,3 +300,23 @@ def test_milestones_record_the_first_evaluation_that_meets_every_threshold():
     assert milestones.update({"validity": 0.92, "uniqueness": 0.91}, step=30, minutes=3.0) == ["v90u90"]
     assert milestones.update({"validity": 0.99, "uniqueness": 0.99}, step=40, minutes=4.0) == []
     assert milestones.summary() == {"v90u90": {"step": 30, "minutes": 3.0}, "v50": {"step": 10, "minutes": 1.0}}
+
+
+def test_generator_gradient_norms_name_each_term_and_leave_training_untouched(tmp_path):
+    trainer = make_trainer(tmp_path, feature_matching=0.5)
+    without_batch_norm(trainer.task.generator)
+    task = trainer.task
+    before, stream = {k: v.clone() for k, v in weights(trainer).items()}, dict(trainer.stream.state())
+    torch.manual_seed(3)
+    norms = trainer.generator_gradient_norms()
+    assert set(norms) == {"adversarial", "feature_matching"} and all(v > 0 for v in norms.values())
+    assert_same(weights(trainer), before) and trainer.stream.state() == stream
+    assert all(p.requires_grad for p in task.discriminator.parameters())
+    # The adversarial term's norm by hand: the same latents and labels, autograd on its loss alone.
+    torch.manual_seed(3)
+    z = torch.randn(8, task.latent_dim)
+    cond = task.sample_condition(8)
+    adversarial = trainer.loss.g(task.discriminator(*task.generator(z, cond=cond), cond=cond))
+    grads = torch.autograd.grad(adversarial, list(task.generator.parameters()), allow_unused=True)
+    by_hand = float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))
+    assert norms["adversarial"] == pytest.approx(by_hand, rel=1e-5)
