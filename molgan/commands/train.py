@@ -78,8 +78,14 @@ def _resolve_config(args: argparse.Namespace, run_dir: Path):
     sets = list(args.sets)
     if domain.name == "molecule":
         sets = dataset_settings(args) + sets
-    elif args.dataset is not None:
-        sets = [f"data.dataset={json.dumps(args.dataset)}"] + sets
+    else:
+        given = [flag for flag, value in (("--smiles-column", args.smiles_column), ("--max-atoms", args.max_atoms),
+                                          ("--atom-types", args.atom_types)) if value is not None]
+        if given:
+            dataset = args.dataset or recorded
+            raise InputError(f"{', '.join(given)}: molecule options, but {dataset} is an image dataset")
+        if args.dataset is not None:
+            sets = [f"data.dataset={json.dumps(args.dataset)}"] + sets
     config = cfg.build_config(domain.config_cls, args.config, sets, base)
     if args.max_steps is not None:
         config.train.max_steps = args.max_steps
