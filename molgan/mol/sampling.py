@@ -21,7 +21,7 @@ from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.decoding.decode import decode_logits, max_valences
 from molgan.mol.nn.models import MolGenerator, build_models
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
     try:
         config = from_dict(MolRunConfig, state["config"])
         vocab = AtomVocab.from_strings(task["atom_types"])
-        generator, _ = build_models(config.model, task["max_atoms"], len(vocab))
+        generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist())
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
             ema = make_ema(generator, config.train.ema_decay)

@@ -14,7 +14,7 @@ from molgan.mol.chem.vocab import BOND_NAMES
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.decoding.decode import decode_logits, max_valences
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
@@ -32,7 +32,8 @@ class MolTask:
         self.data_source: dict = {}
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
-        self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types)
+        self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
+                                                          max_valences(self.vocab).tolist())
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)
@@ -122,7 +123,9 @@ class MolTask:
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,
                 "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
-                "reward": self.config.rl.reward if self.objectives else None}
+                "reward": self.config.rl.reward if self.objectives else None,
+                # only when on: checkpoints from before the option stay resumable
+                **({"chemistry_feature": True} if m.chemistry_feature else {})}
 
 
 def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:

@@ -103,11 +103,15 @@ class GraphCritic(nn.Module):
     def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
                  valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
-                 pack: int = 1, minibatch_discrimination: bool = False):
+                 pack: int = 1, minibatch_discrimination: bool = False,
+                 valence_caps: Sequence[float] | None = None):
         super().__init__()
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         self.atom_types, self.bond_types = atom_types, bond_types
-        in_dim = atom_types + int(valence_feature)
+        # With each atom type's maximum valence, the critic also sees each atom's free valence
+        # (negative: over-bonded) and whether it has no bond at all: what makes a graph invalid.
+        self.chemistry = valence_caps is not None
+        in_dim = atom_types + int(valence_feature) + 2 * int(self.chemistry)
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
@@ -121,17 +125,31 @@ class GraphCritic(nn.Module):
         self.out = nn.Linear(width, 1)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]) / 4.0, persistent=False)
+        caps = torch.tensor(list(valence_caps) if self.chemistry else [0.0] * atom_types, dtype=torch.float32)
+        self.register_buffer("valence_caps", caps / 4.0, persistent=False)
+        self.register_buffer("bond_present", (torch.arange(bond_types) > 0).float(), persistent=False)
         # Channel selections as matmuls, not slices: the gradient penalty differentiates this
         # twice, and a slice's backward allocates and fills a zero tensor each time.
         self.register_buffer("atom_present", (torch.arange(atom_types) > 0).float(), persistent=False)
         self.register_buffer("bond_channels", torch.eye(bond_types)[:, 1:], persistent=False)
 
-    def forward(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None = None, features: bool = False):
+    def atom_inputs(self, bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, N, F) per-atom inputs: the atom type, then (when on) the summed bond order / 4,
+        the free valence / 4 and "has no bond"; and the (B, N) presence mask."""
         mask = atoms @ self.atom_present  # 1 - P(no atom)
         x = atoms
-        if self.valence_feature:  # summed bond order per atom, / 4
+        if self.valence_feature or self.chemistry:
             valence = (bonds @ self.bond_order).sum(dim=2)
-            x = torch.cat([atoms, valence.unsqueeze(-1)], -1)
+        if self.valence_feature:
+            x = torch.cat([x, valence.unsqueeze(-1)], -1)
+        if self.chemistry:
+            free = atoms @ self.valence_caps - valence
+            isolated = mask * torch.relu(1.0 - (bonds @ self.bond_present).sum(dim=2))
+            x = torch.cat([x, free.unsqueeze(-1), isolated.unsqueeze(-1)], -1)
+        return x, mask
+
+    def forward(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None = None, features: bool = False):
+        x, mask = self.atom_inputs(bonds, atoms)
         adj = bonds @ self.bond_channels  # (B, N, N, E - 1): the real bond types
         normalized = RelationalGraphConv.normalized_adjacency(adj)  # shared by every layer
         h, node_mask = x, mask.unsqueeze(-1)
@@ -147,12 +165,18 @@ class GraphCritic(nn.Module):
         return (score, graph) if features else score
 
 
-def build_models(config: MolModelConfig, max_atoms: int, atom_types: int) -> tuple[MolGenerator, GraphCritic]:
+def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
+                 valence_caps: Sequence[float] | None = None) -> tuple[MolGenerator, GraphCritic]:
+    """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
+    valence, "no atom" first) is needed when `config.chemistry_feature` is on."""
     bond_types = len(BOND_NAMES)
+    if config.chemistry_feature and valence_caps is None:
+        raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                              config.dropout, config.post, config.temperature)
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
-                         minibatch_discrimination=config.minibatch_discrimination)
+                         minibatch_discrimination=config.minibatch_discrimination,
+                         valence_caps=valence_caps if config.chemistry_feature else None)
     return generator, critic
 
