@@ -21,7 +21,8 @@ class Generator:
         from molgan.mol.sampling import load_generator
 
         self._loaded = load_generator(run_or_checkpoint, use_ema=ema)
-        self._known: frozenset[str] | None | bool = False  # training SMILES, read on first use
+        self._known: frozenset[str] | None = None  # training SMILES, read on first use
+        self._known_read = False
 
     @property
     def path(self) -> Path:
@@ -35,10 +36,10 @@ class Generator:
     @property
     def known(self) -> frozenset[str] | None:
         """The run's training molecules (for the `novel` column), or None when not found."""
-        if self._known is False:
+        if not self._known_read:
             from molgan.mol.sampling import training_smiles
 
-            self._known = training_smiles(self._loaded.state)
+            self._known, self._known_read = training_smiles(self._loaded.state), True
         return self._known
 
     def sample(self, n: int, seed: int | None = None, decode: str | None = None,
