@@ -53,7 +53,9 @@ class MolModelConfig:
     head_dims: tuple[int, ...] = (128, 64)
     dropout: float = 0.0
     valence_feature: bool = True  # summed bond order per atom as a critic input
-    chemistry_feature: bool = False  # free valence and "no bond" per atom as critic inputs
+    # Free valence and "no bond" per atom as critic inputs: off, it made the worst seed worse
+    # (docs/experiments.md).
+    chemistry_feature: bool = False
     minibatch_std: bool = True  # lets the critic see a collapsed batch
     minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
