@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,12 @@ def load(run_or_checkpoint: str | Path, ema: bool = True) -> Generator:
 
 
 def evaluate(smiles: Iterable[str | None], reference: str = "qm9", data_dir: str | Path | None = None,
-             workers: int | None = None, progress: bool = False) -> dict:
+             workers: int | None = None, progress: bool = False, reference_smiles_column: str | None = None,
+             stated_reasons: Sequence[str] | None = None) -> dict:
     """Validity, uniqueness, novelty, FCD and the rest of `molgan evaluate`'s report for
     generated SMILES rows (None or "" counts as an invalid row), against `reference`:
-    "qm9" or the path of a SMILES file."""
+    "qm9" or the path of a SMILES file. `stated_reasons`: a samples file's own reasons for
+    its invalid rows, used only to break them down."""
     from molgan.mol.data.convert import default_workers
     from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles
     from molgan.mol.metrics.reference import load_reference
@@ -92,5 +94,5 @@ def evaluate(smiles: Iterable[str | None], reference: str = "qm9", data_dir: str
     rows = ["" if s is None or (isinstance(s, float) and s != s) else str(s) for s in smiles]
     workers = workers or default_workers()
     chemnet = ChemNet()
-    stats = load_reference(reference, data_dir, None, chemnet, workers, progress=progress)
-    return evaluate_smiles(rows, stats, chemnet, workers, progress=progress)
+    stats = load_reference(reference, data_dir, reference_smiles_column, chemnet, workers, progress=progress)
+    return evaluate_smiles(rows, stats, chemnet, workers, progress=progress, stated_reasons=stated_reasons)

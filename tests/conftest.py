@@ -18,14 +18,19 @@ def data_dir(tmp_path, monkeypatch):
     return path
 
 
-@pytest.fixture(scope="session")
+_QM9_CACHE: list = []  # the one private QM9 cache of this test run
+
+
+@pytest.fixture
 def qm9_cache(tmp_path_factory):
-    """QM9 processed once per test session (about 30 s) into a private cache."""
+    """QM9 processed into a private cache once per test run, however many tests ask."""
     from molgan.mol.data.dataset import open_mol_dataset
 
-    root = tmp_path_factory.mktemp("qm9-cache")
-    open_mol_dataset("qm9", data_dir=root, progress=False)
-    return root
+    if not _QM9_CACHE:
+        root = tmp_path_factory.mktemp("qm9-cache")
+        open_mol_dataset("qm9", data_dir=root, progress=False)
+        _QM9_CACHE.append(root)
+    return _QM9_CACHE[0]
 
 
 @pytest.fixture

@@ -40,11 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from molgan.api import evaluate
     from molgan.core.atomic import atomic_write
-    from molgan.mol.data.convert import default_workers
     from molgan.mol.data.sources import read_smiles_file
-    from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles
-    from molgan.mol.metrics.reference import load_reference
 
     start = time.monotonic()
     if args.workers is not None and args.workers < 1:
@@ -53,12 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and output.is_dir():
         raise InputError(f"{output}: is a directory")
     records = read_smiles_file(args.samples, args.smiles_column)
-    workers = args.workers or default_workers()
-    chemnet = ChemNet()
-    reference = load_reference(args.reference, args.data_dir, args.reference_smiles_column, chemnet,
-                               workers, progress=not args.quiet)
-    report = evaluate_smiles(records.smiles, reference, chemnet, workers, progress=not args.quiet,
-                             stated_reasons=records.reasons)
+    report = evaluate(records.smiles, args.reference, args.data_dir, args.workers, progress=not args.quiet,
+                      reference_smiles_column=args.reference_smiles_column, stated_reasons=records.reasons)
     report = {"samples": str(args.samples), **report, "seconds": round(time.monotonic() - start, 1)}
     sys.stdout.write(format_report(report))
     if output is not None:

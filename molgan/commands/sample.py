@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.core.atomic import atomic_write
     from molgan.mol.config import check_latent_scale
-    from molgan.mol.sampling import COLUMNS, generate_rows, load_generator, sdf_text, training_smiles
+    from molgan.mol.sampling import COLUMNS, generate_rows, load_generator, sdf_text, training_smiles, validation_fcd
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                               latent_scale=args.latent_scale or loaded.config.eval.latent_scale)
     rows = generated.rows
     valid = sum(r["valid"] for r in rows)
-    fcd = _validation_fcd(loaded.state, [r["smiles"] for r in rows if r["valid"]])
+    fcd = validation_fcd(loaded.state, [r["smiles"] for r in rows if r["valid"]])
     unique = len({r["smiles"] for r in rows if r["valid"]})
     if args.valid_only:
         rows = [r for r in rows if r["valid"]]
@@ -89,21 +89,6 @@ def run(args: argparse.Namespace) -> int:
              f", novelty {100 * sum(novel) / max(len(novel), 1):.1f} %" if novel else "",
              f", FCD to the validation split {fcd:.2f}" if fcd is not None else "")
     return 0
-
-
-def _validation_fcd(state: dict, valid_smiles: list[str]) -> float | None:
-    """FCD of the valid molecules to the run's validation split (its statistics are cached
-    by training), or None when they are not there or too few molecules are valid."""
-    import math
-
-    from molgan.mol.metrics.basic import FCDScorer
-
-    cache = (state.get("data_source") or {}).get("cache")
-    stats = Path(cache) / "processed" / "fcd_valid_stats.pt" if cache else None
-    if stats is None or not stats.is_file() or len(valid_smiles) < 2:
-        return None
-    value = FCDScorer([], cache=stats)(valid_smiles)
-    return value if math.isfinite(value) else None
 
 
 def _csv(rows: list[dict], columns) -> str:

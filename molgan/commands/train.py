@@ -152,14 +152,9 @@ def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
     return 0
 
 
-def _finite_or_null(value):
-    if isinstance(value, dict):
-        return {k: _finite_or_null(v) for k, v in value.items()}
-    return None if isinstance(value, float) and value != value else value
-
-
 def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
     from molgan.core.atomic import atomic_write
+    from molgan.core.logs import finite_or_none
 
     summary = {"step": trainer.step, "minutes": round(seconds / 60, 2), "final": final,
                "best": trainer.tracker.best, "best_metric": trainer.config.best_metric or None,
@@ -167,7 +162,7 @@ def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:
                "stopped_early": trainer.stop_reason,
                "first_reached": trainer.milestones.summary()}
     with atomic_write(run_dir / "summary.json") as handle:
-        json.dump(_finite_or_null(summary), handle, indent=1)  # NaN is not JSON: an undefined metric is null
+        json.dump(finite_or_none(summary), handle, indent=1)  # NaN is not JSON: an undefined metric is null
     shown = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if "/" not in k)  # diagnostics: metrics.csv
     log.info("done: %d steps in %.1f min%s; checkpoints in %s", trainer.step, seconds / 60,
              f" ({shown})" if shown else "", run_dir / "checkpoints")

@@ -6,13 +6,13 @@ in a config file is an error, never a silently ignored setting.
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 import types
 import typing
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import tomli_w
-import tomllib
 
 from molgan.core.atomic import atomic_write
 from molgan.errors import InputError

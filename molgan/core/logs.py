@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 from pathlib import Path
 
 from molgan.core.atomic import atomic_write
@@ -97,3 +98,13 @@ class Milestones:
 
     def summary(self) -> dict[str, dict[str, float] | None]:
         return {name: self.reached.get(name) for name in self.targets}
+
+
+def finite_or_none(value):
+    """`value` with every NaN or infinity (also inside dicts and lists) replaced by None:
+    JSON has no NaN, and an undefined metric is null."""
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_or_none(v) for v in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value

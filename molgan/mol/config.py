@@ -6,12 +6,9 @@ from typing import Literal
 
 from molgan.core.train_config import TrainConfig
 from molgan.errors import InputError
+from molgan.mol.data.dataset import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
-
-#: Heavy atoms above this make a molecule too large to train on by default: the dense bond
-#: tensor grows with its square, so one giant molecule must not set every graph's size.
-DEFAULT_MAX_ATOMS = 50
 
 
 @dataclass
@@ -36,8 +33,6 @@ class MolDataConfig:
 
     def options(self):
         """The conversion options of the dataset cache."""
-        from molgan.mol.data.dataset import MolDataOptions
-
         return MolDataOptions(max_atoms=self.max_atoms, atom_types=tuple(self.atom_types) or None,
                               smiles_column=self.smiles_column)
 

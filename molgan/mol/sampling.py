@@ -138,6 +138,21 @@ def training_smiles(state: dict) -> frozenset[str] | None:
     return None
 
 
+def validation_fcd(state: dict, valid_smiles: list[str]) -> float | None:
+    """FCD of valid molecules to a checkpoint's validation split (its statistics are cached
+    by training), or None when they are not there or fewer than two molecules are valid."""
+    import math
+
+    from molgan.mol.metrics.basic import FCDScorer
+
+    cache = (state.get("data_source") or {}).get("cache")
+    stats = Path(cache) / "processed" / "fcd_valid_stats.pt" if cache else None
+    if stats is None or not stats.is_file() or len(valid_smiles) < 2:
+        return None
+    value = FCDScorer([], cache=stats)(valid_smiles)
+    return value if math.isfinite(value) else None
+
+
 @dataclass
 class Generated:
     """Sampled rows, and how many of the same graphs were valid before any repair."""

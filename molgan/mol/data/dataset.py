@@ -38,6 +38,9 @@ _REPORTED_SKIPS = 5
 #: Elements of the default vocabulary (any formal charge found in the data): the organic
 #: subset of drug-like chemistry. Others (metals, noble gases, U, ...) need --atom-types.
 DEFAULT_ELEMENTS = ("C", "N", "O", "F", "P", "S", "Cl", "Br", "I")
+#: Heavy atoms above this make a molecule too large to train on by default: the dense bond
+#: tensor grows with its square, so one giant molecule must not set every graph's size.
+DEFAULT_MAX_ATOMS = 50
 #: Fewer training molecules than this cannot train a GAN (a batch needs two to compare).
 MIN_TRAIN_MOLECULES = 2
 
@@ -46,7 +49,7 @@ MIN_TRAIN_MOLECULES = 2
 class MolDataOptions:
     """How a SMILES source becomes graphs. Every field is part of the cache key."""
 
-    max_atoms: int = 50  # larger molecules are skipped; graphs have the largest kept size
+    max_atoms: int = DEFAULT_MAX_ATOMS  # larger molecules are skipped; graphs have the largest kept size
     atom_types: tuple[str, ...] | None = None  # None: every type found in the data of DEFAULT_ELEMENTS
     smiles_column: str | None = None  # None: found by name
     keep_largest_fragment: bool = True  # salts and mixtures: keep the main component
@@ -207,8 +210,10 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
         raise InputError(f"{records.source}: no parsable molecule in {len(records)} rows"
                          + (f" (first problem: line {skipped[0][0]}: {skipped[0][2]})" if skipped else ""))
     if options.atom_types is None:
-        kept = _default_elements_only(kept, records, skipped)
-    kept = _within_size_limit(kept, records, skipped, options.max_atoms)
+        kept = _skip(kept, records, skipped, _foreign_elements)
+    limit = options.max_atoms
+    kept = _skip(kept, records, skipped, lambda g: f"{len(g.atoms)} heavy atoms, over the limit of {limit}"
+                 if len(g.atoms) > limit else None)
     if not kept:
         raise InputError(f"{records.source}: no molecule fits the vocabulary and atom limit in {len(records)} rows "
                          f"(first problem: line {skipped[0][0]}: {skipped[0][2]})")
@@ -259,29 +264,22 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
     return _Build(info, atoms, bonds, smiles, split_indices, skipped)
 
 
-def _default_elements_only(kept: list, records: SmilesRecords, skipped: list) -> list:
-    """Molecules whose elements are all in DEFAULT_ELEMENTS; the others go to `skipped`."""
+def _skip(kept: list, records: SmilesRecords, skipped: list, reason) -> list:
+    """The molecules of `kept` for which `reason(graph)` is None; the others go to `skipped`."""
     out = []
     for k, canonical, graph in kept:
-        other = sorted({t.symbol for t in graph.atoms} - set(DEFAULT_ELEMENTS))
-        if other:
-            skipped.append((records.lines[k], records.smiles[k],
-                            f"element {', '.join(other)} not in the default set ({' '.join(DEFAULT_ELEMENTS)}); "
-                            "--atom-types can add it"))
+        why = reason(graph)
+        if why:
+            skipped.append((records.lines[k], records.smiles[k], why))
         else:
             out.append((k, canonical, graph))
     return out
 
 
-def _within_size_limit(kept: list, records: SmilesRecords, skipped: list, max_atoms: int) -> list:
-    out = []
-    for k, canonical, graph in kept:
-        if len(graph.atoms) > max_atoms:
-            skipped.append((records.lines[k], records.smiles[k],
-                            f"{len(graph.atoms)} heavy atoms, over the limit of {max_atoms}"))
-        else:
-            out.append((k, canonical, graph))
-    return out
+def _foreign_elements(graph: MolGraph) -> str | None:
+    other = sorted({t.symbol for t in graph.atoms} - set(DEFAULT_ELEMENTS))
+    return (f"element {', '.join(other)} not in the default set ({' '.join(DEFAULT_ELEMENTS)}); "
+            "--atom-types can add it") if other else None
 
 
 def _reason_kind(reason: str) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from rdkit import Chem, RDLogger
 
+from molgan.core.logs import finite_or_none
 from molgan.mol.chem.graph import canonical_smiles
 from molgan.mol.metrics.basic import basic_metrics
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
@@ -234,12 +235,6 @@ def kl_divergences(reference: ReferenceStats, unique: Profiles) -> dict[str, flo
     return result
 
 
-def _nan_to_none(value):
-    if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
 def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: ChemNet | None = None,
                     workers: int = 1, progress: bool = False, stated_reasons: Sequence[str] | None = None) -> dict:
     """All metrics of one list of generated SMILES rows against `reference` (JSON-ready).
@@ -282,7 +277,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     report["invalid_reasons"] = dict(reasons.most_common())
     report["reference"] = {"name": reference.name, "distribution_molecules": reference.size,
                            "known_molecules": len(reference.known)}
-    return _nan_to_none(report)
+    return finite_or_none(report)
 
 
 def _set_metrics(profiles: Profiles, weights: np.ndarray, reference: ReferenceStats) -> dict:
