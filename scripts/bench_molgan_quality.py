@@ -43,13 +43,13 @@ def evaluate_checkpoint(path: Path, count: int, data_dir: str | None) -> dict:
     known = frozenset(train.smiles)
     report = {"checkpoint": str(path), "step": state["step"], "samples": count,
               "latent_scale": loaded.config.eval.latent_scale}
-    for mode in ("raw", "capped", "connected"):
+    for mode in ("raw", "argmax", "capped", "connected"):
         bias = delivered_bias(loaded, mode, loaded.config.eval.latent_scale)  # zeros for raw
-        smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, train.info.vocab, mode)]
+        smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, train.info.vocab, mode, generator.post)]
         metrics = basic_metrics(smiles, known)
         metrics["bond_bias"] = [round(float(b), 4) for b in bias]
         metrics["fcd"] = fcd(smiles)
-        if mode != "raw":
+        if mode in ("capped", "connected"):
             valid = [s for s in smiles if s]
             metrics["mean_qed"] = sum(QED.qed(Chem.MolFromSmiles(s)) for s in valid) / max(len(valid), 1)
         report[mode] = metrics

@@ -4,9 +4,10 @@
   python scripts/bench_qm9_seeds.py --seeds 0 1 2 --out runs/bench-qm9 --skip-training
 
 For each seed: `molgan train --dataset qm9 --seed S` (defaults, one thread), then
-`molgan sample RUN -n 10000` twice, delivered (the run's own decoding) and `--decode raw`
-(the network's argmax graphs, no calibration, no repair), and `molgan evaluate` of each
-file against the QM9 test split. Writes docs/results/qm9_default.json (per seed, mean,
+`molgan sample RUN -n 10000` three times, delivered (the run's own decoding), `--decode raw`
+(the network's own output graphs, no calibration, no repair) and `--decode argmax` (each
+pair's most likely bond, without the valence-aware output layer), and `molgan evaluate` of
+each file against the QM9 test split. Writes docs/results/qm9_default.json (per seed, mean,
 worst seed, with command, date, commit and machine); scripts/write_benchmarks.py turns it
 into docs/benchmarks.md.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import aggregate, environment, write_result  # noqa: E402
 
+DECODES = ("delivered", "raw", "argmax")
 METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", "scaf")
 #: For each metric, which direction is worse (the worst seed is reported per metric).
 WORSE = {"fcd": "max", "validity": "min", "uniqueness": "min", "novelty": "min", "intdiv": "min",
@@ -46,9 +48,9 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
            "best_step": summary.get("best_step"), "stopped": summary.get("stopped_early")}
     reached = (summary.get("first_reached") or {}).get("validity>=0.9,uniqueness>=0.9")
     row["minutes_to_vu90"] = reached["minutes"] if reached else None
-    for decode in ("delivered", "raw"):
+    for decode in DECODES:
         csv, report = run / f"{decode}.csv", run / f"{decode}.json"
-        extra = ["--decode", "raw"] if decode == "raw" else []
+        extra = ["--decode", decode] if decode != "delivered" else []
         molgan("sample", str(run), "-n", str(samples), "-o", str(csv), "--seed", "0", *extra, threads=threads)
         molgan("evaluate", str(csv), "--reference", "qm9", "-o", str(report), "--workers", str(threads),
                threads=threads)
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = [measure_seed(Path(args.out), s, args.samples, args.threads, not args.skip_training, args.sets)
             for s in args.seeds]
     summary = {}
-    for decode in ("delivered", "raw"):
+    for decode in DECODES:
         summary[decode] = aggregate([r[decode] for r in rows], WORSE)
     summary["run"] = aggregate([{k: r[k] for k in ("minutes", "minutes_to_vu90")} for r in rows], WORSE)
     command = "python scripts/bench_qm9_seeds.py " + " ".join(

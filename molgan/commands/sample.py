@@ -37,10 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
                         help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
                              "molecules (the truncation trick; default: the run's eval.latent_scale)")
-    parser.add_argument("--decode", choices=("connected", "capped", "raw"), default=None,
-                        help="connected: valence-capped bonds, then fragments joined by their most likely "
-                             "single bonds; capped: valence-capped bonds, largest fragment; raw: argmax, no "
-                             "repair (default: the decoding the run was evaluated with, eval.decode)")
+    parser.add_argument("--decode", choices=("connected", "capped", "raw", "argmax"), default=None,
+                        help="raw: the generator's own graphs, as its output layer gives them (no offsets, "
+                             "no repair); connected: valence-capped bonds, then fragments joined by their most "
+                             "likely single bonds; capped: valence-capped bonds, largest fragment; argmax: "
+                             "each pair's most likely bond, no constraint (default: the decoding the run was "
+                             "evaluated with, eval.decode)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,7 +71,7 @@ class MolEvalConfig:
     fcd: bool = True  # FCD against the validation split (fcd_torch, no download)
     # connected keeps every generated atom, so far more distinct molecules than capped
     # (which keeps the largest fragment) at a similar FCD (docs/experiments.md).
-    decode: Literal["raw", "capped", "connected"] = "connected"
+    decode: Literal["raw", "argmax", "capped", "connected"] = "connected"
     # Spread of the latent noise when sampling (z ~ N(0, s^2 I)), for evaluation and as
     # `molgan sample`'s default. Chosen on the validation split: the model's samples are too
     # concentrated at 1.0 (docs/experiments.md).

@@ -175,8 +175,9 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode)
-            raw = batch if decode == "raw" else decode_logits(bonds, atoms, loaded.vocab, "raw")
+            post = loaded.generator.post
+            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post)
+            raw = batch if decode == "raw" else decode_logits(bonds, atoms, loaded.vocab, "raw", post)
             raw_valid += sum(d.smiles is not None for d in raw)
             decoded += batch
             bar.update(n)

@@ -82,16 +82,20 @@ class MolTask:
         bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device,
                                      latent_scale=self.config.eval.latent_scale)
         bias = self.delivered_bias(generator, step)
-        raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
-        delivered = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode)]
+        post = self.config.model.post
+        raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw", post)]
+        delivered = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode, post)]
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
+        if post == "st-valence":  # how far the logits' own argmax is from the output layer's graph
+            argmax = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]
+            metrics["argmax_validity"] = basic_metrics(argmax, self.known)["validity"]
         metrics.update(basic_metrics(delivered, self.known))
         metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
         if self.config.model.pack == 1:  # a PacGAN critic scores packs, not molecules
-            fake = (bonds.argmax(-1), atoms.argmax(-1))
+            fake = generator.graphs(bonds, atoms)  # what the critic is trained on
             metrics.update({f"diag/{k}": v for k, v in critic_statistics(
                 self.discriminator, self._watched_train, self._watched_valid, fake, [bool(s) for s in raw],
                 self.config.train.batch_size).items()})
@@ -103,7 +107,8 @@ class MolTask:
 
         bonds, atoms = sample_logits(generator, 200, self.device, latent_scale=self.config.eval.latent_scale)
         bonds = bonds + self.delivered_bias(generator, step)
-        smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode)]
+        smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode,
+                                                   self.config.model.post)]
         folder = Path(run_dir) / "samples"
         for name in (f"step-{step:07d}.smi", "latest.smi"):
             with atomic_write(folder / name) as handle:

@@ -87,8 +87,8 @@ def generator_bond_bias(generator: torch.nn.Module, vocab: AtomVocab, mode: str,
     """`calibrate_bond_bias` for a generator, on `samples` latents of a fixed seed (so a
     checkpoint always gets the same offsets, whatever the sampling seed; training-time
     evaluation passes eval.samples, 1,000 by default like `molgan sample`). Zeros for raw
-    decoding or no targets."""
-    if mode == "raw" or not targets:
+    decoding (raw, argmax) or no targets."""
+    if mode in ("raw", "argmax") or not targets:
         return torch.zeros(len(BOND_NAMES))
     latents = torch.Generator().manual_seed(CALIBRATION_SEED)
     z = torch.randn(samples, generator.latent_dim, generator=latents) * latent_scale

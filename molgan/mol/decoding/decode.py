@@ -1,14 +1,16 @@
-"""Generator output -> molecules, raw or with valence-capped bond decoding.
+"""Generator output -> molecules.
 
-raw:    argmax atom type and argmax bond type per pair, decoded with no repair. This is
-        what "raw validity" measures.
+raw:    the generator's own graph, what its output layer gives and its critic was trained
+        on: the argmax for `post="st-argmax"`, the valence-aware layer's graph (the same as
+        connected) for `post="st-valence"`. This is what "raw validity" measures.
+argmax: argmax atom type and argmax bond type per pair, decoded with no repair.
 capped: the argmax atoms; then each pair's most likely *real* bond, if the model prefers
         it to "no bond", is added in order of confidence as long as neither atom exceeds
         its maximum valence; finally the largest fragment is kept.
 connected: capped, then while there are several fragments, the single bond between two
         fragments' atoms with free valence that the model rates most likely is added
         (keeps every generated atom; a fragment that cannot be joined is dropped).
-The repaired ("delivered") decodings are always reported beside raw.
+capped and connected are molgan/mol/nn/valence.py's layer, applied after training.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from torch import Tensor
 
 from molgan.mol.chem.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
 from molgan.mol.chem.vocab import AtomVocab
+from molgan.mol.nn.valence import valence_decode
 
 _TABLE = Chem.GetPeriodicTable()
 
@@ -45,98 +48,40 @@ def max_valences(vocab: AtomVocab) -> np.ndarray:
     return np.array(caps, dtype=np.int64)
 
 
-def _capped_graph(atom_index: np.ndarray, bond_probs: np.ndarray, vocab: AtomVocab,
-                  caps: np.ndarray, connect: bool = False) -> MolGraph:
-    present = np.flatnonzero(atom_index)
-    remaining = caps[atom_index[present]].copy()
-    sub = bond_probs[np.ix_(present, present)]  # (n, n, E)
-    best = sub[..., 1:].argmax(-1) + 1
-    best_prob = np.take_along_axis(sub, best[..., None], -1)[..., 0]
-    wanted = np.triu(best_prob > sub[..., 0], k=1)
-    rows, cols = np.nonzero(wanted)
-    order = np.argsort(-best_prob[rows, cols], kind="stable")
-    bonds = []
-    for k in order:
-        i, j = rows[k], cols[k]
-        bond = int(best[i, j])
-        if remaining[i] >= bond and remaining[j] >= bond:
-            remaining[i] -= bond
-            remaining[j] -= bond
-            bonds.append((int(i), int(j), bond))
-    if connect:
-        bonds += _joining_bonds(len(present), bonds, sub[..., 1], remaining)
-    # Capping can split a molecule: keep its largest piece.
-    return largest_component(MolGraph(tuple(vocab[int(a)] for a in atom_index[present]), tuple(bonds)))
-
-
-def _joining_bonds(n: int, bonds: list, single_prob: np.ndarray, remaining: np.ndarray) -> list:
-    """Single bonds that join the fragments into one molecule, most likely pair first,
-    between atoms with a free valence; stops when no such pair is left."""
-    component = np.arange(n)
-    for i, j, _ in bonds:
-        component[component == component[j]] = component[i]
-    added = []
-    while len(np.unique(component)) > 1:
-        free = remaining >= 1
-        allowed = (component[:, None] != component[None, :]) & free[:, None] & free[None, :]
-        if not allowed.any():
-            break
-        score = np.where(allowed, single_prob, -1.0)
-        i, j = np.unravel_index(int(score.argmax()), score.shape)
-        remaining[i] -= 1
-        remaining[j] -= 1
-        added.append((int(min(i, j)), int(max(i, j)), 1))
-        component[component == component[j]] = component[i]
-    return added
-
-
 #: The decodings, from the network's own graphs to the most repaired.
-DECODINGS = ("raw", "capped", "connected")
+DECODINGS = ("raw", "argmax", "capped", "connected")
+
+
+def own_decoding(post: str) -> str:
+    """What "raw" means for a generator: its output layer's graph (the valence-aware layer's,
+    which is the connected decoding, or the argmax)."""
+    return "connected" if post == "st-valence" else "argmax"
 
 
 @torch.no_grad()
 def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped") -> list[MolGraph]:
-    """Generator logits (B, N, N, E), (B, N, T) -> graphs, before any RDKit check."""
-    atom_index = atom_logits.argmax(-1).cpu().numpy()
+                  mode: str = "capped", post: str = "st-argmax") -> list[MolGraph]:
+    """Generator logits (B, N, N, E), (B, N, T) -> graphs, before any RDKit check.
+    `post` is the generator's output layer, which says what "raw" decodes."""
     if mode == "raw":
-        bond_index = bond_logits.argmax(-1).cpu().numpy()
-        return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index, bond_index)]
-    if mode in ("capped", "connected"):
-        bond_probs = torch.softmax(bond_logits.float(), -1).cpu().numpy()
-        caps = max_valences(vocab)
-        return [_capped_graph(a, p, vocab, caps, connect=mode == "connected") for a, p in zip(atom_index, bond_probs)]
-    raise ValueError(f"decode mode must be raw, capped or connected, got {mode!r}")
+        mode = own_decoding(post)
+    atom_index = atom_logits.argmax(-1)
+    if mode == "argmax":
+        bond_index = bond_logits.argmax(-1)
+    elif mode in ("capped", "connected"):
+        bond_probs = torch.softmax(bond_logits.float(), -1)
+        caps = torch.as_tensor(max_valences(vocab))
+        bond_index, atom_index = valence_decode(bond_probs, atom_index, caps, connect=mode == "connected")
+    else:
+        raise ValueError(f"decode mode must be one of {', '.join(DECODINGS)}, got {mode!r}")
+    return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index.cpu().numpy(), bond_index.cpu().numpy())]
 
 
 def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped") -> list[Decoded]:
+                  mode: str = "capped", post: str = "st-argmax") -> list[Decoded]:
     """Decode a batch of generator logits (B, N, N, E), (B, N, T) to molecules."""
     out = []
-    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode):
+    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode, post):
         mol, reason = graph_to_mol(graph)
         out.append(Decoded(canonical_smiles(mol) if mol is not None else None, reason, len(graph.atoms)))
     return out
-
-
-def largest_component(graph: MolGraph) -> MolGraph:
-    """The connected component with the most atoms (the first such, on ties), renumbered."""
-    n = len(graph.atoms)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j, _ in graph.bonds:
-        parent[find(i)] = find(j)
-    roots = [find(i) for i in range(n)]
-    if len(set(roots)) <= 1:
-        return graph
-    keep_root = max(set(roots), key=lambda r: (roots.count(r), -roots.index(r)))
-    keep = [i for i in range(n) if roots[i] == keep_root]
-    new_index = {old: new for new, old in enumerate(keep)}
-    return MolGraph(tuple(graph.atoms[i] for i in keep),
-                    tuple((new_index[i], new_index[j], o) for i, j, o in graph.bonds if i in new_index))

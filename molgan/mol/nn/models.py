@@ -15,11 +15,12 @@ from torch import Tensor, nn
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.chem.vocab import BOND_NAMES
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
+from molgan.mol.nn.valence import valence_decode
 
 if TYPE_CHECKING:
     from molgan.mol.config import MolModelConfig
 
-PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax"]
+PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax", "st-valence"]
 #: Bond order of each bond channel (none, single, double, triple): a soft valence input.
 BOND_ORDER = (0.0, 1.0, 2.0, 3.0)
 
@@ -46,8 +47,11 @@ class MolGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, max_atoms: int, atom_types: int, bond_types: int,
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
-                 post: PostProcess = "st-argmax", temperature: float = 1.0):
+                 post: PostProcess = "st-argmax", temperature: float = 1.0,
+                 valence_caps: Sequence[int] | None = None):
         super().__init__()
+        if post == "st-valence" and valence_caps is None:
+            raise ValueError("post='st-valence' needs the atom types' valence caps")
         self.latent_dim, self.max_atoms = latent_dim, max_atoms
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
@@ -57,6 +61,8 @@ class MolGenerator(nn.Module):
         diagonal = torch.zeros(max_atoms, max_atoms, bond_types)
         diagonal[torch.arange(max_atoms), torch.arange(max_atoms), 1:] = float("-inf")
         self.register_buffer("diagonal_mask", diagonal, persistent=False)
+        caps = torch.tensor(list(valence_caps) if valence_caps is not None else [0] * atom_types)
+        self.register_buffer("valence_caps", caps.long(), persistent=False)
 
     def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
         h = self.body(z)
@@ -81,8 +87,24 @@ class MolGenerator(nn.Module):
         probs = torch.softmax((logits + gumbel) / self.temperature, -1)
         return probs if self.post == "gumbel" else _straight_through(probs, probs.argmax(-1))
 
+    def graphs(self, bond_logits: Tensor, atom_logits: Tensor) -> tuple[Tensor, Tensor]:
+        """The generator's own graphs as indices, (B, N, N) bonds and (B, N) atoms: the argmax,
+        or with post="st-valence" the valence-aware output layer's (molgan/mol/nn/valence.py)."""
+        if self.post != "st-valence":
+            return bond_logits.argmax(-1), atom_logits.argmax(-1)
+        return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
+                              self.valence_caps)
+
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z)
+        if self.post == "st-valence":
+            bond_index, atom_index = self.graphs(bonds, atoms)
+            if not torch.is_grad_enabled():
+                return (F.one_hot(bond_index, self.bond_types).to(bonds.dtype),
+                        F.one_hot(atom_index, self.atom_types).to(atoms.dtype))
+            bond_probs = torch.softmax(bonds / self.temperature, -1)
+            atom_probs = torch.softmax(atoms / self.temperature, -1)
+            return _straight_through(bond_probs, bond_index), _straight_through(atom_probs, atom_index)
         return self._post(bonds, symmetric=True), self._post(atoms, symmetric=False)
 
     def extra_repr(self) -> str:
@@ -173,7 +195,7 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
-                             config.dropout, config.post, config.temperature)
+                             config.dropout, config.post, config.temperature, valence_caps)
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,

@@ -1,9 +1,8 @@
 import torch
 from helpers import VOCAB, logits_for
 
-from molgan.mol.chem.graph import MolGraph
 from molgan.mol.chem.vocab import AtomType
-from molgan.mol.decoding.decode import decode_logits, largest_component, max_valences
+from molgan.mol.decoding.decode import decode_logits, max_valences
 
 N, E = 9, 4
 
@@ -12,17 +11,27 @@ def _logits_for(smiles_list, n=N):
     return logits_for(smiles_list, VOCAB, n)
 
 
-def test_raw_and_capped_decoding():
+def test_argmax_and_capped_decoding():
     bonds, atoms = _logits_for(["CCO", "C[N+](=O)[O-]"])
-    assert [d.smiles for d in decode_logits(bonds, atoms, VOCAB, "raw")] == ["CCO", "C[N+](=O)[O-]"]
+    assert [d.smiles for d in decode_logits(bonds, atoms, VOCAB, "argmax")] == ["CCO", "C[N+](=O)[O-]"]
     # over-bonded carbon: 5 single bonds. Raw decoding fails; capped keeps 4 of them.
     bonds, atoms = _logits_for(["CC(C)(C)C"])
     atoms[0, 5] = torch.nn.functional.one_hot(torch.tensor(VOCAB.index(AtomType("C"))), len(VOCAB)) * 10
     bonds[0, 1, 5, 1] = bonds[0, 5, 1, 1] = 5.0  # weaker than the other bonds
     bonds[0, 1, 5, 0] = bonds[0, 5, 1, 0] = 0.0
-    raw, capped = (decode_logits(bonds, atoms, VOCAB, mode)[0] for mode in ("raw", "capped"))
+    raw, capped = (decode_logits(bonds, atoms, VOCAB, mode)[0] for mode in ("argmax", "capped"))
     assert raw.smiles is None and raw.reason == "valence"
     assert capped.smiles == "CC(C)(C)C"  # the extra atom is left unbonded, then dropped
+
+
+def test_raw_is_the_generator_output_layer():
+    bonds, atoms = _logits_for(["CC(C)(C)C"])
+    atoms[0, 5] = torch.nn.functional.one_hot(torch.tensor(VOCAB.index(AtomType("C"))), len(VOCAB)) * 10
+    bonds[0, 1, 5, 1] = bonds[0, 5, 1, 1] = 5.0
+    bonds[0, 1, 5, 0] = bonds[0, 5, 1, 0] = 0.0
+    assert decode_logits(bonds, atoms, VOCAB, "raw", post="st-argmax")[0].reason == "valence"
+    # The valence-aware output layer's graph is the connected decoding (here: joined, not dropped).
+    assert decode_logits(bonds, atoms, VOCAB, "raw", post="st-valence")[0].smiles == "CCC(C)(C)C"
 
 
 def _hand_made_logits(symbols, bonds_list):
@@ -56,9 +65,3 @@ def test_connected_decoding_joins_fragments_by_their_most_likely_single_bond():
 def test_max_valences_follow_charge():
     caps = dict(zip(VOCAB.names(), max_valences(VOCAB)[1:]))
     assert caps == {"C": 4, "N": 3, "N+": 4, "O-": 1, "O": 2, "F": 1}
-
-
-def test_largest_component():
-    graph = MolGraph(tuple(AtomType(s) for s in "CCOCN"), ((0, 1, 1), (1, 2, 1), (3, 4, 1)))
-    kept = largest_component(graph)
-    assert [str(a) for a in kept.atoms] == ["C", "C", "O"] and kept.bonds == ((0, 1, 1), (1, 2, 1))

@@ -1,0 +1,122 @@
+import pytest
+import torch
+
+from molgan.mol.nn.models import GraphCritic, MolGenerator
+from molgan.mol.nn.valence import valence_decode
+
+N, T, E = 9, 6, 4
+CAPS = torch.tensor([0, 4, 3, 4, 1, 2, 1])  # maximum valence per atom type: "no atom", then C N N+ O- O F
+
+
+def _reference(probs, atom_index, caps, connect):
+    """The module's rules, one graph at a time in plain Python."""
+    n = len(atom_index)
+    present = [i for i in range(n) if atom_index[i] > 0]
+    remaining = {i: int(caps[atom_index[i]]) for i in present}
+    requests = []
+    for a, i in enumerate(present):
+        for j in present[a + 1:]:
+            bond = max(range(1, E), key=lambda e: (probs[i][j][e], -e))
+            if probs[i][j][bond] > probs[i][j][0]:
+                requests.append((-probs[i][j][bond], i, j, bond))
+    bonds = {}
+    for _, i, j, bond in sorted(requests, key=lambda r: r[0]):  # stable: row-major on ties
+        if remaining[i] >= bond and remaining[j] >= bond:
+            remaining[i] -= bond
+            remaining[j] -= bond
+            bonds[i, j] = bond
+
+    def fragments():
+        label = {i: i for i in present}
+        changed = True
+        while changed:
+            changed = False
+            for (i, j) in bonds:
+                low = min(label[i], label[j])
+                if label[i] != low or label[j] != low:
+                    label[i] = label[j] = low
+                    changed = True
+        return label
+
+    while connect:
+        label = fragments()
+        options = [(probs[i][j][1], i, j) for i in present for j in present
+                   if i < j and label[i] != label[j] and remaining[i] >= 1 and remaining[j] >= 1]
+        if not options:
+            break
+        best = max(p for p, _, _ in options)
+        _, i, j = next(o for o in options if o[0] == best)
+        remaining[i] -= 1
+        remaining[j] -= 1
+        bonds[i, j] = 1
+    label = fragments()
+    sizes = {r: sum(1 for i in present if label[i] == r) for r in set(label.values())}
+    keep = {i for i in present if sizes[label[i]] == max(sizes.values()) and label[i] == min(
+        r for r, s in sizes.items() if s == max(sizes.values()))}
+    atoms = [int(atom_index[i]) if i in keep else 0 for i in range(n)]
+    return atoms, {(i, j): b for (i, j), b in bonds.items() if i in keep}
+
+
+@pytest.mark.parametrize("connect", [False, True])
+def test_valence_decode_matches_a_plain_python_reading_of_its_rules(connect):
+    torch.manual_seed(0)
+    logits = torch.randn(40, N, N, E) * 1.5
+    probs = torch.softmax((logits + logits.transpose(1, 2)) / 2, -1)
+    atom_index = torch.randint(0, T + 1, (40, N))
+    bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=connect)
+    assert torch.equal(bonds, bonds.transpose(1, 2))
+    for k in range(40):
+        want_atoms, want_bonds = _reference(probs[k].tolist(), atom_index[k].tolist(), CAPS.tolist(), connect)
+        assert atoms[k].tolist() == want_atoms
+        got = {(i, j): int(bonds[k, i, j]) for i in range(N) for j in range(i + 1, N) if bonds[k, i, j] > 0}
+        assert got == want_bonds
+        order = bonds[k].sum(1)
+        assert (order <= CAPS[atoms[k]]).all()  # never over a cap, absent atoms have no bond
+
+
+def test_valence_decode_drops_what_does_not_fit_and_joins_fragments():
+    probs = torch.zeros(1, N, N, E)
+    probs[..., 0] = 1.0
+    atom_index = torch.zeros(1, N, dtype=torch.long)
+    atom_index[0, :4] = torch.tensor([6, 1, 1, 1])  # F, C, C, C
+    for i, j, p_bonds in ((0, 1, [0.1, 0.9, 0, 0]), (0, 2, [0.2, 0.8, 0, 0]), (1, 2, [0.3, 0, 0.7, 0]),
+                          (2, 3, [0.8, 0.2, 0, 0])):
+        probs[0, i, j] = probs[0, j, i] = torch.tensor(p_bonds)
+    bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False)
+    # F-C1 granted; F-C2 no longer fits F's single valence; C1=C2; C2-C3 is less likely than no bond.
+    assert bonds[0, 0, 1] == 1 and bonds[0, 0, 2] == 0 and bonds[0, 1, 2] == 2
+    assert atoms[0].tolist()[:4] == [6, 1, 1, 0]  # C3 alone is the smaller fragment: dropped
+    bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=True)
+    assert bonds[0, 2, 3] == 1 and atoms[0].tolist()[:4] == [6, 1, 1, 1]  # joined by its likeliest bond
+
+
+def test_largest_fragment_ties_keep_the_lowest_atom_index():
+    probs = torch.zeros(1, N, N, E)
+    probs[..., 0] = 1.0
+    for i, j in ((0, 3), (1, 2)):
+        probs[0, i, j] = probs[0, j, i] = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    atom_index = torch.tensor([[6, 6, 6, 6, 0, 0, 0, 0, 0]])  # F-F twice: no free valence to join
+    _, atoms = valence_decode(probs, atom_index, CAPS, connect=True)
+    assert atoms[0, :4].tolist() == [6, 0, 0, 6]
+
+
+def test_st_valence_generator_outputs_the_layer_graph_and_passes_gradients():
+    torch.manual_seed(0)
+    generator = MolGenerator(8, N, T + 1, E, hidden=(16,), post="st-valence", valence_caps=CAPS.tolist())
+    z = torch.randn(6, 8)
+    bonds, atoms = generator(z)
+    bond_logits, atom_logits = generator.logits(z)
+    want_bonds, want_atoms = generator.graphs(bond_logits, atom_logits)
+    assert torch.equal(bonds.argmax(-1), want_bonds) and torch.equal(atoms.argmax(-1), want_atoms)
+    assert set(bonds.detach().unique().tolist()) <= {0.0, 1.0}
+    with torch.no_grad():
+        no_grad_bonds, _ = generator(z)
+    assert torch.equal(no_grad_bonds, bonds.detach())
+    critic = GraphCritic(T + 1, E, conv_dims=(8,), readout_dim=8, head_dims=(8,))
+    critic(bonds, atoms).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in generator.parameters())
+
+
+def test_st_valence_needs_the_caps():
+    with pytest.raises(ValueError, match="valence caps"):
+        MolGenerator(8, N, T + 1, E, post="st-valence")
