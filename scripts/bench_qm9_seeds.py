@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,17 +68,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to molgan train")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds measured at the same time (each with --threads)")
     parser.add_argument("--result", default="docs/results/qm9_default.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    rows = [measure_seed(Path(args.out), s, args.samples, args.threads, not args.skip_training, args.sets)
-            for s in args.seeds]
+    with ThreadPoolExecutor(args.jobs) as pool:  # each seed's work runs in its own processes
+        rows = list(pool.map(lambda s: measure_seed(Path(args.out), s, args.samples, args.threads,
+                                                    not args.skip_training, args.sets), args.seeds))
     summary = {}
     for decode in DECODES:
         summary[decode] = aggregate([r[decode] for r in rows], WORSE)
     summary["run"] = aggregate([{k: r[k] for k in ("minutes", "minutes_to_vu90")} for r in rows], WORSE)
     command = "python scripts/bench_qm9_seeds.py " + " ".join(
-        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads)]
+        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads),
+         "--jobs", str(args.jobs)]
         + sum((["--set", s] for s in args.sets), []))
     result = {"benchmark": "qm9_default", "command": command, **environment(args.threads),
               "samples": args.samples, "reference": "QM9 test split", "seeds": rows, "summary": summary,

@@ -24,6 +24,10 @@ class MolDataConfig:
     # found in the data among the organic elements C N O F P S Cl Br I.
     atom_types: tuple[str, ...] = ()
     data_dir: str | None = None  # dataset cache; None: $MOLGAN_DATA_DIR or ./data
+    # Aromatic bonds as their own bond type (as RDKit perceives them); off: kekulized into
+    # single and double bonds, which the generator must alternate exactly. Off by default:
+    # on QM9 it made the best FCD worse (docs/experiments.md).
+    aromatic: bool = False
 
     def __post_init__(self):
         if self.max_atoms < 1:
@@ -34,14 +38,17 @@ class MolDataConfig:
     def options(self):
         """The conversion options of the dataset cache."""
         return MolDataOptions(max_atoms=self.max_atoms, atom_types=tuple(self.atom_types) or None,
-                              smiles_column=self.smiles_column)
+                              smiles_column=self.smiles_column, aromatic=self.aromatic)
 
 
 @dataclass
 class MolModelConfig:
     latent_dim: int = 32
     generator_dims: tuple[int, ...] = (128, 256, 512)
-    post: PostProcess = "st-argmax"
+    # How logits become the generator's graphs: st-valence builds them under the atoms'
+    # valence caps (molgan/mol/nn/valence.py) and trains through that, straight-through;
+    # st-argmax takes each pair's argmax (valid a quarter of the time on QM9).
+    post: PostProcess = "st-valence"
     temperature: float = 1.0
     conv_dims: tuple[int, ...] = (128, 64)
     readout_dim: int = 128
@@ -54,7 +61,9 @@ class MolModelConfig:
     minibatch_std: bool = True  # lets the critic see a collapsed batch
     minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
-    valence_penalty: float = 1.0  # weight of the differentiable valence constraint on G
+    # Weight of the differentiable valence constraint on G; st-valence graphs never exceed a
+    # valence, so it only matters for the other post-processings.
+    valence_penalty: float = 0.0
     connectivity_penalty: float = 0.0  # one-fragment constraint; off: it shrank graphs (docs/experiments.md)
 
 
@@ -77,9 +86,10 @@ class MolEvalConfig:
     # concentrated at 1.0 (docs/experiments.md).
     latent_scale: float = 1.5
     # Delivered decoding only: logit offsets for these bond types so that decoded molecules
-    # have as many of them per molecule as the training data (molgan/mol/decoding/calibration.py).
-    # () = off.
-    calibrate_bonds: tuple[str, ...] = ("double", "triple")
+    # have as many of them per molecule as the training data (molgan/mol/decoding/calibration.py),
+    # e.g. ("double", "triple") for an st-argmax generator. () = off: a generator trained
+    # through its valence-aware layer needs offsets of about 0 (docs/experiments.md).
+    calibrate_bonds: tuple[str, ...] = ()
     grid_molecules: int = 24
 
     def __post_init__(self):
@@ -99,14 +109,16 @@ def check_latent_scale(value: float, name: str) -> None:
 
 def _mol_train_defaults() -> TrainConfig:
     # Each choice is an ablation in docs/experiments.md: constant-rate runs peak early and
-    # degrade (cosine decay holds the quality longer); MolGAN's mix with a validity reward
-    # (lambda 0.5) and feature matching lowered FCD; a critic 3x faster than its default and
-    # a generator 2x slower keep the critic informative for longer (the run degrades once it
+    # degrade (cosine decay holds the quality longer); feature matching lowered FCD and holds
+    # diversity (at 0.3 the generator collapses); a critic 3x faster than its default and a
+    # generator 2x slower keep the critic informative for longer (the run degrades once it
     # separates real from generated too well); the best validation FCD still comes before
-    # the end, so patience 4 (1,000 steps) ends the run instead of training on.
+    # the end, so patience 4 (1,000 steps) ends the run instead of training on. No reward
+    # term (adversarial_weight 1): the graphs of the valence-aware output layer are valid,
+    # so MolGAN's validity reward is constant; set it below 1 with an `rl.reward`.
     return TrainConfig(loss="wgan-gp", n_critic=5, batch_size=32, max_steps=3000, lr_g=5e-5, lr_d=3e-4,
                        lr_schedule="cosine", eval_every=250, sample_every=250, checkpoint_every=250,
-                       best_metric="fcd", adversarial_weight=0.5, feature_matching=1.0, patience=4)
+                       best_metric="fcd", adversarial_weight=1.0, feature_matching=1.0, patience=4)
 
 
 @dataclass
@@ -116,4 +128,9 @@ class MolRunConfig:
     rl: MolRLConfig = field(default_factory=MolRLConfig)
     eval: MolEvalConfig = field(default_factory=MolEvalConfig)
     train: TrainConfig = field(default_factory=_mol_train_defaults)
+
+    def __post_init__(self):
+        if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0:
+            raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
+                             "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5)")
 

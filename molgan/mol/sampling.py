@@ -17,7 +17,7 @@ from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
-from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
@@ -61,7 +61,10 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
     try:
         config = from_dict(MolRunConfig, state["config"])
         vocab = AtomVocab.from_strings(task["atom_types"])
-        generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist())
+        # Checkpoints from before aromatic bonds: kekulized, four bond channels.
+        bond_types = task.get("bond_types", KEKULE_BOND_TYPES)
+        generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
+                                    bond_types)
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
             ema = make_ema(generator, config.train.ema_decay)

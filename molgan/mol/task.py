@@ -32,22 +32,24 @@ class MolTask:
         self.data_source: dict = {}
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
+        self.bond_types = train.info.bond_type_count
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
-                                                          max_valences(self.vocab).tolist())
+                                                          max_valences(self.vocab).tolist(), self.bond_types)
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)
         self.bond_targets = data_bond_counts(train.bond_types, train.atom_types,
                                              bond_type_indices(config.eval.calibrate_bonds))
         self._bias_key: tuple[int, int] | None = None
-        self._bias = torch.zeros(len(BOND_NAMES))
+        self._bias = torch.zeros(self.bond_types)
         self.objectives: list = []
         if config.model.valence_penalty > 0:
             self.objectives.append(ValencePenalty(self.vocab, config.model.valence_penalty, device))
         if config.model.connectivity_penalty > 0:
             self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
         if config.train.adversarial_weight < 1.0:
-            self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device))
+            self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
+                                                   self.bond_types))
         # Fixed molecules on which the critic is watched at every evaluation.
         self._watched_train = _fixed_subset(train, config.eval.samples)
         self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
@@ -58,7 +60,7 @@ class MolTask:
 
     def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], None]:
         atoms, bonds = batch
-        return (F.one_hot(bonds.long(), len(BOND_NAMES)).float(),
+        return (F.one_hot(bonds.long(), self.bond_types).float(),
                 F.one_hot(atoms.long(), self.atom_types).float()), None
 
     def sample_condition(self, batch_size: int) -> None:
@@ -123,6 +125,7 @@ class MolTask:
     def describe(self) -> dict:
         m = self.config.model
         return {"domain": "molecule", "atom_types": self.vocab.names(), "max_atoms": self.max_atoms,
+                "bond_types": self.bond_types,
                 "latent_dim": m.latent_dim, "generator_dims": list(m.generator_dims),
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,

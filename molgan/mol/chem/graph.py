@@ -1,13 +1,17 @@
 """Molecules <-> dense graphs, and the one decoder every generated graph goes through.
 
 A molecule becomes an atom-type index vector (N,) and a symmetric bond-type index matrix
-(N, N): heavy atoms only (hydrogens implicit), bonds kekulized, index 0 = nothing.
+(N, N): heavy atoms only (hydrogens implicit), aromatic bonds as their own type (or, for
+kekulized datasets, as single and double bonds), index 0 = nothing. An aromatic N's
+hydrogen (pyrrole's [nH]) is not stored: decoding puts it on the first aromatic N that
+makes the ring system kekulizable, so of two tautomers the graph keeps one.
 `decode_dense` is the inverse used for the data round trip *and* for generator samples,
 so "valid" means the same thing everywhere: RDKit sanitizes it and it is one fragment.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +22,7 @@ from molgan.mol.chem.vocab import BOND_ORDERS, BOND_RDKIT, AtomType, AtomVocab
 # RDKit prints every sanitization failure to stderr; we report reasons ourselves.
 RDLogger.DisableLog("rdApp.*")
 
-Bond = tuple[int, int, int]  # (atom i, atom j, bond index 1..3)
+Bond = tuple[int, int, int]  # (atom i, atom j, bond index 1..4, see BOND_NAMES)
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,13 @@ def canonical_smiles(mol: Chem.Mol) -> str:
     return Chem.MolToSmiles(mol, isomericSmiles=False)
 
 
-def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True) -> tuple[str, MolGraph]:
+def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True,
+                    aromatic: bool = False) -> tuple[str, MolGraph]:
     """Standardize `smiles` and convert it to a graph; return (canonical SMILES, graph).
 
-    Raises NotRepresentable with the reason when the molecule cannot be stored exactly:
-    the returned graph is guaranteed to decode back to the returned canonical SMILES.
+    Raises NotRepresentable with the reason when the molecule cannot be stored: the
+    returned graph is guaranteed to decode back to the returned canonical SMILES (for an
+    aromatic graph, that of the tautomer decoding gives when it moved an [nH]).
     """
     mol = Chem.MolFromSmiles(smiles) if smiles else None
     if mol is None:
@@ -64,10 +70,11 @@ def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True) -> tuple[st
     # dense graph, whatever SMILES it was written as.
     order = [int(i) for i in mol.GetProp("_smilesAtomOutputOrder").strip("[],").split(",")]
     mol = Chem.RenumberAtoms(mol, order)
-    try:
-        Chem.Kekulize(mol, clearAromaticFlags=True)
-    except Chem.KekulizeException:
-        raise NotRepresentable("cannot be kekulized") from None
+    if not aromatic:
+        try:
+            Chem.Kekulize(mol, clearAromaticFlags=True)
+        except Chem.KekulizeException:
+            raise NotRepresentable("cannot be kekulized") from None
     atoms = tuple(AtomType(a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms())
     bonds = []
     for bond in mol.GetBonds():
@@ -77,10 +84,19 @@ def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True) -> tuple[st
         bonds.append((bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), order))
     graph = MolGraph(atoms, tuple(bonds))
     rebuilt, reason = graph_to_mol(graph)
-    if rebuilt is None or canonical_smiles(rebuilt) != reference:
+    if rebuilt is None:
+        raise NotRepresentable(reason)
+    decoded = canonical_smiles(rebuilt)
+    if decoded != reference and not (aromatic and _formula(rebuilt) == _formula(mol)):
         # Radicals and unusual hydrogen counts are lost when hydrogens are implicit.
-        raise NotRepresentable("needs explicit hydrogens or radicals" if rebuilt else reason)
-    return reference, graph
+        raise NotRepresentable("needs explicit hydrogens or radicals")
+    return decoded, graph
+
+
+def _formula(mol: Chem.Mol) -> str:
+    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
+
+    return CalcMolFormula(mol)
 
 
 def graph_to_mol(graph: MolGraph) -> tuple[Chem.Mol | None, str]:
@@ -90,24 +106,60 @@ def graph_to_mol(graph: MolGraph) -> tuple[Chem.Mol | None, str]:
     """
     if not graph.atoms:
         return None, "empty graph"
+    aromatic_bonds = [0] * len(graph.atoms)
+    for i, j, order in graph.bonds:
+        if BOND_RDKIT[int(order)] == Chem.BondType.AROMATIC:
+            aromatic_bonds[i] += 1
+            aromatic_bonds[j] += 1
+    mol, reason = _sanitized(graph, aromatic_bonds)
+    if reason == "aromaticity":
+        # Pyrrole-type N atoms carry a hydrogen the graph does not store: the fewest aromatic
+        # N atoms with two bonds (the first such set, in atom order) whose hydrogens make the
+        # rings kekulizable get one.
+        degree = [0] * len(graph.atoms)
+        for i, j, _ in graph.bonds:
+            degree[i] += 1
+            degree[j] += 1
+        candidates = [k for k, atom_type in enumerate(graph.atoms) if atom_type.symbol == "N"
+                      and atom_type.charge == 0 and aromatic_bonds[k] == 2 and degree[k] == 2]
+        options = (c for size in range(1, min(3, len(candidates)) + 1) for c in combinations(candidates, size))
+        for hydrogens in options:
+            mol, _ = _sanitized(graph, aromatic_bonds, hydrogens)
+            if mol is not None:
+                break
+    if mol is None:
+        return None, reason
+    if len(Chem.GetMolFrags(mol)) > 1:
+        return None, "disconnected"
+    return mol, ""
+
+
+def _sanitized(graph: MolGraph, aromatic_bonds: list[int],
+               hydrogens: tuple[int, ...] = ()) -> tuple[Chem.Mol | None, str]:
+    """The sanitized molecule of `graph` (atoms with an aromatic bond flagged aromatic, one
+    explicit hydrogen on each atom of `hydrogens`), or None and the reason."""
     rw = Chem.RWMol()
-    for atom_type in graph.atoms:
+    for k, atom_type in enumerate(graph.atoms):
         atom = Chem.Atom(atom_type.symbol)
         atom.SetFormalCharge(atom_type.charge)
+        atom.SetIsAromatic(aromatic_bonds[k] > 0)
+        if k in hydrogens:
+            atom.SetNumExplicitHs(1)
         rw.AddAtom(atom)
     for i, j, order in graph.bonds:
-        rw.AddBond(int(i), int(j), BOND_RDKIT[int(order)])
+        bond_type = BOND_RDKIT[int(order)]
+        rw.AddBond(int(i), int(j), bond_type)
+        if bond_type == Chem.BondType.AROMATIC:
+            rw.GetBondBetweenAtoms(int(i), int(j)).SetIsAromatic(True)
     mol = rw.GetMol()
     try:
         Chem.SanitizeMol(mol)
     except Chem.AtomValenceException:
         return None, "valence"
-    except Chem.KekulizeException:
+    except (Chem.KekulizeException, Chem.AtomKekulizeException):  # the latter: aromatic outside a ring
         return None, "aromaticity"
     except Exception:  # RDKit raises several unrelated types for broken chemistry
         return None, "sanitization"
-    if len(Chem.GetMolFrags(mol)) > 1:
-        return None, "disconnected"
     return mol, ""
 
 

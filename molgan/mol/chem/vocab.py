@@ -16,13 +16,21 @@ from rdkit import Chem
 _PERIODIC_TABLE = Chem.GetPeriodicTable()
 _ATOM_TYPE_RE = re.compile(r"^([A-Z][a-z]?)(?:([+-])(\d*))?$")
 
-#: Bond vocabulary, fixed: index 0 is "no bond"; aromatic rings are stored kekulized.
-BOND_NAMES: tuple[str, ...] = ("none", "single", "double", "triple")
+#: Bond vocabulary, fixed: index 0 is "no bond". Datasets built with `aromatic` (the
+#: default) keep aromatic bonds as their own type; kekulized ones use the first four.
+BOND_NAMES: tuple[str, ...] = ("none", "single", "double", "triple", "aromatic")
+KEKULE_BOND_TYPES = 4
 BOND_ORDERS = {
     Chem.BondType.SINGLE: 1,
     Chem.BondType.DOUBLE: 2,
     Chem.BondType.TRIPLE: 3,
+    Chem.BondType.AROMATIC: 4,
 }
+#: What each bond type takes at least from an atom's valence: an aromatic bond is single
+#: or double once kekulized (a furan O has two aromatic bonds and valence 2).
+BOND_MIN_VALENCE: tuple[int, ...] = (0, 1, 2, 3, 1)
+#: Each bond type's order as a critic input (aromatic: 1.5).
+BOND_ORDER: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 1.5)
 BOND_RDKIT = {index: bond_type for bond_type, index in BOND_ORDERS.items()}
 
 

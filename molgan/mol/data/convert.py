@@ -19,11 +19,11 @@ _CHUNK = 5_000
 _PARALLEL_MIN = 20_000
 
 
-def _convert_chunk(smiles: Sequence[str], keep_largest_fragment: bool) -> list[Converted]:
+def _convert_chunk(smiles: Sequence[str], keep_largest_fragment: bool, aromatic: bool) -> list[Converted]:
     out: list[Converted] = []
     for text in smiles:
         try:
-            out.append(smiles_to_graph(text, keep_largest_fragment))
+            out.append(smiles_to_graph(text, keep_largest_fragment, aromatic))
         except NotRepresentable as exc:
             out.append(str(exc))
     return out
@@ -49,11 +49,12 @@ def convert_smiles(
     keep_largest_fragment: bool = True,
     workers: int | None = None,
     progress: bool = True,
+    aromatic: bool = False,
 ) -> list[Converted]:
     """Convert every SMILES; results are in input order whatever the worker count."""
     workers = default_workers() if workers is None else workers
     chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
-    job = partial(_convert_chunk, keep_largest_fragment=keep_largest_fragment)
+    job = partial(_convert_chunk, keep_largest_fragment=keep_largest_fragment, aromatic=aromatic)
     bar = tqdm(total=len(smiles), desc="molecules -> graphs", unit="mol",
                disable=None if progress else True, leave=False)
     results: list[Converted] = []

@@ -25,7 +25,7 @@ from torch_geometric.data import Data, InMemoryDataset
 from molgan.core.atomic import atomic_directory, atomic_write
 from molgan.errors import InputError
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, encode_dense
-from molgan.mol.chem.vocab import BOND_NAMES, AtomVocab
+from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.data.convert import convert_smiles
 from molgan.mol.data.sources import SmilesRecords, read_qm9, read_smiles_file
 
@@ -53,6 +53,7 @@ class MolDataOptions:
     atom_types: tuple[str, ...] | None = None  # None: every type found in the data of DEFAULT_ELEMENTS
     smiles_column: str | None = None  # None: found by name
     keep_largest_fragment: bool = True  # salts and mixtures: keep the main component
+    aromatic: bool = False  # aromatic bonds as their own bond type; False: kekulized
     split_seed: int = 0
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
@@ -91,6 +92,12 @@ class MolDatasetInfo:
     @property
     def vocab(self) -> AtomVocab:
         return AtomVocab.from_strings(self.atom_types)
+
+    @property
+    def bond_type_count(self) -> int:
+        """Bond channels of its graphs, "no bond" included (caches from before aromatic
+        bonds existed are kekulized)."""
+        return len(BOND_NAMES) if self.options.get("aromatic", False) else KEKULE_BOND_TYPES
 
 
 def default_data_dir() -> Path:
@@ -164,7 +171,7 @@ class MolGraphDataset(InMemoryDataset):
     def process(self) -> None:
         records = _read_raw(Path(self.raw_paths[0]), self.source.name if self.source else self.root)
         converted = convert_smiles(records.smiles, self.options.keep_largest_fragment,
-                                   progress=self.progress)
+                                   progress=self.progress, aromatic=self.options.aromatic)
         build = _build(records, converted, self.options)
         for split, index in zip(SPLITS, build.split_indices):
             _save_split(self.processed_paths[SPLITS.index(split)], build, index)
@@ -246,7 +253,8 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
                      np.split(permutation, [n_train, min(n_train + n_valid, len(smiles))])]
 
     atom_counts = np.bincount(atoms.ravel(), minlength=len(vocab))
-    bond_counts = np.bincount(np.triu(bonds, k=1).ravel(), minlength=len(BOND_NAMES))
+    bond_names = BOND_NAMES if options.aromatic else BOND_NAMES[:KEKULE_BOND_TYPES]
+    bond_counts = np.bincount(np.triu(bonds, k=1).ravel(), minlength=len(bond_names))
     info = MolDatasetInfo(
         source=records.source,
         atom_types=vocab.names(),
@@ -255,7 +263,7 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
         num_molecules=len(smiles),
         split_sizes={s: len(i) for s, i in zip(SPLITS, split_indices)},
         atom_counts={str(t): int(atom_counts[vocab.index(t)]) for t in vocab.types},
-        bond_counts={name: int(bond_counts[i]) for i, name in enumerate(BOND_NAMES) if i},
+        bond_counts={name: int(bond_counts[i]) for i, name in enumerate(bond_names) if i},
         skipped=len(skipped),
         skipped_reasons=dict(Counter(_reason_kind(r) for _, _, r in skipped).most_common()),
         duplicates=len(smiles) - len(set(smiles)),

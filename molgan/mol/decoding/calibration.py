@@ -89,7 +89,7 @@ def generator_bond_bias(generator: torch.nn.Module, vocab: AtomVocab, mode: str,
     evaluation passes eval.samples, 1,000 by default like `molgan sample`). Zeros for raw
     decoding (raw, argmax) or no targets."""
     if mode in ("raw", "argmax") or not targets:
-        return torch.zeros(len(BOND_NAMES))
+        return torch.zeros(generator.bond_types)
     latents = torch.Generator().manual_seed(CALIBRATION_SEED)
     z = torch.randn(samples, generator.latent_dim, generator=latents) * latent_scale
     was_training = generator.training

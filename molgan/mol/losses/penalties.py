@@ -18,15 +18,15 @@ class ValencePenalty(GeneratorRegularizer):
 
     def __init__(self, vocab, weight: float, device: torch.device):
         from molgan.mol.decoding.decode import max_valences
-        from molgan.mol.nn.models import BOND_ORDER
+        from molgan.mol.chem.vocab import BOND_MIN_VALENCE
 
         self.weight = weight
         self.caps = torch.as_tensor(max_valences(vocab), dtype=torch.float32, device=device)
-        self.order = torch.tensor(BOND_ORDER, device=device)
+        self.order = torch.tensor(BOND_MIN_VALENCE, dtype=torch.float32, device=device)
 
     def excess(self, bonds: Tensor, atoms: Tensor) -> Tensor:
         """(B, N) bond order beyond each atom's cap (absent atoms have cap 0)."""
-        return F.relu((bonds * self.order).sum(dim=(2, 3)) - atoms @ self.caps)
+        return F.relu((bonds * self.order[: bonds.shape[-1]]).sum(dim=(2, 3)) - atoms @ self.caps)
 
     def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor:
         return self.weight * self.excess(*fake).pow(2).sum(1).mean()

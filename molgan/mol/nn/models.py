@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
-from molgan.mol.chem.vocab import BOND_NAMES
+from molgan.mol.chem.vocab import BOND_NAMES, BOND_ORDER
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
 from molgan.mol.nn.valence import valence_decode
 
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from molgan.mol.config import MolModelConfig
 
 PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax", "st-valence"]
-#: Bond order of each bond channel (none, single, double, triple): a soft valence input.
-BOND_ORDER = (0.0, 1.0, 2.0, 3.0)
 
 
 def _mlp(sizes: Sequence[int], dropout: float) -> nn.Sequential:
@@ -188,10 +186,10 @@ class GraphCritic(nn.Module):
 
 
 def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
-                 valence_caps: Sequence[float] | None = None) -> tuple[MolGenerator, GraphCritic]:
+                 valence_caps: Sequence[float] | None = None,
+                 bond_types: int = len(BOND_NAMES)) -> tuple[MolGenerator, GraphCritic]:
     """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
-    valence, "no atom" first) is needed when `config.chemistry_feature` is on."""
-    bond_types = len(BOND_NAMES)
+    valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`."""
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,

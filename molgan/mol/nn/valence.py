@@ -6,10 +6,13 @@ the critic sees during training exactly the graphs that sampling delivers.
 Per graph, given the argmax atom types and each atom type's maximum valence:
 1. every atom pair whose most likely real bond is more likely than "no bond" asks for that
    bond; the requests are granted most confident first, while both atoms have the valence
-   left for them (a request that does not fit is dropped);
+   left for them (a request that does not fit is dropped; an aromatic bond takes 1, the
+   least it can be once kekulized, so RDKit still checks that its rings kekulize);
 2. with `connect`, while the graph has several fragments, the single bond between two
    fragments' atoms with free valence that the model rates most likely is added;
-3. only the largest fragment is kept (the first, on ties); its other atoms become "no atom".
+3. aromatic bonds that lie on no cycle of aromatic bonds become single bonds (aromatic
+   bonds exist only in rings);
+4. only the largest fragment is kept (the first, on ties); its other atoms become "no atom".
 Shapes: bond probabilities (B, N, N, E), atom indices (B, N), caps (T,) -> bond indices
 (B, N, N) and atom indices (B, N).
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+from molgan.mol.chem.vocab import BOND_MIN_VALENCE, BOND_NAMES, KEKULE_BOND_TYPES
 
 
 def _components(adjacent: Tensor, present: Tensor) -> Tensor:
@@ -34,12 +39,35 @@ def _components(adjacent: Tensor, present: Tensor) -> Tensor:
     return labels
 
 
+def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor) -> Tensor:
+    """`bonds` (B, N, N) with each `ring_bond` bond that is a bridge of the `ring_bond`
+    subgraph (on no cycle of such bonds) turned into a single bond."""
+    ring = bonds == ring_bond
+    b, n, _ = ring.shape
+    rows, cols = torch.triu_indices(n, n, 1, device=bonds.device)
+    # Each ring bond removed in turn: is one end still reachable from the other?
+    without = ring.unsqueeze(1).repeat(1, rows.numel(), 1, 1)  # (B, P, N, N)
+    pair = torch.arange(rows.numel(), device=bonds.device)
+    without[:, pair, rows, cols] = False
+    without[:, pair, cols, rows] = False
+    labels = _components(without.flatten(0, 1), present.repeat_interleave(rows.numel(), 0)).view(b, -1, n)
+    bridge = ring[:, rows, cols] & (labels[:, pair, rows] != labels[:, pair, cols])
+    single = torch.zeros_like(bonds)
+    single[:, rows, cols] = bridge.long()
+    single = (single + single.transpose(1, 2)).bool()
+    return torch.where(single, torch.ones_like(bonds), bonds)
+
+
+# Under train.compile the layer runs eagerly: its loop's length depends on the data.
+@torch.compiler.disable
 @torch.no_grad()
 def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
                    connect: bool = True) -> tuple[Tensor, Tensor]:
     """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc."""
-    b, n, _, _ = bond_probs.shape
+    b, n, _, e = bond_probs.shape
     device = bond_probs.device
+    bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
+    ring_bond = BOND_NAMES.index("aromatic") if e > KEKULE_BOND_TYPES else None
     present = atom_index > 0
     remaining = caps.to(device)[atom_index].long()  # (B, N)
     rows, cols = torch.triu_indices(n, n, 1, device=device)
@@ -54,11 +82,11 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
     for k in range(int(wanted.sum(1).max()) if rows.numel() else 0):
         pair = order[:, k]
         i, j, bond = rows[pair], cols[pair], best[batch, pair]
-        fits = wanted[batch, pair] & (remaining[batch, i] >= bond) & (remaining[batch, j] >= bond)
-        granted = bond * fits
-        remaining[batch, i] -= granted
-        remaining[batch, j] -= granted
-        chosen[batch, pair] = granted
+        need = bond_valence[bond]
+        fits = wanted[batch, pair] & (remaining[batch, i] >= need) & (remaining[batch, j] >= need)
+        remaining[batch, i] -= need * fits
+        remaining[batch, j] -= need * fits
+        chosen[batch, pair] = bond * fits
     bonds = torch.zeros(b, n, n, dtype=torch.long, device=device)
     bonds[:, rows, cols] = chosen
     bonds = bonds + bonds.transpose(1, 2)
@@ -82,6 +110,8 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
             old, new = labels[rows_joined, j], labels[rows_joined, i]
             merged = labels[rows_joined]
             labels[rows_joined] = torch.where(merged == old.unsqueeze(1), new.unsqueeze(1), merged)
+    if ring_bond is not None:
+        bonds = _ring_bonds_only(bonds, ring_bond, present)
     # Keep the largest fragment; ties go to the one holding the lowest atom index.
     labels = _components(bonds > 0, present)
     sizes = torch.zeros(b, n + 1, dtype=torch.long, device=device).scatter_add_(1, labels, torch.ones_like(labels))

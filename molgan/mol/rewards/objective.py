@@ -19,10 +19,10 @@ class RewardObjective:
     mixed = True
 
     def __init__(self, vocab: AtomVocab, known: frozenset[str], model: MolModelConfig, config: MolRLConfig,
-                 device: torch.device):
+                 device: torch.device, bond_types: int = len(BOND_NAMES)):
         self.vocab, self.config = vocab, config
         self.reward = RewardFunction(config.reward, known)
-        self.net = GraphCritic(len(vocab), len(BOND_NAMES), model.conv_dims, model.readout_dim, model.head_dims,
+        self.net = GraphCritic(len(vocab), bond_types, model.conv_dims, model.readout_dim, model.head_dims,
                                valence_feature=model.valence_feature, sigmoid_output=True).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), config.lr)
 

@@ -3,13 +3,15 @@ import pytest
 from rdkit import Chem
 
 from molgan.mol.chem.graph import (
+    MolGraph,
     NotRepresentable,
     canonical_smiles,
     decode_dense,
     encode_dense,
+    graph_to_mol,
     smiles_to_graph,
 )
-from molgan.mol.chem.vocab import AtomType, AtomVocab
+from molgan.mol.chem.vocab import BOND_ORDERS, AtomType, AtomVocab
 
 VOCAB = AtomVocab.from_strings(["C", "N", "O", "F", "S", "Cl", "N+", "O-", "C-"])
 C, O = VOCAB.index(AtomType("C")), VOCAB.index(AtomType("O"))
@@ -22,9 +24,10 @@ ROUND_TRIP = [
 ]
 
 
+@pytest.mark.parametrize("aromatic", [False, True])
 @pytest.mark.parametrize("smiles", ROUND_TRIP)
-def test_dense_round_trip_is_exact(smiles):
-    canonical, graph = smiles_to_graph(smiles)
+def test_dense_round_trip_is_exact(smiles, aromatic):
+    canonical, graph = smiles_to_graph(smiles, aromatic=aromatic)
     atoms, bonds = encode_dense(graph, VOCAB, max_atoms=16)
     assert atoms.shape == (16,) and bonds.shape == (16, 16)
     assert (bonds == bonds.T).all() and not np.diag(bonds).any()
@@ -102,3 +105,30 @@ def test_decode_ignores_bonds_to_absent_atoms_and_reads_upper_triangle():
     assert decode_dense(atoms, bonds, VOCAB) == ("CO", "")
     bonds[2, 0] = 3  # lower triangle disagrees: ignored
     assert decode_dense(atoms, bonds, VOCAB) == ("CO", "")
+
+
+@pytest.mark.parametrize("smiles", ["c1ccoc1", "c1cc[nH]c1", "Cc1ncc[nH]1", "c1ccc2[nH]ccc2c1", "Cn1ccnc1",
+                                    "O=c1cc[nH]cc1", "c1ccncc1", "Cc1nnn[nH]1"])
+def test_aromatic_graphs_keep_aromatic_bonds_and_round_trip(smiles):
+    canonical, graph = smiles_to_graph(smiles, aromatic=True)
+    mol = Chem.MolFromSmiles(smiles)
+    assert sum(order == BOND_ORDERS[Chem.BondType.AROMATIC] for _, _, order in graph.bonds) == sum(
+        b.GetIsAromatic() for b in mol.GetBonds())
+    assert canonical == Chem.MolToSmiles(mol, isomericSmiles=False)  # the same tautomer here
+    rebuilt, reason = graph_to_mol(graph)
+    assert reason == "" and canonical_smiles(rebuilt) == canonical
+    _, kekule = smiles_to_graph(smiles, aromatic=False)
+    assert {order for _, _, order in kekule.bonds} <= {1, 2, 3}
+
+
+def test_an_aromatic_graph_stores_no_nh_position_so_one_tautomer_is_kept():
+    # 4-methylimidazole and 5-methylimidazole differ only in the H on a ring N.
+    first, _ = smiles_to_graph("Cc1c[nH]cn1", aromatic=True)
+    second, _ = smiles_to_graph("Cc1cnc[nH]1", aromatic=True)
+    assert first == second
+    assert first in {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in ("Cc1c[nH]cn1", "Cc1cnc[nH]1")}
+
+
+def test_aromatic_bonds_outside_a_ring_are_invalid():
+    graph = MolGraph((AtomType("C"), AtomType("C")), ((0, 1, BOND_ORDERS[Chem.BondType.AROMATIC]),))
+    assert graph_to_mol(graph) == (None, "aromaticity")

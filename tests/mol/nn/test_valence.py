@@ -120,3 +120,19 @@ def test_st_valence_generator_outputs_the_layer_graph_and_passes_gradients():
 def test_st_valence_needs_the_caps():
     with pytest.raises(ValueError, match="valence caps"):
         MolGenerator(8, N, T + 1, E, post="st-valence")
+
+
+def test_aromatic_bonds_on_no_aromatic_cycle_become_single():
+    probs = torch.zeros(1, N, N, 5)
+    probs[..., 0] = 1.0
+    aromatic = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (4, 5)]  # a five-ring and a pendant bond
+    for i, j, bond in [(i, j, 4) for i, j in aromatic] + [(5, 6, 1)]:
+        probs[0, i, j] = probs[0, j, i] = torch.nn.functional.one_hot(torch.tensor(bond), 5).float()
+    atom_index = torch.tensor([[1, 1, 1, 1, 2, 1, 1, 0, 0]])  # C C C C N C C
+    bonds, atoms = valence_decode(probs, atom_index, CAPS)
+    assert all(bonds[0, i, j] == 4 for i, j in aromatic[:5])
+    assert bonds[0, 4, 5] == 1 and bonds[0, 5, 6] == 1 and torch.equal(bonds, bonds.transpose(1, 2))
+    # An aromatic bond takes one unit of valence (its least once kekulized): O keeps two ring bonds.
+    atom_index[0, 4] = 5  # O, cap 2
+    bonds, _ = valence_decode(probs, atom_index, CAPS)
+    assert bonds[0, 3, 4] == 4 and bonds[0, 0, 4] == 4 and bonds[0, 4, 5] == 0
