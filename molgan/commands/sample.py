@@ -85,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     novel = [r["novel"] for r in rows if r["valid"] and r["duplicate"] == 0 and r["novel"] != ""]
     # Repaired validity alone would hide a generator that makes nonsense: the network's own
     # validity and the distance to real molecules stand beside it.
-    log.info("wrote %d rows to %s from %s: validity %.1f %% (raw, before %s repair: %.1f %%), uniqueness %.1f %%%s%s",
-             len(rows), output, loaded.path, 100 * valid / args.num, decode, 100 * generated.raw_valid / args.num,
+    log.info("wrote %d rows to %s from %s: validity %.1f %% (raw, the generator's own graphs: %.1f %%), "
+             "uniqueness %.1f %%%s%s",
+             len(rows), output, loaded.path, 100 * valid / args.num, 100 * generated.raw_valid / args.num,
              100 * unique / max(valid, 1),
              f", novelty {100 * sum(novel) / max(len(novel), 1):.1f} %" if novel else "",
              f", FCD to the validation split {fcd:.2f}" if fcd is not None else "")

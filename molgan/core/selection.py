@@ -8,11 +8,14 @@ class BestTracker:
     """Follows `metric` over evaluations ("min" or "max" is better): the best value and its
     step (for best.pt), and evaluations since then (for `train.patience`).
 
-    An evaluation without the metric (turned off, e.g. `fcd = false`) never counts.
+    An evaluation without the metric (turned off, e.g. `fcd = false`) never counts; one that
+    misses `requires` (metric, ">=" or "<=", threshold) cannot be the best, but counts
+    towards the patience.
     """
 
-    def __init__(self, metric: str, mode: str = "min", patience: int = 0):
-        self.metric, self.mode, self.patience = metric, mode, patience
+    def __init__(self, metric: str, mode: str = "min", patience: int = 0,
+                 requires: tuple[str, str, float] | None = None):
+        self.metric, self.mode, self.patience, self.requires = metric, mode, patience, requires
         self.best: float | None = None
         self.best_step = 0
         self.evals_since_best = 0
@@ -22,12 +25,21 @@ class BestTracker:
         value = metrics.get(self.metric) if self.metric else None
         if value is None:
             return False
-        is_best = math.isfinite(value) and (
+        is_best = math.isfinite(value) and self._eligible(metrics) and (
             self.best is None or (value < self.best if self.mode == "min" else value > self.best))
         if is_best:
             self.best, self.best_step = value, step
         self.evals_since_best = 0 if is_best else self.evals_since_best + 1
         return is_best
+
+    def _eligible(self, metrics: dict[str, float]) -> bool:
+        if self.requires is None:
+            return True
+        name, operator, threshold = self.requires
+        value = metrics.get(name)
+        if value is None or not math.isfinite(value):
+            return False
+        return value >= threshold if operator == ">=" else value <= threshold
 
     def stop_reason(self) -> str | None:
         """Why patience says stop now, or None."""

@@ -39,6 +39,9 @@ class TrainConfig:
     keep_checkpoints: int = 3
     best_metric: str = ""  # evaluation metric that selects best.pt; "" = none
     best_mode: Literal["min", "max"] = "min"
+    # "metric>=value" (or <=): an evaluation may become best.pt only when it also meets this,
+    # e.g. "uniqueness>=0.99"; "" = any evaluation.
+    best_requires: str = ""
     # Early stopping: end the run after this many evaluations in a row without a better
     # best_metric (best.pt is kept; the last checkpoint is where it stopped). 0 = never.
     patience: int = 0
@@ -52,6 +55,7 @@ class TrainConfig:
             raise ValueError(f"train.patience must be 0 (off) or more, got {self.patience}")
         if self.patience and not self.best_metric:
             raise ValueError("train.patience needs train.best_metric: the metric whose improvement it waits for")
+        parse_requirement(self.best_requires)
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:
@@ -85,3 +89,18 @@ def lr_factor(config: TrainConfig) -> Callable[[int], float]:
             return 0.5 * (1.0 + math.cos(math.pi * progress))
         return 1.0
     return factor
+
+
+def parse_requirement(text: str) -> tuple[str, str, float] | None:
+    """"metric>=value" or "metric<=value" -> (metric, operator, value); "" -> None."""
+    if not text:
+        return None
+    for operator in (">=", "<="):
+        name, found, value = text.partition(operator)
+        if found and name.strip():
+            try:
+                return name.strip(), operator, float(value)
+            except ValueError:
+                break
+    raise ValueError(f"train.best_requires must look like uniqueness>=0.99 (a metric, >= or <=, a number), "
+                     f"got {text!r}")

@@ -28,7 +28,7 @@ from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_i
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
-from molgan.core.train_config import TrainConfig, lr_factor
+from molgan.core.train_config import TrainConfig, lr_factor, parse_requirement
 from molgan.core.updates import NetworkUpdate, frozen
 from molgan.errors import InputError, RunFailure
 
@@ -57,7 +57,8 @@ class Trainer:
         self.checkpoints = CheckpointManager(self.run_dir, config.keep_checkpoints)
         self.step = 0
         self._overflows = 0
-        self.tracker = BestTracker(config.best_metric, config.best_mode, config.patience)
+        self.tracker = BestTracker(config.best_metric, config.best_mode, config.patience,
+                                   parse_requirement(config.best_requires))
         self.stop_reason: str | None = None  # why fit() ended before max_steps
         self._hooks_ran: dict[str, int] = {}  # hook -> last step it ran at (no repeats at a stop)
         self.last_eval: dict[str, float] = {}

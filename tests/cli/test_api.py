@@ -24,7 +24,7 @@ def test_load_and_sample_match_molgan_sample(trained, tmp_path, capsys):
     code, _, err = run_cli(capsys, "sample", trained, "-n", 60, "-o", path, "--seed", 3)
     assert code == 0, err
     # The headline never shows repaired validity alone.
-    assert "(raw, before connected repair: " in err
+    assert "(raw, the generator's own graphs: " in err
     generator = molgan.load(trained)
     assert generator.path.name == "best.pt" and "step=2" in repr(generator)
     frame = generator.sample(60, seed=3)
