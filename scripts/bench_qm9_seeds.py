@@ -42,7 +42,7 @@ def molgan(*argv: str, threads: int) -> None:
 
 def nspdk(samples_csv: Path) -> float | None:
     """NSPDK MMD of a samples file's valid molecules against the QM9 test split (GDSS's
-    protocol); None without the eden-kernel package."""
+    protocol); None without the eden-kernel package or without a valid molecule."""
     import pandas as pd
 
     from molgan.mol.data.dataset import open_mol_dataset
@@ -56,7 +56,8 @@ def nspdk(samples_csv: Path) -> float | None:
         if not _NSPDK_REFERENCE:
             _NSPDK_REFERENCE.append(nspdk_mean(open_mol_dataset("qm9", split="test", progress=False).smiles))
     rows = pd.read_csv(samples_csv, keep_default_na=False)
-    return nspdk_mmd(rows.loc[rows["valid"] == 1, "smiles"].tolist(), _NSPDK_REFERENCE[0])
+    valid = rows.loc[rows["valid"] == 1, "smiles"].tolist()
+    return nspdk_mmd(valid, _NSPDK_REFERENCE[0]) if valid else None
 
 
 _NSPDK_REFERENCE: list = []  # the QM9 test split's mean NSPDK features, computed once

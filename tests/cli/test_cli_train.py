@@ -44,14 +44,19 @@ def test_reward_term_trains_a_reward_network(tmp_path, capsys, data_dir, mols_cs
     assert "rl/net_loss" in (out / "metrics.csv").read_text()
 
 
+def _two_tiny_steps(capsys, mols_csv, out, *settings: str) -> dict:
+    """Train the tiny model for 2 steps with extra `--set`s; its last checkpoint."""
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
+                           *sum((["--set", s] for s in settings), []))
+    assert code == 0, err
+    return load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+
+
 def test_aromatic_bonds_train_and_sample_end_to_end(tmp_path, capsys, data_dir, mols_csv):
     import csv
 
     out = tmp_path / "aromatic"
-    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
-                           "--set", "aromatic=true")
-    assert code == 0, err
-    state = load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+    state = _two_tiny_steps(capsys, mols_csv, out, "aromatic=true")
     n = state["task"]["max_atoms"]
     assert state["task"]["bond_types"] == 5 and state["generator"]["bond_head.weight"].shape[0] == n * n * 5
     (meta,) = data_dir.glob("mols-*/processed/meta.json")
@@ -62,13 +67,11 @@ def test_aromatic_bonds_train_and_sample_end_to_end(tmp_path, capsys, data_dir, 
 
 
 def test_compiled_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv):
-    # The molecule critic (R-GCN, valence input, mini-batch std) and the reward term, under
-    # torch.compile with the gradient penalty inside the compiled graph.
+    # The molecule critic (R-GCN, valence input, mini-batch std) under torch.compile with the
+    # gradient penalty inside the compiled graph, and the generator whose valence-aware output
+    # layer runs eagerly inside its compiled forward.
     out = tmp_path / "compiled"
-    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
-                           "--set", "compile=true")
-    assert code == 0, err
-    state = load_checkpoint(out / "checkpoints" / "step-0000002.pt")
+    state = _two_tiny_steps(capsys, mols_csv, out, "compile=true")
     assert state["config"]["train"]["compile"] is True
     assert all(torch.isfinite(v).all() for v in state["discriminator"].values())
     assert "d/gp" in (out / "metrics.csv").read_text()
