@@ -28,7 +28,7 @@ PUBLISHED_QM9 = [
 
 def field_protocol_rows(result: dict) -> list[str]:
     """Our raw and argmax rows in the published table's columns (mean, worst seed)."""
-    rows = []
+    rows, n = [], len(result["seeds"])
     for decode, label in (("raw", "molgan, raw: its output layer (measured)"),
                           ("argmax", "molgan, argmax: no valence check (measured)")):
         d = result["summary"].get(decode)
@@ -36,7 +36,10 @@ def field_protocol_rows(result: dict) -> list[str]:
             continue
 
         def cell(key, fmt):
-            return f"{fmt(d[key]['mean'])} ({fmt(d[key]['worst'])})" if key in d else "–"
+            if key not in d:
+                return "–"
+            seeds = f", {d[key]['n']} of {n} seeds" if d[key].get("n", n) < n else ""
+            return f"{fmt(d[key]['mean'])} ({fmt(d[key]['worst'])}{seeds})"
         rows.append(f"| {label} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} | "
                     f"{cell('novelty', _pct)} | {cell('nspdk', lambda v: _num(v, 4))} | {cell('fcd', _num)} |")
     return rows
@@ -73,7 +76,9 @@ def qm9_table(result: dict, short: bool = False) -> str:
         def cell(key, fmt):
             if key not in d:
                 return "–"
-            return f"{fmt(d[key]['mean'])} (worst {fmt(d[key]['worst'])})"
+            # A metric undefined for some seed (no valid molecule) is over the other seeds.
+            seeds = f", {d[key]['n']} of {n} seeds" if d[key].get("n", n) < n else ""
+            return f"{fmt(d[key]['mean'])} (worst {fmt(d[key]['worst'])}{seeds})"
         lines.append(f"| {label}, mean (worst seed) | {cell('validity', _pct)} | {cell('uniqueness', _pct)} | "
                      f"{cell('novelty', _pct)} | {cell('fcd', _num)} |")
     run = s["run"]
