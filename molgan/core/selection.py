@@ -9,8 +9,9 @@ class BestTracker:
     step (for best.pt), and evaluations since then (for `train.patience`).
 
     An evaluation without the metric (turned off, e.g. `fcd = false`) never counts; one that
-    misses `requires` (metric, ">=" or "<=", threshold) cannot be the best, but counts
-    towards the patience.
+    misses `requires` (metric, ">=" or "<=", threshold) cannot be the best, and counts towards
+    the patience only once some evaluation has been the best (a run is not stopped before
+    it has a best.pt).
     """
 
     def __init__(self, metric: str, mode: str = "min", patience: int = 0,
@@ -29,7 +30,8 @@ class BestTracker:
             self.best is None or (value < self.best if self.mode == "min" else value > self.best))
         if is_best:
             self.best, self.best_step = value, step
-        self.evals_since_best = 0 if is_best else self.evals_since_best + 1
+        if is_best or self.best is not None or self.requires is None:
+            self.evals_since_best = 0 if is_best else self.evals_since_best + 1
         return is_best
 
     def _eligible(self, metrics: dict[str, float]) -> bool:

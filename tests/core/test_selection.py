@@ -16,6 +16,17 @@ def test_an_evaluation_that_misses_the_requirement_is_never_best_but_uses_patien
     assert tracker.stop_reason() is not None
 
 
+def test_patience_waits_for_a_first_eligible_evaluation():
+    tracker = BestTracker("fcd", "min", patience=2, requires=parse_requirement("uniqueness>=0.99"))
+    for step in (1, 2, 3, 4):  # low FCD, too few distinct molecules: no best.pt yet, no stop either
+        assert not tracker.observe({"fcd": 1.0, "uniqueness": 0.9}, step)
+    assert tracker.stop_reason() is None and tracker.best is None
+    assert tracker.observe({"fcd": 3.0, "uniqueness": 0.995}, 5)
+    tracker.observe({"fcd": 1.0, "uniqueness": 0.9}, 6)
+    tracker.observe({"fcd": 4.0, "uniqueness": 0.999}, 7)
+    assert "no better fcd in 2 evaluations (best 3 at step 5" in tracker.stop_reason()
+
+
 def test_requirements_parse_both_directions_and_refuse_anything_else():
     assert parse_requirement("") is None
     assert parse_requirement("uniqueness>=0.99") == ("uniqueness", ">=", 0.99)
