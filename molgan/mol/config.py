@@ -136,4 +136,3 @@ class MolRunConfig:
         if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0:
             raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
                              "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5)")
-

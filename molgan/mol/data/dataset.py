@@ -339,7 +339,10 @@ class SmilesSource:
         return self._records
 
     def cache_name(self, options: MolDataOptions) -> str:
-        key = json.dumps([FORMAT_VERSION, self.fingerprint, asdict(options)], sort_keys=True)
+        fields = asdict(options)
+        if not fields["aromatic"]:  # kekulized caches keep the names they had before the option existed
+            del fields["aromatic"]
+        key = json.dumps([FORMAT_VERSION, self.fingerprint, fields], sort_keys=True)
         digest = hashlib.sha256(key.encode()).hexdigest()[:12]
         stem = "qm9" if self.spec == "qm9" else Path(self.spec).name.split(".")[0]
         return f"{stem}-{digest}"
