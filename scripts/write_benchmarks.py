@@ -36,13 +36,20 @@ def field_protocol_rows(result: dict) -> list[str]:
             continue
 
         def cell(key, fmt):
-            if key not in d:
-                return "–"
-            seeds = f", {d[key]['n']} of {n} seeds" if d[key].get("n", n) < n else ""
-            return f"{fmt(d[key]['mean'])} ({fmt(d[key]['worst'])}{seeds})"
+            return _mean_worst(d, key, fmt, n, "")
         rows.append(f"| {label} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} | "
                     f"{cell('novelty', _pct)} | {cell('nspdk', lambda v: _num(v, 4))} | {cell('fcd', _num)} |")
     return rows
+
+
+def _mean_worst(summary: dict, key: str, fmt, seeds: int, worst: str = "worst ") -> str:
+    """"mean (worst …)" of one metric of a decoding's summary; a metric undefined for some
+    seed (no valid molecule) is over the other seeds, and says so."""
+    if key not in summary:
+        return "–"
+    entry = summary[key]
+    over = f", {entry['n']} of {seeds} seeds" if entry.get("n", seeds) < seeds else ""
+    return f"{fmt(entry['mean'])} ({worst}{fmt(entry['worst'])}{over})"
 
 
 def _pct(value) -> str:
@@ -71,16 +78,9 @@ def qm9_table(result: dict, short: bool = False) -> str:
     for decode, label in rows:
         if decode not in s:
             continue
-        d = s[decode]
-
-        def cell(key, fmt):
-            if key not in d:
-                return "–"
-            # A metric undefined for some seed (no valid molecule) is over the other seeds.
-            seeds = f", {d[key]['n']} of {n} seeds" if d[key].get("n", n) < n else ""
-            return f"{fmt(d[key]['mean'])} (worst {fmt(d[key]['worst'])}{seeds})"
-        lines.append(f"| {label}, mean (worst seed) | {cell('validity', _pct)} | {cell('uniqueness', _pct)} | "
-                     f"{cell('novelty', _pct)} | {cell('fcd', _num)} |")
+        cells = " | ".join(_mean_worst(s[decode], key, fmt, n) for key, fmt in
+                           (("validity", _pct), ("uniqueness", _pct), ("novelty", _pct), ("fcd", _num)))
+        lines.append(f"| {label}, mean (worst seed) | {cells} |")
     run = s["run"]
     lines.append("")
     lines.append(f"Training: {run['minutes']['mean']:.1f} min on average (longest {run['minutes']['worst']:.1f}) "
