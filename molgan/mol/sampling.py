@@ -21,7 +21,7 @@ from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits, max_valences
+from molgan.mol.decoding.decode import decode_logits, max_valences, same_as_raw
 from molgan.mol.nn.models import MolGenerator, build_models
 
 log = logging.getLogger(__name__)
@@ -173,14 +173,14 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     decoded = []
     raw_valid = 0
     bias = delivered_bias(loaded, decode, latent_scale)
+    post = loaded.generator.post
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            post = loaded.generator.post
             batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post)
-            raw = batch if decode == "raw" else decode_logits(bonds, atoms, loaded.vocab, "raw", post)
+            raw = batch if same_as_raw(decode, post, bias) else decode_logits(bonds, atoms, loaded.vocab, "raw", post)
             raw_valid += sum(d.smiles is not None for d in raw)
             decoded += batch
             bar.update(n)

@@ -14,7 +14,7 @@ from molgan.mol.chem.vocab import BOND_NAMES
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits, max_valences
+from molgan.mol.decoding.decode import decode_logits, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
@@ -85,8 +85,9 @@ class MolTask:
                                      latent_scale=self.config.eval.latent_scale)
         bias = self.delivered_bias(generator, step)
         post = self.config.model.post
-        raw = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw", post)]
         delivered = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode, post)]
+        raw = delivered if same_as_raw(self.config.eval.decode, post, bias) else \
+            [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw", post)]
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
         if post == "st-valence":  # how far the logits' own argmax is from the output layer's graph
             argmax = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]

@@ -26,6 +26,13 @@ BOND_ORDERS = {
     Chem.BondType.TRIPLE: 3,
     Chem.BondType.AROMATIC: 4,
 }
+
+
+def bond_names(aromatic: bool) -> tuple[str, ...]:
+    """The bond types of a dataset's graphs, "none" first: with aromatic bonds or kekulized."""
+    return BOND_NAMES if aromatic else BOND_NAMES[:KEKULE_BOND_TYPES]
+
+
 #: What each bond type takes at least from an atom's valence: an aromatic bond is single
 #: or double once kekulized (a furan O has two aromatic bonds and valence 2).
 BOND_MIN_VALENCE: tuple[int, ...] = (0, 1, 2, 3, 1)

@@ -25,7 +25,7 @@ from torch_geometric.data import Data, InMemoryDataset
 from molgan.core.atomic import atomic_directory, atomic_write
 from molgan.errors import InputError
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, encode_dense
-from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
+from molgan.mol.chem.vocab import AtomVocab, bond_names
 from molgan.mol.data.convert import convert_smiles
 from molgan.mol.data.sources import SmilesRecords, read_qm9, read_smiles_file
 
@@ -97,7 +97,7 @@ class MolDatasetInfo:
     def bond_type_count(self) -> int:
         """Bond channels of its graphs, "no bond" included (caches from before aromatic
         bonds existed are kekulized)."""
-        return len(BOND_NAMES) if self.options.get("aromatic", False) else KEKULE_BOND_TYPES
+        return len(bond_names(self.options.get("aromatic", False)))
 
 
 def default_data_dir() -> Path:
@@ -253,8 +253,8 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
                      np.split(permutation, [n_train, min(n_train + n_valid, len(smiles))])]
 
     atom_counts = np.bincount(atoms.ravel(), minlength=len(vocab))
-    bond_names = BOND_NAMES if options.aromatic else BOND_NAMES[:KEKULE_BOND_TYPES]
-    bond_counts = np.bincount(np.triu(bonds, k=1).ravel(), minlength=len(bond_names))
+    names = bond_names(options.aromatic)
+    bond_counts = np.bincount(np.triu(bonds, k=1).ravel(), minlength=len(names))
     info = MolDatasetInfo(
         source=records.source,
         atom_types=vocab.names(),
@@ -263,7 +263,7 @@ def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> 
         num_molecules=len(smiles),
         split_sizes={s: len(i) for s, i in zip(SPLITS, split_indices)},
         atom_counts={str(t): int(atom_counts[vocab.index(t)]) for t in vocab.types},
-        bond_counts={name: int(bond_counts[i]) for i, name in enumerate(bond_names) if i},
+        bond_counts={name: int(bond_counts[i]) for i, name in enumerate(names) if i},
         skipped=len(skipped),
         skipped_reasons=dict(Counter(_reason_kind(r) for _, _, r in skipped).most_common()),
         duplicates=len(smiles) - len(set(smiles)),

@@ -58,6 +58,13 @@ def own_decoding(post: str) -> str:
     return "connected" if post == "st-valence" else "argmax"
 
 
+def same_as_raw(mode: str, post: str, bias: Tensor) -> bool:
+    """Whether decoding with `mode` and logit offsets `bias` gives the generator's raw graphs
+    (the default generator's connected decoding without offsets): then one decoding serves both."""
+    resolved = own_decoding(post) if mode == "raw" else mode
+    return resolved == own_decoding(post) and not bool(bias.any())
+
+
 @torch.no_grad()
 def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
                   mode: str = "capped", post: str = "st-argmax") -> list[MolGraph]:
