@@ -65,6 +65,16 @@ class MolModelConfig:
     # valence, so it only matters for the other post-processings.
     valence_penalty: float = 0.0
     connectivity_penalty: float = 0.0  # one-fragment constraint; off: it shrank graphs (docs/experiments.md)
+    # Hold the generator's atom- and bond-type frequencies to the training data's
+    # (molgan/mol/losses/marginals.py); pair_matching: also bond types by the atom types at
+    # both ends. Without them the run degrades after its best step (docs/experiments.md).
+    marginal_matching: float = 10.0
+    pair_matching: float = 0.0
+
+    def __post_init__(self):
+        for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching"):
+            if getattr(self, name) < 0:
+                raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
 
 
 @dataclass

@@ -16,6 +16,7 @@ from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
+from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.models import MolGenerator, build_models
@@ -47,6 +48,10 @@ class MolTask:
             self.objectives.append(ValencePenalty(self.vocab, config.model.valence_penalty, device))
         if config.model.connectivity_penalty > 0:
             self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
+        if config.model.marginal_matching > 0 or config.model.pair_matching > 0:
+            self.objectives.append(MarginalMatching(train.bond_types, train.atom_types, self.bond_types,
+                                                    self.atom_types, config.model.marginal_matching,
+                                                    config.model.pair_matching, device))
         if config.train.adversarial_weight < 1.0:
             self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
                                                    self.bond_types))
