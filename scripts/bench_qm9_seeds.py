@@ -7,7 +7,8 @@ For each seed: `molgan train --dataset qm9 --seed S` (defaults, one thread), the
 `molgan sample RUN -n 10000` three times, delivered (the run's own decoding), `--decode raw`
 (the network's own output graphs, no calibration, no repair) and `--decode argmax` (each
 pair's most likely bond, without the valence-aware output layer), and `molgan evaluate` of
-each file against the QM9 test split. Writes docs/results/qm9_default.json (per seed, mean,
+each file against the QM9 test split; from the run's own evaluations, how far its validation
+FCD at the end is above best.pt's. Writes docs/results/qm9_default.json (per seed, mean,
 worst seed, with command, date, commit and machine); scripts/write_benchmarks.py turns it
 into docs/benchmarks.md.
 """
@@ -30,7 +31,8 @@ DECODES = ("delivered", "raw", "argmax")
 METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", "scaf")
 #: For each metric, which direction is worse (the worst seed is reported per metric).
 WORSE = {"fcd": "max", "nspdk": "max", "validity": "min", "uniqueness": "min", "novelty": "min", "intdiv": "min",
-         "snn": "min", "frag": "min", "scaf": "min", "minutes": "max", "minutes_to_vu90": "max"}
+         "snn": "min", "frag": "min", "scaf": "min", "minutes": "max", "minutes_to_vu90": "max",
+         "end_over_best": "max"}
 
 
 def molgan(*argv: str, threads: int) -> None:
@@ -64,6 +66,19 @@ _NSPDK_REFERENCE: list = []  # the QM9 test split's mean NSPDK features, compute
 _REFERENCE_LOCK = threading.Lock()
 
 
+def end_and_best(metrics_csv: Path, best_step: int | None) -> dict:
+    """The validation FCD of best.pt's evaluation and of the run's last one, from the run's
+    metrics.csv, and how much worse the end is (0.1 = 10 % above the best)."""
+    import pandas as pd
+
+    evaluations = pd.read_csv(metrics_csv).dropna(subset=["fcd"])
+    if evaluations.empty or best_step is None:
+        return {"best_fcd_valid": None, "end_fcd_valid": None, "end_over_best": None}
+    best = float(evaluations.loc[evaluations["step"] == best_step, "fcd"].iloc[-1])
+    end = float(evaluations["fcd"].iloc[-1])
+    return {"best_fcd_valid": best, "end_fcd_valid": end, "end_over_best": end / best - 1.0}
+
+
 def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, sets: list[str]) -> dict:
     run = out / f"seed{seed}"
     if train:
@@ -74,6 +89,7 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
            "best_step": summary.get("best_step"), "stopped": summary.get("stopped_early")}
     reached = (summary.get("first_reached") or {}).get("validity>=0.9,uniqueness>=0.9")
     row["minutes_to_vu90"] = reached["minutes"] if reached else None
+    row.update(end_and_best(run / "metrics.csv", row["best_step"]))
     for decode in DECODES:
         csv, report = run / f"{decode}.csv", run / f"{decode}.json"
         extra = ["--decode", decode] if decode != "delivered" else []
@@ -104,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     summary = {}
     for decode in DECODES:
         summary[decode] = aggregate([r[decode] for r in rows], WORSE)
-    summary["run"] = aggregate([{k: r[k] for k in ("minutes", "minutes_to_vu90")} for r in rows], WORSE)
+    summary["run"] = aggregate([{k: r[k] for k in ("minutes", "minutes_to_vu90", "end_over_best")} for r in rows],
+                               WORSE)
     command = "python scripts/bench_qm9_seeds.py " + " ".join(
         ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads),
          "--jobs", str(args.jobs)]

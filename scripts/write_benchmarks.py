@@ -86,16 +86,23 @@ def qm9_table(result: dict, short: bool = False) -> str:
     lines.append(f"Training: {run['minutes']['mean']:.1f} min on average (longest {run['minutes']['worst']:.1f}) "
                  "to the early stop; delivered validity and uniqueness ≥ 90 % first reached after "
                  f"{run['minutes_to_vu90']['mean']:.1f} min on average." if "minutes_to_vu90" in run else "")
+    if "end_over_best" in run:
+        ends = run["end_over_best"]
+        lines.append("")
+        lines.append(f"Validation FCD (1,000 samples) at the early stop above best.pt's: {ends['mean']:+.0%} on "
+                     f"average, {ends['worst']:+.0%} for the worst seed.")
     return "\n".join(lines)
 
 
 def qm9_per_seed(result: dict) -> str:
-    lines = ["| seed | minutes | best step → stop | delivered V / U / N / FCD | raw V / U / FCD | argmax V "
-             "| IntDiv | SNN |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| seed | minutes | best step → stop (validation FCD) | delivered V / U / N / FCD | raw V / U / FCD "
+             "| argmax V | IntDiv | SNN |", "|---|---|---|---|---|---|---|---|"]
     for r in result["seeds"]:
         d, w = r["delivered"], r["raw"]
         argmax = (r.get("argmax") or {}).get("validity")
-        lines.append(f"| {r['seed']} | {r['minutes']:.1f} | {r['best_step']:,} → {r['steps']:,} | "
+        fcds = (f" ({_num(r['best_fcd_valid'])} → {_num(r['end_fcd_valid'])})"
+                if r.get("best_fcd_valid") is not None else "")
+        lines.append(f"| {r['seed']} | {r['minutes']:.1f} | {r['best_step']:,} → {r['steps']:,}{fcds} | "
                      f"{_pct(d['validity'])} / {_pct(d['uniqueness'])} / {_pct(d['novelty'])} / {_num(d['fcd'])} | "
                      f"{_pct(w['validity'])} / {_pct(w['uniqueness'])} / {_num(w['fcd'])} | {_pct(argmax)} | "
                      f"{_num(d['intdiv'], 3)} | {_num(d['snn'], 3)} |")

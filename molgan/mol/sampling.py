@@ -21,7 +21,7 @@ from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits, max_valences, same_as_raw
+from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.nn.models import MolGenerator, build_models
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         # Checkpoints from before aromatic bonds: kekulized, four bond channels.
         bond_types = task.get("bond_types", KEKULE_BOND_TYPES)
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
-                                    bond_types)
+                                    bond_types, kekule_roles(vocab).tolist())
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
             ema = make_ema(generator, config.train.ema_decay)

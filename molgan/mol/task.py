@@ -14,7 +14,7 @@ from molgan.mol.chem.vocab import BOND_NAMES
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
-from molgan.mol.decoding.decode import decode_logits, max_valences, same_as_raw
+from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
 from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
@@ -35,7 +35,8 @@ class MolTask:
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.bond_types = train.info.bond_type_count
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
-                                                          max_valences(self.vocab).tolist(), self.bond_types)
+                                                          max_valences(self.vocab).tolist(), self.bond_types,
+                                                          kekule_roles(self.vocab).tolist())
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)

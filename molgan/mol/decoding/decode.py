@@ -23,7 +23,7 @@ from torch import Tensor
 
 from molgan.mol.chem.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.nn.valence import valence_decode
+from molgan.mol.nn.valence import KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER, valence_decode
 
 _TABLE = Chem.GetPeriodicTable()
 
@@ -46,6 +46,21 @@ def max_valences(vocab: AtomVocab) -> np.ndarray:
         valences = _TABLE.GetValenceList(max(1, atom_type.atomic_number - atom_type.charge))
         caps.append(max(valences) if valences[0] >= 0 else 4)  # -1: any valence (metals)
     return np.array(caps, dtype=np.int64)
+
+
+def kekule_roles(vocab: AtomVocab) -> np.ndarray:
+    """Each atom-type index's role in aromatic systems for the output layer
+    (molgan/mol/nn/valence.py): C and N+ need a double bond, a neutral N may carry a hydrogen
+    instead; index 0 and the others take one only if they have valence left."""
+    roles = [KEKULE_OTHER]
+    for atom_type in vocab.types:
+        if atom_type.atomic_number - atom_type.charge == 6:
+            roles.append(KEKULE_DOUBLE)
+        elif atom_type.symbol == "N" and atom_type.charge == 0:
+            roles.append(KEKULE_LONE_PAIR)
+        else:
+            roles.append(KEKULE_OTHER)
+    return np.array(roles, dtype=np.int64)
 
 
 #: The decodings, from the network's own graphs to the most repaired.
@@ -78,7 +93,8 @@ def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
     elif mode in ("capped", "connected"):
         bond_probs = torch.softmax(bond_logits.float(), -1)
         caps = torch.as_tensor(max_valences(vocab))
-        bond_index, atom_index = valence_decode(bond_probs, atom_index, caps, connect=mode == "connected")
+        bond_index, atom_index = valence_decode(bond_probs, atom_index, caps, connect=mode == "connected",
+                                                roles=torch.as_tensor(kekule_roles(vocab)))
     else:
         raise ValueError(f"decode mode must be one of {', '.join(DECODINGS)}, got {mode!r}")
     return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index.cpu().numpy(), bond_index.cpu().numpy())]

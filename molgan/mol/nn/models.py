@@ -46,7 +46,7 @@ class MolGenerator(nn.Module):
     def __init__(self, latent_dim: int, max_atoms: int, atom_types: int, bond_types: int,
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
-                 valence_caps: Sequence[int] | None = None):
+                 valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
@@ -61,6 +61,9 @@ class MolGenerator(nn.Module):
         self.register_buffer("diagonal_mask", diagonal, persistent=False)
         caps = torch.tensor(list(valence_caps) if valence_caps is not None else [0] * atom_types)
         self.register_buffer("valence_caps", caps.long(), persistent=False)
+        # Each atom type's role in aromatic systems (molgan/mol/nn/valence.py); None: unchecked.
+        roles = torch.tensor(list(kekule_roles)).long() if kekule_roles is not None else None
+        self.register_buffer("kekule_roles", roles, persistent=False)
 
     def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
         h = self.body(z)
@@ -91,7 +94,7 @@ class MolGenerator(nn.Module):
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
-                              self.valence_caps)
+                              self.valence_caps, roles=self.kekule_roles)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z)
@@ -187,13 +190,15 @@ class GraphCritic(nn.Module):
 
 def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
                  valence_caps: Sequence[float] | None = None,
-                 bond_types: int = len(BOND_NAMES)) -> tuple[MolGenerator, GraphCritic]:
+                 bond_types: int = len(BOND_NAMES),
+                 kekule_roles: Sequence[int] | None = None) -> tuple[MolGenerator, GraphCritic]:
     """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
-    valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`."""
+    valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`;
+    `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds."""
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
-                             config.dropout, config.post, config.temperature, valence_caps)
+                             config.dropout, config.post, config.temperature, valence_caps, kekule_roles)
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,

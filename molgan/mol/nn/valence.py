@@ -12,9 +12,19 @@ Per graph, given the argmax atom types and each atom type's maximum valence:
    fragments' atoms with free valence that the model rates most likely is added;
 3. aromatic bonds that lie on no cycle of aromatic bonds become single bonds (aromatic
    bonds exist only in rings);
-4. only the largest fragment is kept (the first, on ties); its other atoms become "no atom".
-Shapes: bond probabilities (B, N, N, E), atom indices (B, N), caps (T,) -> bond indices
-(B, N, N) and atom indices (B, N).
+4. with the atom types' Kekulé roles (`roles`): each connected system of aromatic bonds with
+   no Kekulé structure becomes single bonds, so every aromatic graph kekulizes (below);
+5. only the largest fragment is kept (the first, on ties); its other atoms become "no atom".
+Shapes: bond probabilities (B, N, N, E), atom indices (B, N), caps and roles (T,) -> bond
+indices (B, N, N) and atom indices (B, N).
+
+Kekulé structure: one bond of the system per atom becomes double, no atom gets two. An atom
+with a unit of valence left must get one, except a neutral N with only its two ring bonds
+(it may carry a hydrogen instead, as in pyrrole: KEKULE_LONE_PAIR); an atom with none left
+gets none (furan's O). Carbon and N+ (KEKULE_DOUBLE) always need theirs: their first aromatic
+bond reserves that unit in step 1, and a system where one has no unit left and no double
+bond outside the ring has no structure. Whether one exists is a search for such a matching;
+aromatic systems are small.
 """
 from __future__ import annotations
 
@@ -22,6 +32,10 @@ import torch
 from torch import Tensor
 
 from molgan.mol.chem.vocab import BOND_MIN_VALENCE, BOND_NAMES, KEKULE_BOND_TYPES
+
+#: Kekulé roles of atom types in aromatic systems (see the module doc).
+KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR = 0, 1, 2
+DOUBLE = BOND_NAMES.index("double")
 
 
 def _components(adjacent: Tensor, present: Tensor) -> Tensor:
@@ -61,15 +75,19 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor) -> Tensor:
 # Under train.compile the layer runs eagerly: its loop's length depends on the data.
 @torch.compiler.disable
 @torch.no_grad()
-def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
-                   connect: bool = True) -> tuple[Tensor, Tensor]:
-    """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc."""
+def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect: bool = True,
+                   roles: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc.
+    `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked)."""
     b, n, _, e = bond_probs.shape
     device = bond_probs.device
     bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
     ring_bond = BOND_NAMES.index("aromatic") if e > KEKULE_BOND_TYPES else None
+    kekule = roles is not None and ring_bond is not None
     present = atom_index > 0
     remaining = caps.to(device)[atom_index].long()  # (B, N)
+    reserve = roles.to(device)[atom_index] == KEKULE_DOUBLE if kekule else None
+    in_ring = torch.zeros_like(present)
     rows, cols = torch.triu_indices(n, n, 1, device=device)
     pairs = bond_probs[:, rows, cols]  # (B, P, E)
     best_prob, best = pairs[..., 1:].max(-1)
@@ -82,11 +100,18 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
     for k in range(int(wanted.sum(1).max()) if rows.numel() else 0):
         pair = order[:, k]
         i, j, bond = rows[pair], cols[pair], best[batch, pair]
-        need = bond_valence[bond]
-        fits = wanted[batch, pair] & (remaining[batch, i] >= need) & (remaining[batch, j] >= need)
-        remaining[batch, i] -= need * fits
-        remaining[batch, j] -= need * fits
+        need_i = need_j = bond_valence[bond]
+        if kekule:  # a carbon's first aromatic bond also holds the unit its double bond needs
+            ring = bond == ring_bond
+            need_i = need_i + (ring & reserve[batch, i] & ~in_ring[batch, i]).long()
+            need_j = need_j + (ring & reserve[batch, j] & ~in_ring[batch, j]).long()
+        fits = wanted[batch, pair] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
+        remaining[batch, i] -= need_i * fits
+        remaining[batch, j] -= need_j * fits
         chosen[batch, pair] = bond * fits
+        if kekule:
+            in_ring[batch, i] |= fits & ring
+            in_ring[batch, j] |= fits & ring
     bonds = torch.zeros(b, n, n, dtype=torch.long, device=device)
     bonds[:, rows, cols] = chosen
     bonds = bonds + bonds.transpose(1, 2)
@@ -112,6 +137,9 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
             labels[rows_joined] = torch.where(merged == old.unsqueeze(1), new.unsqueeze(1), merged)
     if ring_bond is not None:
         bonds = _ring_bonds_only(bonds, ring_bond, present)
+        if kekule:
+            bonds = _kekulizable_only(bonds, ring_bond, caps.to(device)[atom_index].long(),
+                                      roles.to(device)[atom_index])
     # Keep the largest fragment; ties go to the one holding the lowest atom index.
     labels = _components(bonds > 0, present)
     sizes = torch.zeros(b, n + 1, dtype=torch.long, device=device).scatter_add_(1, labels, torch.ones_like(labels))
@@ -121,3 +149,59 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor,
     atoms = atom_index * keep
     bonds = bonds * (keep.unsqueeze(1) & keep.unsqueeze(2))
     return bonds, atoms
+
+
+def _kekulizable_only(bonds: Tensor, ring_bond: int, cap: Tensor, role: Tensor) -> Tensor:
+    """`bonds` (B, N, N) with each connected system of `ring_bond` bonds that has no Kekulé
+    structure turned into single bonds; `cap`, `role` (B, N): each atom's valence cap and
+    Kekulé role. In Python, graph by graph: only graphs with aromatic bonds are visited."""
+    has_ring = (bonds == ring_bond).flatten(1).any(1)
+    if not has_ring.any():
+        return bonds
+    out = bonds.clone()
+    for g in torch.nonzero(has_ring).flatten().tolist():
+        graph, caps, roles = bonds[g].tolist(), cap[g].tolist(), role[g].tolist()
+        n = len(graph)
+        ring = [[c for c in range(n) if graph[a][c] == ring_bond] for a in range(n)]
+        seen: set[int] = set()
+        for start in range(n):
+            if not ring[start] or start in seen:
+                continue
+            system, stack = set(), [start]
+            while stack:
+                a = stack.pop()
+                if a not in system:
+                    system.add(a)
+                    stack.extend(ring[a])
+            seen |= system
+            if not _has_kekule_structure(system, ring, graph, caps, roles):
+                for a in system:
+                    for c in ring[a]:
+                        out[g, a, c] = 1
+    return out
+
+
+def _has_kekule_structure(system: set[int], ring: list[list[int]], graph: list[list[int]],
+                          caps: list[int], roles: list[int]) -> bool:
+    """Whether the aromatic system's atoms can each get the double bond they need (module doc)."""
+    takers, needers = set(), set()
+    for a in system:
+        used = sum(BOND_MIN_VALENCE[bond] for bond in graph[a])
+        if caps[a] - used >= 1:
+            takers.add(a)
+            degree = sum(bond > 0 for bond in graph[a])
+            if not (roles[a] == KEKULE_LONE_PAIR and len(ring[a]) == 2 and degree == 2):
+                needers.add(a)
+        elif roles[a] == KEKULE_DOUBLE and DOUBLE not in graph[a]:
+            return False
+    return _matching(sorted(needers), takers, ring, frozenset())
+
+
+def _matching(needers: list[int], takers: set[int], ring: list[list[int]], matched: frozenset) -> bool:
+    """Can each atom of `needers` not yet in `matched` share a ring bond with its own atom of
+    `takers`? (depth-first over the first unmatched atom's partners)"""
+    first = next((a for a in needers if a not in matched), None)
+    if first is None:
+        return True
+    return any(_matching(needers, takers, ring, matched | {first, c})
+               for c in ring[first] if c in takers and c not in matched)

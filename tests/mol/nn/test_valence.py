@@ -136,3 +136,71 @@ def test_aromatic_bonds_on_no_aromatic_cycle_become_single():
     atom_index[0, 4] = 5  # O, cap 2
     bonds, _ = valence_decode(probs, atom_index, CAPS)
     assert bonds[0, 3, 4] == 4 and bonds[0, 0, 4] == 4 and bonds[0, 4, 5] == 0
+
+
+def _ring_graph(ring_atoms, extra=()):
+    """Probabilities of one graph: a ring of aromatic bonds over atom types `ring_atoms`, plus
+    `extra` (i, j, bond) requests, every request certain; and its atom indices."""
+    probs = torch.zeros(1, N, N, 5)
+    probs[..., 0] = 1.0
+    k = len(ring_atoms)
+    for i, j, bond in [(i, (i + 1) % k, 4) for i in range(k)] + list(extra):
+        probs[0, i, j] = probs[0, j, i] = torch.nn.functional.one_hot(torch.tensor(bond), 5).float() * 0.9
+        probs[0, i, j, 0] = probs[0, j, i, 0] = 0.1
+    atom_index = torch.zeros(1, N, dtype=torch.long)
+    atom_index[0, :k] = torch.tensor(ring_atoms)
+    for i, j, _ in extra:
+        atom_index[0, max(i, j)] = atom_index[0, max(i, j)] or 1
+    return probs, atom_index
+
+
+@pytest.mark.parametrize("ring_atoms, aromatic", [
+    ([1] * 6, True),  # benzene
+    ([1, 1, 1, 1, 2, 0], True),  # pyrrole: its N has only its ring bonds and may carry H
+    ([1, 1, 1, 1, 1, 2], True),  # pyridine
+    ([1, 1, 1, 1, 5], True),  # furan: O has no valence left for a double bond
+    ([1] * 5, False),  # five carbons: no Kekulé structure
+    ([1, 1, 1, 1, 1, 1, 1], False),  # seven carbons
+    ([5, 1, 5, 1, 1], False),  # two O and three C: the carbons cannot all get a double bond
+])
+def test_aromatic_systems_without_a_kekule_structure_become_single(ring_atoms, aromatic):
+    from molgan.mol.nn.valence import KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER
+
+    roles = torch.tensor([KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_DOUBLE, KEKULE_OTHER,
+                          KEKULE_OTHER, KEKULE_OTHER])  # "no atom", C N N+ O- O F
+    atoms = [a for a in ring_atoms if a]
+    probs, atom_index = _ring_graph(atoms)
+    bonds, _ = valence_decode(probs, atom_index, CAPS, roles=roles)
+    ring = [bonds[0, i, (i + 1) % len(atoms)].item() for i in range(len(atoms))]
+    assert ring == ([4] * len(atoms) if aromatic else [1] * len(atoms))
+    unchecked, _ = valence_decode(probs, atom_index, CAPS)  # without roles the ring stays aromatic
+    assert all(unchecked[0, i, (i + 1) % len(atoms)] == 4 for i in range(len(atoms)))
+
+
+def test_a_carbons_first_aromatic_bond_keeps_a_unit_for_its_double_bond():
+    from molgan.mol.nn.valence import KEKULE_DOUBLE, KEKULE_OTHER
+
+    roles = torch.tensor([KEKULE_OTHER, KEKULE_DOUBLE] + [KEKULE_OTHER] * 5)
+    # benzene whose atom 0 also asks for two single bonds: with its two ring bonds and the
+    # unit held for the double bond, one fits.
+    probs, atom_index = _ring_graph([1] * 6, extra=[(0, 6, 1), (0, 7, 1)])
+    bonds, _ = valence_decode(probs, atom_index, CAPS, connect=False, roles=roles)
+    assert (bonds[0, 0, 6:8] == 1).sum() == 1 and bonds[0, 0, 1] == 4 and bonds[0, 0, 5] == 4
+    unchecked, _ = valence_decode(probs, atom_index, CAPS, connect=False)
+    assert (unchecked[0, 0, 6:8] == 1).sum() == 2  # without roles both fit; RDKit rejects that
+
+
+def test_every_aromatic_graph_of_the_layer_is_a_molecule():
+    from molgan.mol.chem.vocab import AtomVocab
+    from molgan.mol.decoding.decode import decode_logits
+
+    vocab = AtomVocab.from_strings(["C-", "C", "N-", "N", "N+", "O-", "O", "F"])
+    torch.manual_seed(0)
+    bond_logits = torch.randn(300, N, N, 5) * 2
+    bond_logits[..., 4] += 1.5  # many aromatic requests
+    bond_logits = (bond_logits + bond_logits.transpose(1, 2)) / 2
+    atom_logits = torch.randn(300, N, len(vocab))
+    atom_logits[..., vocab.index(vocab.types[1])] += 2  # mostly carbon
+    decoded = decode_logits(bond_logits, atom_logits, vocab, mode="connected")
+    assert all(d.smiles for d in decoded), {d.reason for d in decoded if not d.smiles}
+    assert sum("c" in d.smiles or "n" in d.smiles or "o" in d.smiles for d in decoded) > 30  # aromatic ones
