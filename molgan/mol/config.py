@@ -24,10 +24,11 @@ class MolDataConfig:
     # found in the data among the organic elements C N O F P S Cl Br I.
     atom_types: tuple[str, ...] = ()
     data_dir: str | None = None  # dataset cache; None: $MOLGAN_DATA_DIR or ./data
-    # Aromatic bonds as their own bond type (as RDKit perceives them); off: kekulized into
-    # single and double bonds, which the generator must alternate exactly. Off by default:
-    # on QM9 it made the best FCD worse (docs/experiments.md).
-    aromatic: bool = False
+    # Aromatic bonds as their own bond type (as RDKit perceives them), which the output layer
+    # keeps only where they kekulize; off: kekulized into single and double bonds, which the
+    # generator must alternate exactly (it then makes a fifth of QM9's aromatic atoms and a
+    # worse FCD, docs/experiments.md).
+    aromatic: bool = True
 
     def __post_init__(self):
         if self.max_atoms < 1:

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from helpers import MOLECULES, ROOT, TESTS
 
+from molgan.mol.config import MolDataConfig
 from molgan.mol.data.dataset import open_mol_dataset
 
 
@@ -17,7 +18,8 @@ def torchrun_train(tmp_path, **env_extra) -> tuple[dict, dict, Path]:
     data = tmp_path / "mols.csv"
     data.write_text("smiles\n" + "\n".join(MOLECULES * 4) + "\n")
     cache = tmp_path / "cache"
-    open_mol_dataset(str(data), data_dir=cache, progress=False)  # built once, read by both ranks
+    # built once with the run's data options, read by both ranks
+    open_mol_dataset(str(data), MolDataConfig(dataset=str(data)).options(), data_dir=cache, progress=False)
     record, out = tmp_path / "record", tmp_path / "run"
     record.mkdir()
     env = {**os.environ, "MOLGAN_DATA_DIR": str(cache), "MOLGAN_TEST_DDP_RECORD": str(record),
