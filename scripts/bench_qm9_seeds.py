@@ -32,7 +32,7 @@ METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", 
 #: For each metric, which direction is worse (the worst seed is reported per metric).
 WORSE = {"fcd": "max", "nspdk": "max", "validity": "min", "uniqueness": "min", "novelty": "min", "intdiv": "min",
          "snn": "min", "frag": "min", "scaf": "min", "minutes": "max", "minutes_to_vu90": "max",
-         "end_over_best": "max"}
+         "end_over_best": "max", "aromatic_atoms": "min"}
 
 
 def molgan(*argv: str, threads: int) -> None:
@@ -98,6 +98,9 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
                threads=threads)
         scores = json.loads(report.read_text())
         row[decode] = {k: scores.get(k) for k in METRICS}
+        aromatic = (scores.get("structure") or {}).get("aromatic_atoms") or {}
+        row[decode]["aromatic_atoms"] = aromatic.get("generated")  # per valid molecule
+        row["reference_aromatic_atoms"] = aromatic.get("reference")
         row[decode]["nspdk"] = nspdk(csv)
     return row
 
