@@ -169,7 +169,8 @@ def main() -> None:
     if sample:
         parts += ["## Sampling and evaluation time", "",
                   f"`molgan sample RUN -n {sample['molecules']:,}` took {sample['sample_seconds']:.1f} s (generating,",
-                  "decoding twice (delivered and raw), QED / logP / SA / MW, and the FCD of its summary line);",
+                  "decoding (once: delivered and raw are the same graphs), QED / logP / SA / MW, and the FCD",
+                  "of its summary line);",
                   "RDKit alone",
                   f"needs {sample['rdkit_alone_seconds']:.1f} s for QED + logP + SA of its {sample['valid']:,} valid",
                   "molecules in one process. `molgan evaluate` of that file took "

@@ -26,7 +26,7 @@ class MolDataConfig:
     data_dir: str | None = None  # dataset cache; None: $MOLGAN_DATA_DIR or ./data
     # Aromatic bonds as their own bond type (as RDKit perceives them), which the output layer
     # keeps only where they kekulize; off: kekulized into single and double bonds, which the
-    # generator must alternate exactly (it then makes a fifth of QM9's aromatic atoms and a
+    # generator must alternate exactly (it then makes a sixth of QM9's aromatic atoms and a
     # worse FCD, docs/experiments.md).
     aromatic: bool = True
 
