@@ -88,6 +88,10 @@ class MolRLConfig:
 @dataclass
 class MolEvalConfig:
     samples: int = 1000  # generated per evaluation
+    # Also the share of distinct molecules among this many more samples (metric "unique@N",
+    # e.g. for train.best_requires: among 1,000 a handful of duplicates decides,
+    # docs/experiments.md). 0 = off.
+    uniqueness_samples: int = 0
     fcd: bool = True  # FCD against the validation split (fcd_torch, no download)
     # connected keeps every generated atom, so far more distinct molecules than capped
     # (which keeps the largest fragment) at a similar FCD (docs/experiments.md).
@@ -111,6 +115,8 @@ class MolEvalConfig:
             raise InputError(f"eval.calibrate_bonds: {exc}") from None
         if self.samples < 2:
             raise InputError(f"eval.samples must be at least 2, got {self.samples}")
+        if self.uniqueness_samples < 0:
+            raise InputError(f"eval.uniqueness_samples must be 0 (off) or more, got {self.uniqueness_samples}")
 
 
 def check_latent_scale(value: float, name: str) -> None:

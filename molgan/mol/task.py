@@ -102,6 +102,8 @@ class MolTask:
         metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
+        if self.config.eval.uniqueness_samples:
+            metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples, bias))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
         if self.config.model.pack == 1:  # a PacGAN critic scores packs, not molecules
             fake = generator.graphs(bonds, atoms)  # what the critic is trained on
@@ -109,6 +111,13 @@ class MolTask:
                 self.discriminator, self._watched_train, self._watched_valid, fake, [bool(s) for s in raw],
                 self.config.train.batch_size).items()})
         return metrics
+
+    def _uniqueness(self, generator: nn.Module, count: int, bias: Tensor) -> dict[str, float]:
+        """{"unique@count": the distinct share of `count` more delivered samples}."""
+        bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale)
+        smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode,
+                                                  self.config.model.post)]
+        return {f"unique@{count}": basic_metrics(smiles, self.known)["uniqueness"]}
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         from rdkit import Chem

@@ -66,6 +66,25 @@ def test_aromatic_bonds_train_and_sample_end_to_end(tmp_path, capsys, data_dir, 
     assert len(list(csv.DictReader(samples.open()))) == 30
 
 
+def test_uniqueness_on_more_samples_is_logged_and_leaves_the_training_alone(tmp_path, capsys, data_dir, mols_csv):
+    import csv
+
+    def four_steps(out, *settings):  # an evaluation at step 2, then two more steps
+        code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 4, *TINY_MOL,
+                               *sum((["--set", s] for s in settings), []))
+        assert code == 0, err
+        return load_checkpoint(out / "checkpoints" / "step-0000004.pt")
+
+    plain = four_steps(tmp_path / "plain")
+    out = tmp_path / "more"
+    more = four_steps(out, "uniqueness_samples=80", "best_requires=unique@80>=0.0")
+    for key, value in plain["generator"].items():  # evaluations do not touch the training's random state
+        assert torch.equal(value, more["generator"][key]), key
+    logged = [row for row in csv.DictReader((out / "metrics.csv").open()) if row.get("unique@80")]
+    assert logged and all(0.0 <= float(row["unique@80"]) <= 1.0 for row in logged)
+    assert "unique@80" not in (tmp_path / "plain" / "metrics.csv").read_text()
+
+
 def test_compiled_molecule_training_through_the_cli(tmp_path, capsys, data_dir, mols_csv):
     # The molecule critic (R-GCN, valence input, mini-batch std) under torch.compile with the
     # gradient penalty inside the compiled graph, and the generator whose valence-aware output
