@@ -85,9 +85,11 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     ring_bond = BOND_NAMES.index("aromatic") if e > KEKULE_BOND_TYPES else None
     kekule = roles is not None and ring_bond is not None
     present = atom_index > 0
-    remaining = caps.to(device)[atom_index].long()  # (B, N)
-    reserve = roles.to(device)[atom_index] == KEKULE_DOUBLE if kekule else None
-    in_ring = torch.zeros_like(present)
+    cap = caps.to(device)[atom_index].long()  # (B, N)
+    remaining = cap.clone()
+    if kekule:
+        role = roles.to(device)[atom_index]
+        reserve, in_ring = role == KEKULE_DOUBLE, torch.zeros_like(present)
     rows, cols = torch.triu_indices(n, n, 1, device=device)
     pairs = bond_probs[:, rows, cols]  # (B, P, E)
     best_prob, best = pairs[..., 1:].max(-1)
@@ -138,8 +140,7 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     if ring_bond is not None:
         bonds = _ring_bonds_only(bonds, ring_bond, present)
         if kekule:
-            bonds = _kekulizable_only(bonds, ring_bond, caps.to(device)[atom_index].long(),
-                                      roles.to(device)[atom_index])
+            bonds = _kekulizable_only(bonds, ring_bond, cap, role)
     # Keep the largest fragment; ties go to the one holding the lowest atom index.
     labels = _components(bonds > 0, present)
     sizes = torch.zeros(b, n + 1, dtype=torch.long, device=device).scatter_add_(1, labels, torch.ones_like(labels))
