@@ -14,7 +14,7 @@ from molgan.core.checkpoint import load_checkpoint
 MOLECULES = ["CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "NCC(=O)O", "OCC(O)CO", "CC(C)=O"]
 TINY = ["--set", "batch_size=8", "--set", "n_critic=1", "--set", "generator_dims=[16]", "--set", "conv_dims=[8]",
         "--set", "readout_dim=8", "--set", "head_dims=[8]", "--set", "checkpoint_every=2", "--set", "eval_every=2",
-        "--set", "samples=20", "--set", "fcd=false"]
+        "--set", "samples=20", "--set", "fcd=false", "--set", "uniqueness_samples=0", "--set", 'best_requires=""']
 
 
 @pytest.fixture
