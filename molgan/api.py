@@ -85,7 +85,8 @@ def evaluate(smiles: Iterable[str | None], reference: str = "qm9", data_dir: str
              stated_reasons: Sequence[str] | None = None) -> dict:
     """Validity, uniqueness, novelty, FCD and the rest of `molgan evaluate`'s report for
     generated SMILES rows (None or "" counts as an invalid row), against `reference`:
-    "qm9" or the path of a SMILES file. `stated_reasons`: a samples file's own reasons for
+    "qm9", "moses" (which adds the MOSES suite under "moses") or the path of a SMILES file.
+    `stated_reasons`: a samples file's own reasons for
     its invalid rows, used only to break them down."""
     from molgan.mol.data.convert import default_workers
     from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles

@@ -16,7 +16,7 @@ from molgan.errors import MolganError, write_error
 
 #: name -> one-line help; the module molgan.commands.<name> implements it.
 COMMANDS = {
-    "train": "train a GAN on molecules (qm9 or a SMILES file) or images (mnist, a folder)",
+    "train": "train a GAN on molecules (qm9, moses or a SMILES file) or images (mnist, a folder)",
     "sample": "sample molecules from a trained generator into a SMILES CSV (or SDF)",
     "evaluate": "score a SMILES file: validity, uniqueness, novelty, FCD and the MOSES/GuacaMol metrics",
     "data": "inspect and prepare molecule datasets (QM9 or your own SMILES file)",

@@ -67,3 +67,25 @@ def pytest_report_header(config):
     from molgan.cli import versions
 
     return "molgan versions: " + ", ".join(f"{k} {v}" for k, v in versions().items())
+
+
+MOSES_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "moses")
+
+
+@pytest.fixture
+def small_moses(tmp_path, monkeypatch):
+    """`--dataset moses` and `--reference moses` on a small sample of the molsets wheel's
+    splits (tests/fixtures/moses: 800 / 200 / 200 rows), with the wheel's own alert files."""
+    import shutil
+
+    from molgan.mol.data import sources
+
+    folder = tmp_path / "moses"
+    shutil.copytree(MOSES_FIXTURE, folder)
+    (folder / "metrics").mkdir()
+    real = sources.moses_folder()  # the installed wheel
+    for name in ("mcf.csv", "wehi_pains.csv"):
+        shutil.copy(real / "metrics" / name, folder / "metrics" / name)
+    monkeypatch.setattr(sources, "moses_folder", lambda: folder)
+    monkeypatch.setattr(sources, "MOSES_SIZES", {"train": 800, "test": 200, "test_scaffolds": 200})
+    return folder

@@ -11,8 +11,9 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
     from molgan.mol.config import DEFAULT_MAX_ATOMS
 
     group = parser.add_argument_group("dataset (shorthands for --set data.KEY=VALUE)")
-    group.add_argument("--dataset", required=required, metavar="qm9|PATH",
-                       help="'qm9' (shipped in the qm9pack package, no download) or a "
+    group.add_argument("--dataset", required=required, metavar="qm9|moses|PATH",
+                       help="'qm9' (shipped in the qm9pack package, no download), 'moses' (the MOSES "
+                            "benchmark's drug-like splits, shipped in the molsets package) or a "
                             ".csv/.csv.gz/.smi file of your own SMILES")
     group.add_argument("--smiles-column", metavar="NAME",
                        help="CSV column holding SMILES (default: found by name, e.g. 'smiles')")

@@ -2,6 +2,7 @@
 
   molgan evaluate samples.csv                          # against QM9
   molgan evaluate samples.csv -o report.json
+  molgan evaluate samples.csv --reference moses      # and the MOSES suite
   molgan evaluate generated.smi --reference my_training_set.csv
 
 Reads the SMILES column of a CSV (or the first field of a .smi file); every row counts,
@@ -9,9 +10,12 @@ and an empty SMILES is an invalid molecule. Recomputes everything from the SMILE
 (the other columns of `molgan sample` files are ignored). Reports validity (sanitizes, one
 fragment, over all rows), uniqueness, novelty, FCD, IntDiv, SNN, Frag, Scaf, Wasserstein-1
 distances of QED/logP/SA/MW and the GuacaMol KL score. `--reference qm9` (default): novelty
-against QM9's training split, distributions against its test split; a SMILES file: both
+against QM9's training split, distributions against its test split; `--reference moses`:
+against MOSES' training and test splits, plus the MOSES suite as MOSES defines it (valid,
+unique@1k/10k, FCD/SNN/Frag/Scaf against Test and TestSF, IntDiv1/2, Filters, Novelty,
+logP/SA/QED/weight distances; needs `pip install --no-deps molsets`); a SMILES file: both
 against its molecules (distributions: a fixed random 10,000 when larger). Reference
-statistics are computed once and cached (about a minute for QM9).
+statistics are computed once and cached (about a minute for QM9, longer for MOSES).
 """
 from __future__ import annotations
 
@@ -25,11 +29,12 @@ from pathlib import Path
 from molgan.errors import InputError, write_error
 
 log = logging.getLogger("molgan")
+MOSES_PERCENT = ("valid", "Filters", "Novelty")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("samples", metavar="SAMPLES.csv", help="generated SMILES: .csv (SMILES column) or .smi")
-    parser.add_argument("--reference", default="qm9", metavar="qm9|PATH",
-                        help="qm9 (default), or a SMILES file of reference molecules")
+    parser.add_argument("--reference", default="qm9", metavar="qm9|moses|PATH",
+                        help="qm9 (default), moses (adds the MOSES suite), or a SMILES file of reference molecules")
     parser.add_argument("-o", "--output", metavar="REPORT.json", help="also write the report as JSON")
     parser.add_argument("--smiles-column", help="SMILES column of SAMPLES.csv (default: found by name)")
     parser.add_argument("--reference-smiles-column", help="SMILES column of the reference file")
@@ -86,6 +91,10 @@ def format_report(report: dict) -> str:
     structure = ", ".join(f"{k.replace('_', ' ')} {_number(v['generated'])} ({_number(v['reference'])})"
                           for k, v in report["structure"].items())
     lines.append(f"  per molecule, generated (reference): {structure}")
+    if report.get("moses"):
+        moses = report["moses"]
+        lines.append("  MOSES suite (valid: sanitizes, fragments allowed): " + ", ".join(
+            f"{k} {_number(v, percent=k in MOSES_PERCENT or k.startswith('unique@'))}" for k, v in moses.items()))
     if report["invalid_reasons"]:
         lines.append("  invalid rows: " + ", ".join(f"{k} {v}" for k, v in report["invalid_reasons"].items()))
     return "\n".join(lines) + "\n"

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps is not None and args.max_steps < 1:
         raise InputError(f"--max-steps must be at least 1, got {args.max_steps}")
     if args.dataset is None and not (args.resume and args.out):
-        raise InputError("--dataset is required (qm9, mnist or a path), except with --resume --out RUN_DIR")
+        raise InputError("--dataset is required (qm9, moses, mnist or a path), except with --resume --out RUN_DIR")
     run_dir = Path(args.out or Path("runs") / Path(args.dataset).name.split(".")[0])
     ctx = distributed.init_distributed(use_cuda=args.device != "cpu" and torch.cuda.is_available())
     if not ctx.is_main:

@@ -15,7 +15,7 @@ from molgan.mol.nn.models import PostProcess
 class MolDataConfig:
     """Which molecules to train on and how they become graphs (part of the dataset cache key)."""
 
-    dataset: str = "qm9"  # qm9, or a .csv/.csv.gz/.smi file of SMILES
+    dataset: str = "qm9"  # qm9, moses, or a .csv/.csv.gz/.smi file of SMILES
     smiles_column: str | None = None  # None: found by name (smiles, SMILES, ...)
     # Molecules with more heavy atoms are skipped (and listed in skipped.csv); the graphs
     # are as large as the largest molecule kept.
@@ -34,7 +34,7 @@ class MolDataConfig:
         if self.max_atoms < 1:
             raise InputError(f"data.max_atoms must be at least 1, got {self.max_atoms}")
         if not self.dataset:
-            raise InputError("data.dataset is empty: name qm9 or a SMILES file")
+            raise InputError("data.dataset is empty: name qm9, moses or a SMILES file")
 
     def options(self):
         """The conversion options of the dataset cache."""

@@ -14,7 +14,6 @@ import itertools
 import json
 import logging
 import os
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,10 +23,10 @@ from torch_geometric.data import Data, InMemoryDataset
 
 from molgan.core.atomic import atomic_directory, atomic_write
 from molgan.errors import InputError
-from molgan.mol.chem.graph import MolGraph, NotRepresentable, encode_dense
 from molgan.mol.chem.vocab import AtomVocab, bond_names
+from molgan.mol.data.build import GraphBuild, build_graphs
 from molgan.mol.data.convert import convert_smiles
-from molgan.mol.data.sources import SmilesRecords, read_qm9, read_smiles_file
+from molgan.mol.data.sources import SmilesRecords, read_moses, read_qm9, read_smiles_file
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +34,11 @@ SPLITS = ("train", "valid", "test")
 FORMAT_VERSION = 1
 DATA_DIR_ENV = "MOLGAN_DATA_DIR"
 _REPORTED_SKIPS = 5
-#: Elements of the default vocabulary (any formal charge found in the data): the organic
-#: subset of drug-like chemistry. Others (metals, noble gases, U, ...) need --atom-types.
-DEFAULT_ELEMENTS = ("C", "N", "O", "F", "P", "S", "Cl", "Br", "I")
 #: Heavy atoms above this make a molecule too large to train on by default: the dense bond
 #: tensor grows with its square, so one giant molecule must not set every graph's size.
 DEFAULT_MAX_ATOMS = 50
+#: The datasets that ship inside installed packages, and what identifies their content.
+BUILT_IN = {"qm9": "qm9pack", "moses": "molsets-0.3.1"}
 #: Fewer training molecules than this cannot train a GAN (a batch needs two to compare).
 MIN_TRAIN_MOLECULES = 2
 
@@ -50,7 +48,7 @@ class MolDataOptions:
     """How a SMILES source becomes graphs. Every field is part of the cache key."""
 
     max_atoms: int = DEFAULT_MAX_ATOMS  # larger molecules are skipped; graphs have the largest kept size
-    atom_types: tuple[str, ...] | None = None  # None: every type found in the data of DEFAULT_ELEMENTS
+    atom_types: tuple[str, ...] | None = None  # None: every type found in the data of build.DEFAULT_ELEMENTS
     smiles_column: str | None = None  # None: found by name
     keep_largest_fragment: bool = True  # salts and mixtures: keep the main component
     aromatic: bool = False  # aromatic bonds as their own bond type; False: kekulized
@@ -165,19 +163,25 @@ class MolGraphDataset(InMemoryDataset):
         records = self.source.read()
         with atomic_write(self.raw_paths[0], newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["line", "smiles"])
-            writer.writerows(zip(records.lines, records.smiles))
+            if records.splits is None:
+                writer.writerow(["line", "smiles"])
+                writer.writerows(zip(records.lines, records.smiles))
+            else:
+                writer.writerow(["line", "smiles", "split"])
+                writer.writerows(zip(records.lines, records.smiles, records.splits))
 
     def process(self) -> None:
         records = _read_raw(Path(self.raw_paths[0]), self.source.name if self.source else self.root)
         converted = convert_smiles(records.smiles, self.options.keep_largest_fragment,
                                    progress=self.progress, aromatic=self.options.aromatic)
-        build = _build(records, converted, self.options)
+        build = build_graphs(records, converted, self.options)
+        del converted
         for split, index in zip(SPLITS, build.split_indices):
             _save_split(self.processed_paths[SPLITS.index(split)], build, index)
         with atomic_write(self.processed_paths[4], newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["line", "smiles", "reason"])
+            columns = ["line", "smiles", "reason"] + (["split"] if records.splits is not None else [])
+            writer = csv.DictWriter(handle, columns)
+            writer.writeheader()
             writer.writerows(build.skipped)
         with atomic_write(self.processed_paths[3], encoding="utf-8") as handle:
             json.dump(asdict(build.info), handle, indent=1)
@@ -188,120 +192,14 @@ class MolGraphDataset(InMemoryDataset):
                 f"atom_types=[{', '.join(self.info.atom_types)}])")
 
 
-@dataclass
-class _Build:
-    info: MolDatasetInfo
-    atoms: np.ndarray
-    bonds: np.ndarray
-    smiles: list[str]
-    split_indices: list[np.ndarray]
-    skipped: list[tuple[int, str, str]]
-
-
 def _read_raw(path: Path, name) -> SmilesRecords:
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))[1:]
-    return SmilesRecords([r[1] for r in rows], [int(r[0]) for r in rows], str(name))
+        rows = list(csv.DictReader(handle))
+    splits = [r["split"] for r in rows] if rows and "split" in rows[0] else None
+    return SmilesRecords([r["smiles"] for r in rows], [int(r["line"]) for r in rows], str(name), splits=splits)
 
 
-def _build(records: SmilesRecords, converted: list, options: MolDataOptions) -> _Build:
-    """Choose vocabulary and size, encode dense tensors, split; record every skip."""
-    skipped: list[tuple[int, str, str]] = []
-    kept: list[tuple[int, str, MolGraph]] = []
-    for k, result in enumerate(converted):
-        if isinstance(result, str):
-            skipped.append((records.lines[k], records.smiles[k], result))
-        else:
-            kept.append((k, *result))
-    if not kept:
-        raise InputError(f"{records.source}: no parsable molecule in {len(records)} rows"
-                         + (f" (first problem: line {skipped[0][0]}: {skipped[0][2]})" if skipped else ""))
-    if options.atom_types is None:
-        kept = _skip(kept, records, skipped, _foreign_elements)
-    limit = options.max_atoms
-    kept = _skip(kept, records, skipped, lambda g: f"{len(g.atoms)} heavy atoms, over the limit of {limit}"
-                 if len(g.atoms) > limit else None)
-    if not kept:
-        raise InputError(f"{records.source}: no molecule fits the vocabulary and atom limit in {len(records)} rows "
-                         f"(first problem: line {skipped[0][0]}: {skipped[0][2]})")
-    if options.atom_types is not None:
-        vocab = AtomVocab.from_strings(options.atom_types)
-    else:
-        vocab = AtomVocab(t for _, _, g in kept for t in g.atoms)
-    max_atoms = max(len(g.atoms) for _, _, g in kept)
-
-    atoms = np.zeros((len(kept), max_atoms), dtype=np.uint8)
-    bonds = np.zeros((len(kept), max_atoms, max_atoms), dtype=np.uint8)
-    smiles: list[str] = []
-    for k, canonical, graph in kept:
-        try:
-            atoms[len(smiles)], bonds[len(smiles)] = encode_dense(graph, vocab, max_atoms)
-        except NotRepresentable as exc:
-            skipped.append((records.lines[k], records.smiles[k], str(exc)))
-            continue
-        smiles.append(canonical)
-    if not smiles:
-        raise InputError(f"{records.source}: no molecule fits the vocabulary and atom limit "
-                         f"(first problem: line {skipped[0][0]}: {skipped[0][2]})")
-    atoms, bonds = atoms[: len(smiles)], bonds[: len(smiles)]
-    skipped.sort()
-
-    permutation = np.random.default_rng(options.split_seed).permutation(len(smiles))
-    n_train = int(round(options.split_fractions[0] * len(smiles)))
-    n_valid = int(round(options.split_fractions[1] * len(smiles)))
-    split_indices = [np.sort(part) for part in
-                     np.split(permutation, [n_train, min(n_train + n_valid, len(smiles))])]
-
-    atom_counts = np.bincount(atoms.ravel(), minlength=len(vocab))
-    names = bond_names(options.aromatic)
-    bond_counts = np.bincount(np.triu(bonds, k=1).ravel(), minlength=len(names))
-    info = MolDatasetInfo(
-        source=records.source,
-        atom_types=vocab.names(),
-        max_atoms=max_atoms,
-        num_rows=len(records),
-        num_molecules=len(smiles),
-        split_sizes={s: len(i) for s, i in zip(SPLITS, split_indices)},
-        atom_counts={str(t): int(atom_counts[vocab.index(t)]) for t in vocab.types},
-        bond_counts={name: int(bond_counts[i]) for i, name in enumerate(names) if i},
-        skipped=len(skipped),
-        skipped_reasons=dict(Counter(_reason_kind(r) for _, _, r in skipped).most_common()),
-        duplicates=len(smiles) - len(set(smiles)),
-        options={k: v for k, v in asdict(options).items()},
-    )
-    return _Build(info, atoms, bonds, smiles, split_indices, skipped)
-
-
-def _skip(kept: list, records: SmilesRecords, skipped: list, reason) -> list:
-    """The molecules of `kept` for which `reason(graph)` is None; the others go to `skipped`."""
-    out = []
-    for k, canonical, graph in kept:
-        why = reason(graph)
-        if why:
-            skipped.append((records.lines[k], records.smiles[k], why))
-        else:
-            out.append((k, canonical, graph))
-    return out
-
-
-def _foreign_elements(graph: MolGraph) -> str | None:
-    other = sorted({t.symbol for t in graph.atoms} - set(DEFAULT_ELEMENTS))
-    return (f"element {', '.join(other)} not in the default set ({' '.join(DEFAULT_ELEMENTS)}); "
-            "--atom-types can add it") if other else None
-
-
-def _reason_kind(reason: str) -> str:
-    # "12 heavy atoms, over the limit of 9" and "atom type Se ..." group by their kind.
-    if "over the limit" in reason:
-        return "too many heavy atoms"
-    if reason.startswith("atom type"):
-        return "atom type not in the vocabulary"
-    if reason.startswith("element"):
-        return "element not in the default set"
-    return reason
-
-
-def _save_split(path: str, build: _Build, index: np.ndarray) -> None:
+def _save_split(path: str, build: GraphBuild, index: np.ndarray) -> None:
     # The storage format of InMemoryDataset.save/collate, built directly from the dense
     # arrays, instead of collating one tiny Data object per molecule.
     count = len(index)
@@ -315,14 +213,14 @@ def _save_split(path: str, build: _Build, index: np.ndarray) -> None:
 
 
 class SmilesSource:
-    """A named SMILES source: ``qm9`` or a file path, with what identifies its content."""
+    """A named SMILES source: ``qm9``, ``moses`` or a file path, with what identifies its content."""
 
     def __init__(self, spec: str, smiles_column: str | None = None):
         self.spec = spec
         self.smiles_column = smiles_column
         self._records: SmilesRecords | None = None
-        if spec == "qm9":
-            self.name, self.fingerprint = "qm9", "qm9pack"
+        if spec in BUILT_IN:
+            self.name, self.fingerprint = spec, BUILT_IN[spec]
         else:
             path = Path(spec)
             if not path.is_file():
@@ -334,7 +232,8 @@ class SmilesSource:
     def read(self) -> SmilesRecords:
         """The source's SMILES, read once."""
         if self._records is None:
-            self._records = (read_qm9() if self.spec == "qm9"
+            readers = {"qm9": read_qm9, "moses": read_moses}
+            self._records = (readers[self.spec]() if self.spec in readers
                              else read_smiles_file(self.spec, self.smiles_column))
         return self._records
 
@@ -344,7 +243,7 @@ class SmilesSource:
             del fields["aromatic"]
         key = json.dumps([FORMAT_VERSION, self.fingerprint, fields], sort_keys=True)
         digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        stem = "qm9" if self.spec == "qm9" else Path(self.spec).name.split(".")[0]
+        stem = self.spec if self.spec in BUILT_IN else Path(self.spec).name.split(".")[0]
         return f"{stem}-{digest}"
 
 

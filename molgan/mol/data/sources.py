@@ -1,4 +1,5 @@
-"""Where SMILES come from: the QM9 copy inside `qm9pack`, or the user's own file.
+"""Where SMILES come from: the QM9 copy inside `qm9pack`, MOSES inside `molsets`, or
+the user's own file.
 
 Readers return `SmilesRecords` (SMILES plus the file line each came from, so skipped
 rows can be reported by line) or raise `InputError` with one line naming the file and
@@ -28,12 +29,15 @@ SMI_SUFFIXES = (".smi", ".smi.gz", ".txt", ".txt.gz", ".smiles")
 @dataclass
 class SmilesRecords:
     """SMILES strings with the 1-based file line each was read from; `reasons`: a CSV's
-    `reason` column (why a `molgan sample` row's SMILES is empty), when it has one."""
+    `reason` column (why a `molgan sample` row's SMILES is empty), when it has one;
+    `splits`: the split a source fixes for each row ("train" or "test", MOSES), whose
+    `lines` are then lines of that split's file."""
 
     smiles: list[str]
     lines: list[int]
     source: str
     reasons: list[str] | None = None
+    splits: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -61,6 +65,45 @@ def read_qm9() -> SmilesRecords:
     if len(smiles) != QM9_SIZE:
         raise InputError(f"qm9pack holds {len(smiles)} molecules, expected {QM9_SIZE}")
     return SmilesRecords(smiles, list(range(1, len(smiles) + 1)), "qm9")
+
+
+#: The MOSES benchmark's splits inside the `molsets` wheel (moses/dataset/data/).
+MOSES_FILES = {"train": "train.csv.gz", "test": "test.csv.gz", "test_scaffolds": "test_scaffolds.csv.gz"}
+MOSES_SIZES = {"train": 1_584_663, "test": 176_074, "test_scaffolds": 176_225}
+MOSES_INSTALL = "pip install --no-deps molsets"
+
+
+def moses_folder() -> Path:
+    """moses/ inside the installed `molsets` wheel, whose data files are all we read."""
+    # `import moses` fails (its dependencies are pinned to versions that no longer
+    # install), so locate the package without importing it.
+    spec = importlib.util.find_spec("moses")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(f"dataset 'moses' needs the molsets package's data files: {MOSES_INSTALL}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def moses_file(name: str) -> Path:
+    """A data file of the wheel: a split (`MOSES_FILES`) or a path below moses/."""
+    path = moses_folder() / ("dataset/data/" + MOSES_FILES[name] if name in MOSES_FILES else name)
+    if not path.is_file():
+        raise InputError(f"molsets is installed but its data file {path} is missing; reinstall: {MOSES_INSTALL}")
+    return path
+
+
+def read_moses_split(split: str) -> list[str]:
+    """One MOSES split's SMILES, in file order."""
+    smiles = pd.read_csv(moses_file(split), usecols=["SMILES"], dtype=str).SMILES.tolist()
+    if len(smiles) != MOSES_SIZES[split]:
+        raise InputError(f"molsets' {MOSES_FILES[split]} holds {len(smiles)} molecules, expected {MOSES_SIZES[split]}")
+    return smiles
+
+
+def read_moses() -> SmilesRecords:
+    """MOSES' train split, then its test split (labelled; lines are each file's)."""
+    train, test = read_moses_split("train"), read_moses_split("test")
+    return SmilesRecords(train + test, list(range(2, len(train) + 2)) + list(range(2, len(test) + 2)), "moses",
+                         splits=["train"] * len(train) + ["test"] * len(test))
 
 
 def _read_text(path: Path) -> str:

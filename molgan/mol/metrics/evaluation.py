@@ -19,6 +19,7 @@ can express). Definitions, with `valid` = the valid rows, duplicates kept:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 from collections import Counter
@@ -32,6 +33,7 @@ from rdkit import Chem, RDLogger
 from molgan.core.logs import finite_or_none
 from molgan.mol.chem.graph import canonical_smiles
 from molgan.mol.metrics.basic import basic_metrics
+from molgan.mol.metrics.moses import moses_canonical, moses_metrics
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
 from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 
@@ -90,6 +92,9 @@ class ReferenceStats:
     fcd_mu: np.ndarray
     fcd_sigma: np.ndarray
     structure_mean: np.ndarray  # (len(STRUCTURE),) per-molecule means
+    # MOSES: the scaffold-test split's statistics; with it, reports add the MOSES suite
+    # (molgan/mol/metrics/moses.py) against this reference (Test) and it (TestSF).
+    scaffold_test: "ReferenceStats | None" = None
 
 
 class ChemNet:
@@ -145,7 +150,7 @@ def _activations_task(smiles: Sequence[str]) -> np.ndarray:
 
 
 def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: int, progress: bool = False,
-                             with_profiles: Callable[[Profiles], object] | None = None):
+                             with_profiles: Callable[[Profiles], object] | None = None, moses_filters: bool = False):
     """RDKit profiles and ChemNet activations of `smiles`, split over `workers` processes.
 
     Both kinds of chunk go to one process pool, RDKit chunks first: as soon as they are
@@ -163,8 +168,9 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
 
     global _FORKED_CHEMNET
     chunks = [smiles[i: i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+    profile = functools.partial(profile_molecules, moses_filters=moses_filters)
     if workers <= 1 or len(smiles) < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        profiles = Profiles.concatenate([profile_molecules(c) for c in chunks])
+        profiles = Profiles.concatenate([profile(c) for c in chunks])
         extra = with_profiles(profiles) if with_profiles else None
         return profiles, chemnet.activations(smiles), extra
     _FORKED_CHEMNET = chemnet
@@ -172,7 +178,7 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
         with rdkit_pool(workers, initializer=_worker_setup) as pool, \
                 tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=None if progress else True,
                      leave=False) as bar:
-            profile_parts = [pool.submit(profile_molecules, c) for c in chunks]
+            profile_parts = [pool.submit(profile, c) for c in chunks]
             activation_parts = [pool.submit(_activations_task, c) for c in chunks]
             sizes = {f: len(c) for f, c in zip(profile_parts + activation_parts, chunks + chunks)}
             for future in as_completed(profile_parts):
@@ -257,22 +263,33 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}
     metrics["structure"] = _structure(np.full(len(STRUCTURE), np.nan), reference)
-    if unique:
+    moses = reference.scaffold_test is not None
+    moses_valid = [c for c in moses_canonical(smiles) if c] if moses else []
+    # Molecules MOSES counts valid and molgan does not (several fragments) are profiled
+    # after molgan's valid ones, in the same pass.
+    pool = unique + [s for s in dict.fromkeys(moses_valid) if s not in counts]
+    if pool:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
 
         def fingerprint_metrics(profiles: Profiles) -> dict:
-            found = _set_metrics(profiles, weights, reference)
+            mine = profiles.head(len(unique))
+            found = _set_metrics(mine, weights, reference) if unique else {}
             if len(unique) >= 2:
-                found["kl_divergence"] = divergences = kl_divergences(reference, profiles)
+                found["kl_divergence"] = divergences = kl_divergences(reference, mine)
                 found["kl_score"] = float(np.mean([math.exp(-d) for d in divergences.values()]))
             return found
 
-        _, activations, found = profile_with_activations(unique, chemnet, workers, progress, fingerprint_metrics)
+        profiles, activations, found = profile_with_activations(pool, chemnet, workers, progress,
+                                                                fingerprint_metrics, moses_filters=moses)
         metrics.update(found)
         if len(valid) >= 2:
-            mu, sigma = ChemNet.statistics(activations, weights)
+            mu, sigma = ChemNet.statistics(activations[: len(unique)], weights)
             metrics["fcd"] = ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
+    if moses:
+        metrics["moses"] = moses_metrics(len(smiles), moses_valid, profiles if pool else Profiles(),
+                                         activations if pool else np.zeros((0, 512)), reference,
+                                         reference.scaffold_test)
     report.update(metrics)
     report["invalid_reasons"] = dict(reasons.most_common())
     report["reference"] = {"name": reference.name, "distribution_molecules": reference.size,

@@ -18,6 +18,7 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molgan.mol.chem.properties import PROPERTIES, molecule_properties
+from molgan.mol.metrics.filters import passes_moses_filters
 from molgan.mol.metrics.similarity import BitSets
 
 #: GuacaMol's KL benchmark: four continuous descriptors, then five integer-valued ones.
@@ -41,9 +42,16 @@ class Profiles:
     kl_fingerprints: list[np.ndarray] = field(default_factory=list)
     fragments: list[list[str]] = field(default_factory=list)
     scaffolds: list[str | None] = field(default_factory=list)
+    passes_filters: list[bool] = field(default_factory=list)  # MOSES Filters; empty unless asked for
 
     def __len__(self) -> int:
         return len(self.smiles)
+
+    def head(self, count: int) -> "Profiles":
+        """The first `count` molecules' profiles."""
+        return Profiles(self.smiles[:count], self.properties[:count], self.descriptors[:count],
+                        self.structure[:count], self.fingerprints[:count], self.kl_fingerprints[:count],
+                        self.fragments[:count], self.scaffolds[:count], self.passes_filters[:count])
 
     @classmethod
     def concatenate(cls, parts: Sequence["Profiles"]) -> "Profiles":
@@ -54,6 +62,7 @@ class Profiles:
             out.kl_fingerprints += part.kl_fingerprints
             out.fragments += part.fragments
             out.scaffolds += part.scaffolds
+            out.passes_filters += part.passes_filters
         if parts:
             out.properties = np.concatenate([p.properties for p in parts])
             out.descriptors = np.concatenate([p.descriptors for p in parts])
@@ -89,8 +98,9 @@ def fragments(mol: Chem.Mol) -> list[str]:
     return Chem.MolToSmiles(Chem.FragmentOnBRICSBonds(mol)).split(".")
 
 
-def profile_molecules(smiles: Sequence[str]) -> Profiles:
-    """Profiles of valid canonical SMILES (each must parse)."""
+def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Profiles:
+    """Profiles of valid canonical SMILES (each must parse); `moses_filters`: also MOSES'
+    Filters verdict (molgan/mol/metrics/filters.py)."""
     RDLogger.DisableLog("rdApp.*")
     morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=FP_BITS)
     ecfp4 = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=KL_FP_BITS)
@@ -109,6 +119,8 @@ def profile_molecules(smiles: Sequence[str]) -> Profiles:
         out.kl_fingerprints.append(np.array(list(ecfp4.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
         out.fragments.append(fragments(mol))
         out.scaffolds.append(scaffold(mol))
+        if moses_filters:
+            out.passes_filters.append(passes_moses_filters(mol))
     out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
     out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
     out.structure = np.array(structure, dtype=np.float64).reshape(-1, len(STRUCTURE))

@@ -55,8 +55,9 @@ class BitSets:
 
 def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean"],
                     table_weights: np.ndarray | None = None, exclude_self: bool = False,
-                    block: int = 1024, table_block: int = 8192) -> np.ndarray:
-    """Per query molecule: max, or (weighted) mean, of its Tanimoto similarity to the table.
+                    block: int = 1024, table_block: int = 8192, power: int = 1) -> np.ndarray:
+    """Per query molecule: max, or (weighted) mean, of its Tanimoto similarity to the table
+    (the mean of its `power`-th power, for MOSES' IntDiv2).
 
     `exclude_self` (query is table) leaves each molecule's similarity to itself out of
     the max, as GuacaMol's nearest-neighbour similarity does. Empty fingerprints have
@@ -85,7 +86,7 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
             if reduce == "max":
                 best[q0:q1] = torch.maximum(best[q0:q1], sim.max(dim=1).values)
             else:
-                best[q0:q1] += (sim @ weights[t0:t1]).double()
+                best[q0:q1] += ((sim if power == 1 else sim.pow(power)) @ weights[t0:t1]).double()
     if reduce == "mean":
         best /= float(weights.sum())
     return best.numpy().astype(np.float64)

@@ -1,0 +1,48 @@
+"""MOSES' "Filters" metric: the share of molecules a medicinal chemist would not discard.
+
+As MOSES defines it (moses/metrics/utils.py, `mol_passes_filters`), a molecule passes when
+it has no ring of 8 or more atoms, no charged atom, only the atoms C N S O F Cl Br (H),
+none of the structural alerts of the molsets wheel's `mcf.csv` (22 medicinal-chemistry
+filters) and `wehi_pains.csv` (480 PAINS patterns) matches it with explicit hydrogens, and
+its SMILES parses again.
+The alert files are read from the installed wheel (`pip install --no-deps molsets`).
+"""
+from __future__ import annotations
+
+import csv
+import functools
+
+from rdkit import Chem
+
+from molgan.errors import InputError
+
+ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
+MAX_RING_SIZE = 7  # MOSES refuses rings of 8 atoms or more
+
+
+@functools.cache
+def moses_alerts() -> tuple[Chem.Mol, ...]:
+    """The MCF and PAINS alert patterns of the molsets wheel, parsed once per process."""
+    from molgan.mol.data.sources import moses_file
+
+    patterns = []
+    with open(moses_file("metrics/mcf.csv"), newline="", encoding="utf-8") as handle:
+        patterns += [row["smarts"] for row in csv.DictReader(handle)]
+    with open(moses_file("metrics/wehi_pains.csv"), newline="", encoding="utf-8") as handle:
+        patterns += [row[0] for row in csv.reader(handle) if row]  # no header: smarts, name
+    parsed = tuple(Chem.MolFromSmarts(text.strip()) for text in patterns)
+    if any(p is None for p in parsed):
+        raise InputError("molsets' alert files hold a SMARTS pattern RDKit cannot parse")
+    return parsed
+
+
+def passes_moses_filters(mol: Chem.Mol) -> bool:
+    """MOSES' `mol_passes_filters` for a sanitized molecule."""
+    if any(len(ring) > MAX_RING_SIZE for ring in mol.GetRingInfo().AtomRings()):
+        return False
+    if any(atom.GetFormalCharge() != 0 or atom.GetSymbol() not in ALLOWED_ELEMENTS for atom in mol.GetAtoms()):
+        return False
+    with_hydrogens = Chem.AddHs(mol)
+    if any(with_hydrogens.HasSubstructMatch(pattern) for pattern in moses_alerts()):
+        return False
+    return Chem.MolFromSmiles(Chem.MolToSmiles(mol)) is not None  # MOSES also asks that it round-trips

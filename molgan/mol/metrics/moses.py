@@ -1,0 +1,92 @@
+"""The MOSES benchmark's metric suite, as MOSES defines it (moses/metrics/metrics.py,
+`get_all_metrics`), against the molsets wheel's test and scaffold-test splits.
+
+Differences from molgan's own definitions (molgan/mol/metrics/evaluation.py), kept here
+so that the numbers compare with MOSES' published table:
+
+- valid = rows RDKit parses and sanitizes, *several fragments allowed*; every other
+  metric is computed on those molecules (duplicates kept), as canonical SMILES without
+  stereo (molgan's graphs have none);
+- unique@k = distinct share of the first k valid molecules;
+- FCD, SNN, Frag and Scaf against both Test and TestSF; IntDiv1 and IntDiv2 (1 - mean over
+  molecules of the root mean square Tanimoto similarity); Filters (filters.py); the
+  Wasserstein-1 distances of logP, SA, QED and weight against Test; Novelty against the
+  MOSES training split.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from rdkit import Chem, RDLogger
+
+from molgan.mol.chem.graph import canonical_smiles
+from molgan.mol.chem.properties import PROPERTIES
+from molgan.mol.metrics.profiles import Profiles
+from molgan.mol.metrics.similarity import tanimoto_reduce
+
+UNIQUE_AT = (1000, 10000)
+#: MOSES' names of the property distances, by molgan's property names.
+PROPERTY_NAMES = {"logp": "logP", "sa": "SA", "qed": "QED", "mw": "weight"}
+
+
+def moses_canonical(smiles: Sequence[str]) -> list[str | None]:
+    """Per row: canonical SMILES if RDKit parses and sanitizes it (any number of fragments)."""
+    RDLogger.DisableLog("rdApp.*")
+    out: list[str | None] = []
+    for text in smiles:
+        mol = Chem.MolFromSmiles(text) if text else None
+        out.append(canonical_smiles(mol) if mol is not None and mol.GetNumAtoms() else None)
+    return out
+
+
+def unique_at(valid: Sequence[str], k: int) -> float:
+    first = valid[:k]
+    return len(set(first)) / len(first) if first else float("nan")
+
+
+def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activations: np.ndarray,
+                  test, scaffold_test) -> dict[str, float]:
+    """The MOSES suite of `rows` generated rows whose MOSES-valid molecules are `valid` (in
+    row order, duplicates kept); `profiles` and `activations` cover at least the distinct
+    molecules of `valid` (any order); `test`, `scaffold_test`: `ReferenceStats`."""
+    from scipy.stats import wasserstein_distance
+
+    from molgan.mol.metrics.evaluation import ChemNet, cosine_similarity, weighted_counts
+
+    result: dict[str, float] = {"valid": len(valid) / rows if rows else 0.0}
+    for k in UNIQUE_AT:
+        result[f"unique@{k}"] = unique_at(valid, k)
+    names = [name for name in ("FCD", "SNN", "Frag", "Scaf") for _ in (0, 1)]
+    splits = ["Test", "TestSF"] * 4
+    empty = {f"{n}/{s}": float("nan") for n, s in zip(names, splits)}
+    empty.update(dict.fromkeys(("IntDiv", "IntDiv2", "Filters", *PROPERTY_NAMES.values(), "Novelty"), float("nan")))
+    if not valid:
+        return {**result, **empty}
+    counts: dict[str, int] = {}
+    for s in valid:
+        counts[s] = counts.get(s, 0) + 1
+    weights = np.array([counts.get(s, 0) for s in profiles.smiles], dtype=np.int64)
+    total = float(weights.sum())
+    bits = profiles.bitsets()
+    mu, sigma = ChemNet.statistics(activations, weights) if len(valid) >= 2 else (None, None)
+    for reference, split in ((test, "Test"), (scaffold_test, "TestSF")):
+        result[f"FCD/{split}"] = (ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
+                                  if mu is not None else float("nan"))
+        nearest = tanimoto_reduce(bits, reference.fingerprints, "max")
+        result[f"SNN/{split}"] = float(weights @ nearest) / total
+        result[f"Frag/{split}"] = cosine_similarity(reference.fragments, weighted_counts(profiles.fragments, weights))
+        result[f"Scaf/{split}"] = cosine_similarity(reference.scaffolds,
+                                                    weighted_counts([[s] for s in profiles.scaffolds], weights))
+    for power, name in ((1, "IntDiv"), (2, "IntDiv2")):
+        mean = tanimoto_reduce(bits, bits, "mean", table_weights=weights, power=power)
+        result[name] = 1.0 - float(weights @ mean ** (1.0 / power)) / total
+    result["Filters"] = float(weights @ np.asarray(profiles.passes_filters, dtype=np.float64)) / total
+    for i, name in enumerate(PROPERTIES):
+        used = weights > 0
+        result[PROPERTY_NAMES[name]] = float(wasserstein_distance(
+            profiles.properties[used, i], test.properties[:, i], u_weights=weights[used]))
+    distinct = set(valid)
+    result["Novelty"] = len(distinct - test.known) / len(distinct)
+    return {k: (v if isinstance(v, float) and math.isfinite(v) else float("nan")) for k, v in result.items()}
