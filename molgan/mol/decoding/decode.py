@@ -23,7 +23,7 @@ from torch import Tensor
 
 from molgan.mol.chem.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.nn.valence import KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER, valence_decode
+from molgan.mol.nn.valence import KEKULE_DONOR, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER, valence_decode
 
 _TABLE = Chem.GetPeriodicTable()
 
@@ -51,13 +51,16 @@ def max_valences(vocab: AtomVocab) -> np.ndarray:
 def kekule_roles(vocab: AtomVocab) -> np.ndarray:
     """Each atom-type index's role in aromatic systems for the output layer
     (molgan/mol/nn/valence.py): C and N+ need a double bond, a neutral N may carry a hydrogen
-    instead; index 0 and the others take one only if they have valence left."""
+    instead, a neutral O or S (furan, thiophene) gives its lone pair and takes none; index 0
+    and the others take one only if they have valence left."""
     roles = [KEKULE_OTHER]
     for atom_type in vocab.types:
         if atom_type.atomic_number - atom_type.charge == 6:
             roles.append(KEKULE_DOUBLE)
         elif atom_type.symbol == "N" and atom_type.charge == 0:
             roles.append(KEKULE_LONE_PAIR)
+        elif atom_type.symbol in ("O", "S", "Se", "Te") and atom_type.charge == 0:
+            roles.append(KEKULE_DONOR)
         else:
             roles.append(KEKULE_OTHER)
     return np.array(roles, dtype=np.int64)

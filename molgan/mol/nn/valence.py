@@ -23,8 +23,10 @@ with a unit of valence left must get one, except a neutral N with only its two r
 (it may carry a hydrogen instead, as in pyrrole: KEKULE_LONE_PAIR); an atom with none left
 gets none (furan's O). Carbon and N+ (KEKULE_DOUBLE) always need theirs: their first aromatic
 bond reserves that unit in step 1, and a system where one has no unit left and no double
-bond outside the ring has no structure. Whether one exists is a search for such a matching;
-aromatic systems are small.
+bond outside the ring has no structure. A neutral O or S (KEKULE_DONOR) gives its lone pair:
+it takes no double bond, and has its two ring bonds and no other (S's valences are 2, 4, 6,
+so a double bond could leave it at 5; a fused S or O has no structure). Whether one exists
+is a search for such a matching; aromatic systems are small.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from torch import Tensor
 from molgan.mol.chem.vocab import BOND_MIN_VALENCE, BOND_NAMES, KEKULE_BOND_TYPES
 
 #: Kekulé roles of atom types in aromatic systems (see the module doc).
-KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR = 0, 1, 2
+KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_DONOR = 0, 1, 2, 3
 DOUBLE = BOND_NAMES.index("double")
 
 
@@ -57,19 +59,22 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor) -> Tensor:
     """`bonds` (B, N, N) with each `ring_bond` bond that is a bridge of the `ring_bond`
     subgraph (on no cycle of such bonds) turned into a single bond."""
     ring = bonds == ring_bond
-    b, n, _ = ring.shape
-    rows, cols = torch.triu_indices(n, n, 1, device=bonds.device)
-    # Each ring bond removed in turn: is one end still reachable from the other?
-    without = ring.unsqueeze(1).repeat(1, rows.numel(), 1, 1)  # (B, P, N, N)
-    pair = torch.arange(rows.numel(), device=bonds.device)
-    without[:, pair, rows, cols] = False
-    without[:, pair, cols, rows] = False
-    labels = _components(without.flatten(0, 1), present.repeat_interleave(rows.numel(), 0)).view(b, -1, n)
-    bridge = ring[:, rows, cols] & (labels[:, pair, rows] != labels[:, pair, cols])
-    single = torch.zeros_like(bonds)
-    single[:, rows, cols] = bridge.long()
-    single = (single + single.transpose(1, 2)).bool()
-    return torch.where(single, torch.ones_like(bonds), bonds)
+    graph, i, j = torch.nonzero(torch.triu(ring, 1), as_tuple=True)  # (K,) every ring bond
+    if graph.numel() == 0:
+        return bonds
+    # Each ring bond removed from a copy of its graph's ring subgraph: is one end still
+    # reachable from the other? (work grows with the ring bonds present, not with N^2)
+    without = ring[graph]  # (K, N, N)
+    bond = torch.arange(graph.numel(), device=bonds.device)
+    without[bond, i, j] = False
+    without[bond, j, i] = False
+    labels = _components(without, present[graph])
+    bridge = labels[bond, i] != labels[bond, j]
+    graph, i, j = graph[bridge], i[bridge], j[bridge]
+    out = bonds.clone()
+    out[graph, i, j] = 1
+    out[graph, j, i] = 1
+    return out
 
 
 # Under train.compile the layer runs eagerly: its loop's length depends on the data.
@@ -187,6 +192,10 @@ def _has_kekule_structure(system: set[int], ring: list[list[int]], graph: list[l
     """Whether the aromatic system's atoms can each get the double bond they need (module doc)."""
     takers, needers = set(), set()
     for a in system:
+        if roles[a] == KEKULE_DONOR:
+            if len(ring[a]) != 2 or sum(bond > 0 for bond in graph[a]) != 2:
+                return False
+            continue
         used = sum(BOND_MIN_VALENCE[bond] for bond in graph[a])
         if caps[a] - used >= 1:
             takers.add(a)

@@ -139,3 +139,36 @@ def test_chemistry_inputs_are_free_valence_and_no_bond_per_atom():
     perm = torch.tensor([2, 0, 3, 1])
     critic.eval()
     assert torch.allclose(critic(bonds, atoms), critic(bonds[:, perm][:, :, perm], atoms[:, perm]), atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [27, 50])
+def test_drug_sized_graphs_shapes_masks_and_valid_output(n):
+    # MOSES' atom types, aromatic bonds: the layer's graphs at N = 27 (MOSES) and 50 (the
+    # default atom limit) are symmetric, bond only present atoms, and decode to molecules.
+    from molgan.mol.config import MolModelConfig
+    from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences
+    from molgan.mol.nn.models import build_models
+
+    torch.manual_seed(0)
+    vocab = AtomVocab.from_strings(["C", "N", "O", "F", "S", "Cl", "Br"])
+    config = MolModelConfig(generator_dims=(32,), conv_dims=(16,), readout_dim=8, head_dims=(8,))
+    generator, critic = build_models(config, n, len(vocab), max_valences(vocab).tolist(), 5,
+                                     kekule_roles(vocab).tolist())
+    bonds, atoms = generator(torch.randn(6, config.latent_dim))
+    assert bonds.shape == (6, n, n, 5) and atoms.shape == (6, n, len(vocab))
+    bond_index, atom_index = bonds.argmax(-1), atoms.argmax(-1)
+    assert torch.equal(bond_index, bond_index.transpose(1, 2))
+    absent = atom_index == 0
+    assert (bond_index[absent.unsqueeze(2).expand_as(bond_index)] == 0).all()  # no bond to a missing atom
+    score = critic(bonds, atoms)
+    assert score.shape == (6,) and torch.isfinite(score).all()
+    bond_logits, atom_logits = generator.logits(torch.randn(20, config.latent_dim))
+    decoded = decode_logits(bond_logits, atom_logits, vocab, "connected", "st-valence")
+    assert all(d.smiles for d in decoded), [d for d in decoded if not d.smiles]
+    # Padding is invisible to the critic: the same graphs padded to N + 5 atoms score the same.
+    critic.eval()
+    padded_bonds = torch.nn.functional.pad(bonds, (0, 0, 0, 5, 0, 5))
+    padded_bonds[:, n:, :, 0] = padded_bonds[:, :, n:, 0] = 1.0
+    padded_atoms = torch.nn.functional.pad(atoms, (0, 0, 0, 5))
+    padded_atoms[:, n:, 0] = 1.0
+    assert torch.allclose(critic(bonds, atoms), critic(padded_bonds, padded_atoms), atol=1e-5)

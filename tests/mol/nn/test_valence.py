@@ -204,3 +204,23 @@ def test_every_aromatic_graph_of_the_layer_is_a_molecule():
     decoded = decode_logits(bond_logits, atom_logits, vocab, mode="connected")
     assert all(d.smiles for d in decoded), {d.reason for d in decoded if not d.smiles}
     assert sum("c" in d.smiles or "n" in d.smiles or "o" in d.smiles for d in decoded) > 30  # aromatic ones
+
+
+def test_sulfur_and_oxygen_give_a_lone_pair_and_take_no_double_bond():
+    from molgan.mol.chem.vocab import AtomVocab
+    from molgan.mol.decoding.decode import kekule_roles, max_valences
+
+    vocab = AtomVocab.from_strings(["C", "N", "O", "S"])  # indices 1 C, 2 N, 3 O, 4 S
+    roles, caps = torch.as_tensor(kekule_roles(vocab)), torch.as_tensor(max_valences(vocab))
+    thiophene = _ring_graph([1, 1, 1, 1, 4])
+    bonds, _ = valence_decode(*thiophene, caps, roles=roles)
+    assert all(bonds[0, i, (i + 1) % 5] == 4 for i in range(5))
+    # S has valence left (cap 6) but a double bond would leave it at an odd valence: a ring
+    # of S and four carbons with an exocyclic bond on S has no Kekulé structure.
+    substituted = _ring_graph([1, 1, 1, 1, 4], extra=[(4, 5, 1)])
+    bonds, _ = valence_decode(*substituted, caps, roles=roles)
+    assert all(bonds[0, i, (i + 1) % 5] == 1 for i in range(5))
+    # A carbon between two S atoms (ring S C S C C) could pair only with an S: no structure.
+    odd = _ring_graph([4, 1, 4, 1, 1])
+    bonds, _ = valence_decode(*odd, caps, roles=roles)
+    assert all(bonds[0, i, (i + 1) % 5] == 1 for i in range(5))
