@@ -29,6 +29,12 @@ class Domain:
     def build_task(self, config, device, progress: bool = True):
         return getattr(importlib.import_module(self.module), self.builder_name)(config, device, progress)
 
+    def defaults(self, dataset: str) -> dict | None:
+        """The settings a dataset trains with before --config and --set (its preset, e.g.
+        `moses`), or None for the config class's defaults."""
+        preset = getattr(importlib.import_module(self.module), "dataset_preset", None)
+        return preset(dataset) if preset is not None else None
+
 
 def _is_image_dataset(dataset: str) -> bool:
     return dataset in ("mnist", "synthetic") or Path(dataset).is_dir()

@@ -86,6 +86,8 @@ def _resolve_config(args: argparse.Namespace, run_dir: Path):
             raise InputError(f"{', '.join(given)}: molecule options, but {dataset} is an image dataset")
         if args.dataset is not None:
             sets = [f"data.dataset={json.dumps(args.dataset)}"] + sets
+    if base is None:
+        base = domain.defaults(args.dataset)
     config = cfg.build_config(domain.config_cls, args.config, sets, base)
     if args.max_steps is not None:
         config.train.max_steps = args.max_steps
