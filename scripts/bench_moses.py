@@ -1,0 +1,132 @@
+"""The default MOSES run, measured the way a user would: data, training, sampling, evaluation.
+
+  python scripts/bench_moses.py --seeds 0 1 --out runs/bench-moses
+  python scripts/bench_moses.py --seeds 0 1 --out runs/bench-moses --skip-training --skip-build
+
+1. Data (unless --skip-build): `molgan data info --dataset moses` into an empty cache
+   directory (the cache build, all cores), then the cached training split opened in a new
+   process (seconds after imports).
+2. The reference statistics of `--reference moses`, built once if missing (timed).
+3. For each seed, one after the other with all cores: `molgan train --dataset moses --seed S`
+   (minutes, peak RSS); `molgan sample RUN -n 10000` (seconds, molecules/s, peak RSS), also
+   `--decode argmax`; `molgan evaluate FILE --reference moses` (seconds) and its MOSES suite.
+Peak RSS is each child process's own (getrusage). Writes docs/results/moses_default.json
+(per seed, mean, worst seed); scripts/write_benchmarks.py turns it into docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import aggregate, environment, write_result  # noqa: E402
+
+MOSES_KEYS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF", "SNN/Test", "SNN/TestSF",
+              "Frag/Test", "Frag/TestSF", "Scaf/Test", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty",
+              "logP", "SA", "QED", "weight")
+OURS = ("validity", "uniqueness", "novelty", "fcd")
+WORSE = {**{k: "min" for k in MOSES_KEYS + OURS},
+         **{k: "max" for k in ("FCD/Test", "FCD/TestSF", "logP", "SA", "QED", "weight", "fcd", "minutes",
+                               "train_rss_gb", "sample_rss_gb", "sample_seconds", "evaluate_seconds")},
+         "molecules_per_second": "min"}
+LOAD_SNIPPET = """
+import time, sys
+from molgan.mol.data.dataset import open_mol_dataset
+from molgan.mol.config import MolDataConfig
+start = time.perf_counter()
+data = open_mol_dataset("moses", MolDataConfig(dataset="moses").options(), data_dir=sys.argv[1], progress=False,
+                        report_skips=False)
+print(time.perf_counter() - start, len(data))
+"""
+
+
+def molgan(*argv: str, threads: int) -> tuple[float, float]:
+    """Run `python -m molgan argv`; (seconds, peak RSS in GB of that process)."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    command = [sys.executable, "-m", "molgan", "-q", *argv]
+    start = time.monotonic()
+    process = subprocess.Popen(command, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return time.monotonic() - start, usage.ru_maxrss / 1024 ** 2  # KB -> GB
+
+
+def data_figures(threads: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        seconds, rss = molgan("data", "info", "--dataset", "moses", "--data-dir", folder, threads=threads)
+        out = subprocess.run([sys.executable, "-c", LOAD_SNIPPET, folder], capture_output=True, text=True,
+                             check=True).stdout.split()
+    return {"build_minutes": seconds / 60, "build_rss_gb": rss, "load_seconds": float(out[0]),
+            "train_molecules": int(out[1])}
+
+
+def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, sets: list[str]) -> dict:
+    run = out / f"seed{seed}"
+    row: dict = {"seed": seed}
+    if train:
+        seconds, row["train_rss_gb"] = molgan("train", "--dataset", "moses", "--out", str(run), "--overwrite",
+                                              "--seed", str(seed), *sum((["--set", s] for s in sets), []),
+                                              threads=threads)
+    summary = json.loads((run / "summary.json").read_text())
+    row.update({"minutes": summary["minutes"], "steps": summary["step"], "best_step": summary.get("best_step"),
+                "stopped": summary.get("stopped_early")})
+    for decode in ("delivered", "argmax"):
+        csv, report = run / f"{decode}.csv", run / f"{decode}.json"
+        extra = ["--decode", decode] if decode != "delivered" else []
+        seconds, rss = molgan("sample", str(run), "-n", str(samples), "-o", str(csv), "--seed", "0", *extra,
+                              threads=threads)
+        if decode == "delivered":
+            row.update({"sample_seconds": seconds, "sample_rss_gb": rss, "molecules_per_second": samples / seconds})
+        seconds, _ = molgan("evaluate", str(csv), "--reference", "moses", "-o", str(report), threads=threads)
+        scores = json.loads(report.read_text())
+        row[decode] = {**{k: scores.get(k) for k in OURS}, **(scores.get("moses") or {})}
+        if decode == "delivered":
+            row["evaluate_seconds"] = seconds
+    return row
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/bench-moses")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to molgan train")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-build", action="store_true", help="do not time a fresh cache build")
+    parser.add_argument("--result", default="docs/results/moses_default.json")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    env = environment(args.threads)
+    data = {} if args.skip_build else data_figures(args.threads)
+    with tempfile.TemporaryDirectory() as folder:  # the first `--reference moses` builds its statistics
+        probe = Path(folder) / "one.csv"
+        probe.write_text("smiles\nCCO\n")
+        seconds, _ = molgan("evaluate", str(probe), "--reference", "moses", threads=args.threads)
+        data["reference_minutes_first_use"] = seconds / 60
+    rows = [measure_seed(Path(args.out), s, args.samples, args.threads, not args.skip_training, args.sets)
+            for s in args.seeds]
+    summary = {decode: aggregate([r[decode] for r in rows], WORSE) for decode in ("delivered", "argmax")}
+    summary["run"] = aggregate([{k: r.get(k) for k in ("minutes", "train_rss_gb", "sample_rss_gb", "sample_seconds",
+                                                        "molecules_per_second", "evaluate_seconds")} for r in rows],
+                               WORSE)
+    command = "python scripts/bench_moses.py " + " ".join(
+        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads)]
+        + sum((["--set", s] for s in args.sets), []))
+    result = {"benchmark": "moses_default", "command": command, **env, "samples": args.samples,
+              "reference": "MOSES test and scaffold-test splits", "data": data, "seeds": rows, "summary": summary,
+              "bench_minutes": round((time.monotonic() - started) / 60, 1)}
+    write_result(args.result, result)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
