@@ -26,6 +26,20 @@ PUBLISHED_QM9 = [
 ]
 
 
+#: The MOSES paper's baselines (Polykovskiy et al. 2020, Table 2: mean over three runs, 30,000
+#: samples each): valid, unique@10k, FCD/Test, FCD/TestSF, SNN/Test, Frag/Test, Scaf/TestSF,
+#: IntDiv, Filters, Novelty.
+PUBLISHED_MOSES = [
+    ("CharRNN (published)", 0.9748, 0.9994, 0.0732, 0.5204, 0.6015, 0.9998, 0.1101, 0.8562, 0.9943, 0.8419),
+    ("VAE (published)", 0.9767, 0.9984, 0.0990, 0.5670, 0.6257, 0.9994, 0.0588, 0.8558, 0.9970, 0.6949),
+    ("AAE (published)", 0.9368, 0.9973, 0.5555, 1.0572, 0.6081, 0.9910, 0.0789, 0.8557, 0.9960, 0.7931),
+    ("JTN-VAE (published)", 1.0000, 0.9996, 0.3954, 0.9382, 0.5477, 0.9965, 0.1009, 0.8551, 0.9760, 0.9143),
+    ("LatentGAN (published)", 0.8966, 0.9968, 0.2968, 0.8281, 0.5371, 0.9986, 0.1072, 0.8565, 0.9735, 0.9498),
+]
+MOSES_COLUMNS = ("valid", "unique@10000", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test", "Scaf/TestSF",
+                 "IntDiv", "Filters", "Novelty")
+
+
 def field_protocol_rows(result: dict) -> list[str]:
     """Our raw and argmax rows in the published table's columns (mean, worst seed)."""
     rows, n = [], len(result["seeds"])
@@ -114,6 +128,37 @@ def qm9_per_seed(result: dict) -> str:
     return "\n".join(lines)
 
 
+def moses_section(result: dict) -> list[str]:
+    """The default MOSES run beside the MOSES paper's baselines, then what it cost."""
+    s, n = result["summary"], len(result["seeds"])
+    header = "| model | " + " | ".join(MOSES_COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(MOSES_COLUMNS) + 1)]
+    for decode, label in (("delivered", "molgan, mean (worst seed)"),):
+        cells = [_mean_worst(s[decode], key, lambda v: _num(v, 3), n, "") for key in MOSES_COLUMNS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += [f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |" for row in PUBLISHED_MOSES]
+    d, a, run = s["delivered"], s.get("argmax", {}), s["run"]
+    lines += ["", f"molgan's own validity (sanitizes and one fragment): {_mean_worst(d, 'validity', _pct, n)}; "
+              f"argmax (`--decode argmax`, no output layer): {_mean_worst(a, 'validity', _pct, n)}. "
+              f"Property distances to Test (logP / SA / QED / weight): "
+              + " / ".join(_mean_worst(d, k, _num, n) for k in ("logP", "SA", "QED", "weight")) + "."]
+    data = result.get("data", {})
+    costs = [f"training {_mean_worst(run, 'minutes', lambda v: f'{v:.1f} min', n)}",
+             f"peak RSS training {_mean_worst(run, 'train_rss_gb', lambda v: f'{v:.1f} GB', n)}",
+             f"sampling 10,000 {_mean_worst(run, 'sample_seconds', lambda v: f'{v:.0f} s', n)} "
+             f"({_mean_worst(run, 'molecules_per_second', lambda v: f'{v:.0f}', n)} molecules/s, peak RSS "
+             f"{_mean_worst(run, 'sample_rss_gb', lambda v: f'{v:.1f} GB', n)})",
+             "`molgan evaluate --reference moses` of them "
+             + _mean_worst(run, "evaluate_seconds", lambda v: f"{v:.0f} s", n)]
+    if "build_minutes" in data:
+        costs.insert(0, f"building the cache {data['build_minutes']:.1f} min (peak RSS {data['build_rss_gb']:.1f} GB), "
+                        f"loading it {data['load_seconds']:.1f} s")
+    if "reference_minutes_first_use" in data:
+        costs.append(f"the reference statistics' first use {data['reference_minutes_first_use']:.1f} min")
+    lines += ["", "Costs (mean (worst seed)): " + "; ".join(costs) + ".", "", _provenance(result), ""]
+    return lines
+
+
 def load(name: str) -> dict | None:
     path = RESULTS / name
     if not path.is_file():
@@ -149,6 +194,14 @@ def main() -> None:
         parts += field_protocol_rows(qm9)
         parts += [f"| {' | '.join(row)} |" for row in PUBLISHED_QM9]
         parts.append("")
+    moses = load("moses_default.json")
+    if moses:
+        parts += ["## MOSES, default settings", "",
+                  "`molgan train --dataset moses` (its preset), then `molgan sample RUN -n 10000` and",
+                  "`molgan evaluate --reference moses`: the MOSES suite as MOSES defines it",
+                  "([evaluation.md](evaluation.md)), beside the MOSES paper's baselines (published, 30,000",
+                  "samples each).", ""]
+        parts += moses_section(moses)
     speed = load("speed.json")
     if speed:
         rates, ratios = speed["critic_iterations_per_second"], speed["ratios"]

@@ -54,6 +54,7 @@ METRICS = (
 PERCENT_METRICS = ("validity", "uniqueness", "novelty")
 
 _CHUNK = 500  # small enough that the last chunks finish close together
+_CHEMNET_CHUNK = 1000
 _PARALLEL_MIN = 1500  # below this, worker start-up costs more than it saves
 
 
@@ -107,8 +108,13 @@ class ChemNet:
 
     def activations(self, smiles: Sequence[str], threads: int | None = 1) -> np.ndarray:
         """(len(smiles), 512) ChemNet activations; `threads` None keeps torch's setting."""
+        smiles = list(smiles)
         with torch_threads(threads) if threads else contextlib.nullcontext():
-            return self.fcd.get_predictions(list(smiles))
+            # In chunks: one fcd_torch call holds about 0.2 MB per molecule until it returns
+            # (measured: 4 GB for 20,000 molecules, 0.7 GB in chunks of 1,000).
+            parts = [self.fcd.get_predictions(smiles[i: i + _CHEMNET_CHUNK])
+                     for i in range(0, len(smiles), _CHEMNET_CHUNK)]
+        return np.concatenate(parts) if parts else np.zeros((0, 512), dtype=np.float32)
 
     @staticmethod
     def statistics(activations: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
