@@ -145,6 +145,8 @@ def moses_section(result: dict) -> list[str]:
     data = result.get("data", {})
     costs = [f"training {_mean_worst(run, 'minutes', lambda v: f'{v:.1f} min', n)}",
              f"peak RSS training {_mean_worst(run, 'train_rss_gb', lambda v: f'{v:.1f} GB', n)}",
+             f"{_mean_worst(run, 'real_molecules_per_second', lambda v: f'{v:.0f}', n)} real molecules/s "
+             "read by the critic",
              f"sampling 10,000 {_mean_worst(run, 'sample_seconds', lambda v: f'{v:.0f} s', n)} "
              f"({_mean_worst(run, 'molecules_per_second', lambda v: f'{v:.0f}', n)} molecules/s, peak RSS "
              f"{_mean_worst(run, 'sample_rss_gb', lambda v: f'{v:.1f} GB', n)})",
