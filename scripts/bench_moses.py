@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,8 +79,6 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
     summary = json.loads((run / "summary.json").read_text())
     row.update({"minutes": summary["minutes"], "steps": summary["step"], "best_step": summary.get("best_step"),
                 "stopped": summary.get("stopped_early")})
-    import tomllib
-
     train = tomllib.loads((run / "config.toml").read_text())["train"]  # real molecules the critic read per second
     row["real_molecules_per_second"] = row["steps"] * train["batch_size"] * train["n_critic"] / (row["minutes"] * 60)
     for decode in ("delivered", "argmax"):
