@@ -101,24 +101,30 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     best = best + 1
     wanted = (best_prob > pairs[..., 0]) & present[:, rows] & present[:, cols]
     key = torch.where(wanted, best_prob, torch.full_like(best_prob, -1.0))
-    order = torch.sort(key, dim=1, descending=True, stable=True).indices
-    chosen = torch.zeros(b, rows.numel(), dtype=torch.long, device=device)
+    steps = int(wanted.sum(1).max()) if rows.numel() else 0
+    order = torch.sort(key, dim=1, descending=True, stable=True).indices[:, :steps]
+    # Each graph's requests in the order they are granted: atoms, bond, valence each takes.
+    first, second, bond_of = rows[order], cols[order], best.gather(1, order)
+    need_of, wanted_of = bond_valence[bond_of], wanted.gather(1, order)
+    ring_of = bond_of == ring_bond if kekule else None
+    granted = torch.zeros(b, steps, dtype=torch.bool, device=device)
     batch = torch.arange(b, device=device)
-    for k in range(int(wanted.sum(1).max()) if rows.numel() else 0):
-        pair = order[:, k]
-        i, j, bond = rows[pair], cols[pair], best[batch, pair]
-        need_i = need_j = bond_valence[bond]
+    for k in range(steps):
+        i, j = first[:, k], second[:, k]
+        need_i = need_j = need_of[:, k]
         if kekule:  # a carbon's first aromatic bond also holds the unit its double bond needs
-            ring = bond == ring_bond
+            ring = ring_of[:, k]
             need_i = need_i + (ring & reserve[batch, i] & ~in_ring[batch, i]).long()
             need_j = need_j + (ring & reserve[batch, j] & ~in_ring[batch, j]).long()
-        fits = wanted[batch, pair] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
+        fits = wanted_of[:, k] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
         remaining[batch, i] -= need_i * fits
         remaining[batch, j] -= need_j * fits
-        chosen[batch, pair] = bond * fits
+        granted[:, k] = fits
         if kekule:
             in_ring[batch, i] |= fits & ring
             in_ring[batch, j] |= fits & ring
+    chosen = torch.zeros(b, rows.numel(), dtype=torch.long, device=device)
+    chosen.scatter_(1, order, bond_of * granted)
     bonds = torch.zeros(b, n, n, dtype=torch.long, device=device)
     bonds[:, rows, cols] = chosen
     bonds = bonds + bonds.transpose(1, 2)
