@@ -71,11 +71,16 @@ class MolModelConfig:
     # both ends. Without them the run degrades after its best step (docs/experiments.md).
     marginal_matching: float = 10.0
     pair_matching: float = 0.0
+    # st-valence: a bond that would close a ring (its atoms already connected) needs at least
+    # this probability, so graphs start as trees and rings must be asked for; 0 = off.
+    ring_threshold: float = 0.0
 
     def __post_init__(self):
         for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
+        if not 0 <= self.ring_threshold < 1:
+            raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
 
 
 @dataclass

@@ -173,14 +173,15 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     decoded = []
     raw_valid = 0
     bias = delivered_bias(loaded, decode, latent_scale)
-    post = loaded.generator.post
+    post, ring = loaded.generator.post, loaded.config.model.ring_threshold
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post)
-            raw = batch if same_as_raw(decode, post, bias) else decode_logits(bonds, atoms, loaded.vocab, "raw", post)
+            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, ring)
+            raw = batch if same_as_raw(decode, post, bias) else \
+                decode_logits(bonds, atoms, loaded.vocab, "raw", post, ring)
             raw_valid += sum(d.smiles is not None for d in raw)
             decoded += batch
             bar.update(n)

@@ -91,9 +91,8 @@ class MolTask:
                                      latent_scale=self.config.eval.latent_scale)
         bias = self.delivered_bias(generator, step)
         post = self.config.model.post
-        delivered = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode, post)]
-        raw = delivered if same_as_raw(self.config.eval.decode, post, bias) else \
-            [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw", post)]
+        delivered = self._decode(bonds + bias, atoms, self.config.eval.decode)
+        raw = delivered if same_as_raw(self.config.eval.decode, post, bias) else self._decode(bonds, atoms, "raw")
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
         if post == "st-valence":  # how far the logits' own argmax is from the output layer's graph
             argmax = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]
@@ -115,9 +114,13 @@ class MolTask:
     def _uniqueness(self, generator: nn.Module, count: int, bias: Tensor) -> dict[str, float]:
         """{"unique@count": the distinct share of `count` more delivered samples}."""
         bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale)
-        smiles = [d.smiles for d in decode_logits(bonds + bias, atoms, self.vocab, self.config.eval.decode,
-                                                  self.config.model.post)]
+        smiles = self._decode(bonds + bias, atoms, self.config.eval.decode)
         return {f"unique@{count}": basic_metrics(smiles, self.known)["uniqueness"]}
+
+    def _decode(self, bonds: Tensor, atoms: Tensor, mode: str) -> list[str | None]:
+        """SMILES (None if invalid) of logits decoded with `mode` and the generator's output layer."""
+        model = self.config.model
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, model.post, model.ring_threshold)]
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         from rdkit import Chem
@@ -125,8 +128,7 @@ class MolTask:
 
         bonds, atoms = sample_logits(generator, 200, self.device, latent_scale=self.config.eval.latent_scale)
         bonds = bonds + self.delivered_bias(generator, step)
-        smiles = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, self.config.eval.decode,
-                                                   self.config.model.post)]
+        smiles = self._decode(bonds, atoms, self.config.eval.decode)
         folder = Path(run_dir) / "samples"
         for name in (f"step-{step:07d}.smi", "latest.smi"):
             with atomic_write(folder / name) as handle:

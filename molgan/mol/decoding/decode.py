@@ -85,9 +85,10 @@ def same_as_raw(mode: str, post: str, bias: Tensor) -> bool:
 
 @torch.no_grad()
 def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped", post: str = "st-argmax") -> list[MolGraph]:
+                  mode: str = "capped", post: str = "st-argmax", ring_threshold: float = 0.0) -> list[MolGraph]:
     """Generator logits (B, N, N, E), (B, N, T) -> graphs, before any RDKit check.
-    `post` is the generator's output layer, which says what "raw" decodes."""
+    `post` is the generator's output layer, which says what "raw" decodes; `ring_threshold`
+    its setting (`model.ring_threshold`), for the capped and connected decodings."""
     if mode == "raw":
         mode = own_decoding(post)
     atom_index = atom_logits.argmax(-1)
@@ -97,17 +98,18 @@ def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
         bond_probs = torch.softmax(bond_logits.float(), -1)
         caps = torch.as_tensor(max_valences(vocab))
         bond_index, atom_index = valence_decode(bond_probs, atom_index, caps, connect=mode == "connected",
-                                                roles=torch.as_tensor(kekule_roles(vocab)))
+                                                roles=torch.as_tensor(kekule_roles(vocab)),
+                                                ring_threshold=ring_threshold)
     else:
         raise ValueError(f"decode mode must be one of {', '.join(DECODINGS)}, got {mode!r}")
     return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index.cpu().numpy(), bond_index.cpu().numpy())]
 
 
 def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped", post: str = "st-argmax") -> list[Decoded]:
+                  mode: str = "capped", post: str = "st-argmax", ring_threshold: float = 0.0) -> list[Decoded]:
     """Decode a batch of generator logits (B, N, N, E), (B, N, T) to molecules."""
     out = []
-    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode, post):
+    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode, post, ring_threshold):
         mol, reason = graph_to_mol(graph)
         out.append(Decoded(canonical_smiles(mol) if mol is not None else None, reason, len(graph.atoms)))
     return out

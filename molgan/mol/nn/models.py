@@ -46,13 +46,15 @@ class MolGenerator(nn.Module):
     def __init__(self, latent_dim: int, max_atoms: int, atom_types: int, bond_types: int,
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
-                 valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None):
+                 valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None,
+                 ring_threshold: float = 0.0):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
         self.latent_dim, self.max_atoms = latent_dim, max_atoms
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
+        self.ring_threshold = ring_threshold  # the output layer's (molgan/mol/nn/valence.py)
         self.body = _mlp([latent_dim, *hidden], dropout)
         self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
         self.bond_head = nn.Linear(hidden[-1], max_atoms * max_atoms * bond_types)
@@ -94,7 +96,7 @@ class MolGenerator(nn.Module):
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
-                              self.valence_caps, roles=self.kekule_roles)
+                              self.valence_caps, roles=self.kekule_roles, ring_threshold=self.ring_threshold)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z)
@@ -198,7 +200,8 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
-                             config.dropout, config.post, config.temperature, valence_caps, kekule_roles)
+                             config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
+                             config.ring_threshold)
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,

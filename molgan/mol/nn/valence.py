@@ -7,7 +7,8 @@ Per graph, given the argmax atom types and each atom type's maximum valence:
 1. every atom pair whose most likely real bond is more likely than "no bond" asks for that
    bond; the requests are granted most confident first, while both atoms have the valence
    left for them (a request that does not fit is dropped; an aromatic bond takes 1, the
-   least it can be once kekulized, so RDKit still checks that its rings kekulize);
+   least it can be once kekulized, so RDKit still checks that its rings kekulize); with a
+   ring threshold, a request that would close a ring needs at least that probability;
 2. with `connect`, while the graph has several fragments, the single bond between two
    fragments' atoms with free valence that the model rates most likely is added;
 3. aromatic bonds that lie on no cycle of aromatic bonds become single bonds (aromatic
@@ -81,9 +82,11 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor) -> Tensor:
 @torch.compiler.disable
 @torch.no_grad()
 def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect: bool = True,
-                   roles: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                   roles: Tensor | None = None, ring_threshold: float = 0.0) -> tuple[Tensor, Tensor]:
     """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc.
-    `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked)."""
+    `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked).
+    `ring_threshold`: a request between two atoms the granted bonds already connect (one that
+    closes a ring) is granted only if its bond's probability is at least this (0: always)."""
     b, n, _, e = bond_probs.shape
     device = bond_probs.device
     bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
@@ -109,6 +112,9 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     ring_of = bond_of == ring_bond if kekule else None
     granted = torch.zeros(b, steps, dtype=torch.bool, device=device)
     batch = torch.arange(b, device=device)
+    if ring_threshold > 0:  # fragments of the granted bonds, to tell ring closures
+        confident_of = best_prob.gather(1, order) >= ring_threshold
+        fragment = torch.arange(n, device=device).expand(b, n).clone()
     for k in range(steps):
         i, j = first[:, k], second[:, k]
         need_i = need_j = need_of[:, k]
@@ -117,6 +123,12 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
             need_i = need_i + (ring & reserve[batch, i] & ~in_ring[batch, i]).long()
             need_j = need_j + (ring & reserve[batch, j] & ~in_ring[batch, j]).long()
         fits = wanted_of[:, k] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
+        if ring_threshold > 0:
+            old, new = fragment[batch, j], fragment[batch, i]
+            closes = old == new
+            fits = fits & (~closes | confident_of[:, k])
+            joins = (fits & ~closes).unsqueeze(1) & (fragment == old.unsqueeze(1))
+            fragment = torch.where(joins, new.unsqueeze(1), fragment)
         remaining[batch, i] -= need_i * fits
         remaining[batch, j] -= need_j * fits
         granted[:, k] = fits

@@ -224,3 +224,25 @@ def test_sulfur_and_oxygen_give_a_lone_pair_and_take_no_double_bond():
     odd = _ring_graph([4, 1, 4, 1, 1])
     bonds, _ = valence_decode(*odd, caps, roles=roles)
     assert all(bonds[0, i, (i + 1) % 5] == 1 for i in range(5))
+
+
+def test_a_ring_closure_needs_the_ring_threshold():
+    # Hexane's five bonds at probability 0.9 and the sixth, which closes cyclohexane, at 0.6.
+    probs, atom_index = _ring_graph([1] * 6)
+    single = torch.nn.functional.one_hot(torch.tensor(1), 5).float()
+    for i in range(6):
+        j = (i + 1) % 6
+        probs[0, i, j] = probs[0, j, i] = single * 0.9 + torch.tensor([0.1, 0, 0, 0, 0])
+    probs[0, 5, 0] = probs[0, 0, 5] = single * 0.6 + torch.tensor([0.4, 0, 0, 0, 0])
+    closed, _ = valence_decode(probs, atom_index, CAPS, connect=False)
+    assert closed[0, 0, 5] == 1 and (closed[0] > 0).sum() == 12  # off: the ring closes
+    for threshold, ring in ((0.5, True), (0.7, False)):
+        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, ring_threshold=threshold)
+        assert bool(bonds[0, 0, 5] == 1) is ring and (bonds[0] > 0).sum() == (12 if ring else 10)
+        assert (atoms[0, :6] > 0).all()  # the chain keeps every atom
+    # Which bond closes the ring is decided by the order of confidence: with 2-3 at 0.55, the
+    # bond 5-0 (0.6) joins two fragments and is granted whatever its probability, and 2-3
+    # would close the ring.
+    probs[0, 2, 3] = probs[0, 3, 2] = single * 0.55 + torch.tensor([0.45, 0, 0, 0, 0])
+    bonds, _ = valence_decode(probs, atom_index, CAPS, connect=False, ring_threshold=0.7)
+    assert bonds[0, 0, 5] == 1 and bonds[0, 2, 3] == 0
