@@ -78,8 +78,9 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
             first = int(offsets[q0])
             last = int(offsets[q1 - 1] + query.counts[q1 - 1])
             inter = F.embedding_bag(indices[first:last], columns, offsets[q0:q1] - first, mode="sum")
-            union = torch.from_numpy(query.counts[q0:q1]).float()[:, None] + table_counts[None, t0:t1] - inter
-            sim = inter / union.clamp(min=1)
+            # in place: these blocks are the evaluation's largest arrays
+            union = torch.add(torch.from_numpy(query.counts[q0:q1]).float()[:, None], table_counts[None, t0:t1])
+            sim = inter.div_(union.sub_(inter).clamp_(min=1))
             if exclude_self and max(q0, t0) < min(q1, t1):
                 diagonal = torch.arange(max(q0, t0), min(q1, t1))
                 sim[diagonal - q0, diagonal - t0] = 0.0
