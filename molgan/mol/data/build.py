@@ -48,6 +48,7 @@ def build_graphs(records: SmilesRecords, converted: ConvertedGraphs, options: "M
 
     def row_atoms(r: int) -> np.ndarray:
         return converted.atom_types[atom_start[r]: atom_start[r] + converted.atom_counts[r]]
+
     if all(why):
         raise InputError(f"{records.source}: no parsable molecule in {len(records)} rows"
                          + (f" (first problem: {_where(records, 0)}: {why[0]})" if rows else ""))
