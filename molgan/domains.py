@@ -13,8 +13,9 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Domain:
-    """One domain: `module` defines `config_cls` (a dataclass with a `data.dataset` field)
-    and `build_task(config, device, progress) -> GANTask`."""
+    """One domain: `module` defines `config_cls` (a dataclass with a `data.dataset` field,
+    optionally a `preset(dataset)` of per-dataset defaults) and `build_task(config, device,
+    progress) -> GANTask`."""
 
     name: str
     module: str
@@ -30,9 +31,9 @@ class Domain:
         return getattr(importlib.import_module(self.module), self.builder_name)(config, device, progress)
 
     def defaults(self, dataset: str) -> dict | None:
-        """The settings a dataset trains with before --config and --set (its preset, e.g.
-        `moses`), or None for the config class's defaults."""
-        preset = getattr(importlib.import_module(self.module), "dataset_preset", None)
+        """The settings a dataset trains with before --config and --set (the config class's
+        `preset(dataset)`, e.g. for `moses`), or None for the config class's defaults."""
+        preset = getattr(self.config_cls, "preset", None)
         return preset(dataset) if preset is not None else None
 
 

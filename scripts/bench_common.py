@@ -7,6 +7,8 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +66,16 @@ def write_result(path: str | Path, result: dict) -> None:
     tmp.write_text(json.dumps(result, indent=1) + "\n")
     os.replace(tmp, path)
     print(f"wrote {path}")
+
+
+def run_molgan(*argv: str, threads: int) -> tuple[float, float]:
+    """Run `python -m molgan argv`; (seconds, peak RSS in GB of that process)."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    command = [sys.executable, "-m", "molgan", "-q", *argv]
+    start = time.monotonic()
+    process = subprocess.Popen(command, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return time.monotonic() - start, usage.ru_maxrss / 1024 ** 2  # KB -> GB

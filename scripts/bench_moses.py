@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import aggregate, environment, write_result  # noqa: E402
+from bench_common import run_molgan as molgan  # noqa: E402
 
 MOSES_KEYS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF", "SNN/Test", "SNN/TestSF",
               "Frag/Test", "Frag/TestSF", "Scaf/Test", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty",
@@ -45,19 +46,6 @@ data = open_mol_dataset("moses", MolDataConfig(dataset="moses").options(), data_
                         report_skips=False)
 print(time.perf_counter() - start, len(data))
 """
-
-
-def molgan(*argv: str, threads: int) -> tuple[float, float]:
-    """Run `python -m molgan argv`; (seconds, peak RSS in GB of that process)."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    command = [sys.executable, "-m", "molgan", "-q", *argv]
-    start = time.monotonic()
-    process = subprocess.Popen(command, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return time.monotonic() - start, usage.ru_maxrss / 1024 ** 2  # KB -> GB
 
 
 def data_figures(threads: int) -> dict:

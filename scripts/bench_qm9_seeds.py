@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import aggregate, environment, write_result  # noqa: E402
+from bench_common import run_molgan as molgan  # noqa: E402
 
 DECODES = ("delivered", "raw", "argmax")
 METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", "scaf")
@@ -33,13 +32,6 @@ METRICS = ("validity", "uniqueness", "novelty", "fcd", "intdiv", "snn", "frag", 
 WORSE = {"fcd": "max", "nspdk": "max", "validity": "min", "uniqueness": "min", "novelty": "min", "intdiv": "min",
          "snn": "min", "frag": "min", "scaf": "min", "minutes": "max", "minutes_to_vu90": "max",
          "end_over_best": "max", "aromatic_atoms": "min"}
-
-
-def molgan(*argv: str, threads: int) -> None:
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    command = [sys.executable, "-m", "molgan", "-q", *argv]
-    if subprocess.run(command, env=env).returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
 
 
 def nspdk(samples_csv: Path) -> float | None:

@@ -165,6 +165,15 @@ class MolRunConfig:
             raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
                              "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5)")
 
+    @staticmethod
+    def preset(dataset: str) -> dict | None:
+        """The full settings of `dataset`'s preset (DATASET_PRESETS), or None when it trains
+        with the defaults."""
+        from molgan.core.config import merge, to_dict
+
+        changes = DATASET_PRESETS.get(dataset)
+        return merge(to_dict(MolRunConfig()), changes) if changes else None
+
 
 #: What a dataset trains with unless --config or --set say otherwise, over the defaults above
 #: (QM9's). MOSES' graphs (27 atoms) take about 0.5 s a step on 2 cores and an evaluation
@@ -175,10 +184,3 @@ DATASET_PRESETS: dict[str, dict] = {
                         "feature_matching": 0.0}},
 }
 
-
-def dataset_preset(dataset: str) -> dict | None:
-    """The full settings of `dataset`'s preset, or None when it trains with the defaults."""
-    from molgan.core.config import merge, to_dict
-
-    changes = DATASET_PRESETS.get(dataset)
-    return merge(to_dict(MolRunConfig()), changes) if changes else None

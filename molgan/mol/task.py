@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
 from molgan.mol.chem.vocab import BOND_NAMES
-from molgan.mol.config import MolRunConfig, dataset_preset  # noqa: F401 (read by molgan.domains)
+from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw

@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 from tqdm import tqdm
@@ -18,6 +18,7 @@ from tqdm import tqdm
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, smiles_to_graph
 from molgan.mol.chem.vocab import AtomType
 
+T = TypeVar("T")
 _CHUNK = 5_000
 # Below this, starting worker processes costs more than it saves.
 _PARALLEL_MIN = 20_000
@@ -125,6 +126,25 @@ def rdkit_pool(workers: int, initializer=None) -> ProcessPoolExecutor:
                                initializer=initializer)
 
 
+def map_chunks(job: Callable[[Sequence], T], items: Sequence, chunk_size: int, workers: int,
+               desc: str, progress: bool = True) -> list[T]:
+    """`job` of each `chunk_size` slice of `items`, in order, on `workers` processes (in this
+    one when there are fewer items than `_PARALLEL_MIN`), with a progress bar."""
+    chunks = [items[i: i + chunk_size] for i in range(0, len(items), chunk_size)]
+    parts: list[T] = []
+    with tqdm(total=len(items), desc=desc, unit="mol", disable=None if progress else True, leave=False) as bar:
+        if workers <= 1 or len(items) < _PARALLEL_MIN:
+            for chunk in chunks:
+                parts.append(job(chunk))
+                bar.update(len(chunk))
+        else:
+            with rdkit_pool(workers) as pool:
+                for chunk, result in zip(chunks, pool.map(job, chunks)):
+                    parts.append(result)
+                    bar.update(len(chunk))
+    return parts
+
+
 def convert_smiles(
     smiles: Sequence[str],
     keep_largest_fragment: bool = True,
@@ -133,20 +153,6 @@ def convert_smiles(
     aromatic: bool = False,
 ) -> ConvertedGraphs:
     """Convert every SMILES; results are in input order whatever the worker count."""
-    workers = default_workers() if workers is None else workers
-    chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
     job = partial(_convert_chunk, keep_largest_fragment=keep_largest_fragment, aromatic=aromatic)
-    bar = tqdm(total=len(smiles), desc="molecules -> graphs", unit="mol",
-               disable=None if progress else True, leave=False)
-    parts: list[ConvertedGraphs] = []
-    with bar:
-        if workers <= 1 or len(smiles) < _PARALLEL_MIN:
-            for chunk in chunks:
-                parts.append(job(chunk))
-                bar.update(len(chunk))
-        else:
-            with rdkit_pool(workers) as pool:
-                for chunk, converted in zip(chunks, pool.map(job, chunks)):
-                    parts.append(converted)
-                    bar.update(len(chunk))
-    return ConvertedGraphs.concatenate(parts)
+    workers = default_workers() if workers is None else workers
+    return ConvertedGraphs.concatenate(map_chunks(job, smiles, _CHUNK, workers, "molecules -> graphs", progress))

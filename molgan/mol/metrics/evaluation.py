@@ -33,7 +33,7 @@ from rdkit import Chem, RDLogger
 from molgan.core.logs import finite_or_none
 from molgan.mol.chem.graph import canonical_smiles
 from molgan.mol.metrics.basic import basic_metrics
-from molgan.mol.metrics.moses import moses_canonical, moses_metrics
+from molgan.mol.metrics.moses import moses_metrics, moses_valid
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
 from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
 
@@ -260,6 +260,8 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     writes an empty SMILES and names the reason); used only to break down invalid rows.
     """
     canonical, row_reasons = canonicalize_all(smiles)
+    moses = reference.scaffold_test is not None
+    moses_rows = moses_valid(smiles, canonical, row_reasons) if moses else []
     if stated_reasons is not None:
         row_reasons = [(given or own) if own else "" for own, given in zip(row_reasons, stated_reasons)]
     reasons = Counter(r for r in row_reasons if r)
@@ -274,11 +276,9 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}
     metrics["structure"] = _structure(np.full(len(STRUCTURE), np.nan), reference)
-    moses = reference.scaffold_test is not None
-    moses_valid = [c for c in moses_canonical(smiles) if c] if moses else []
     # Molecules MOSES counts valid and molgan does not (several fragments) are profiled
     # after molgan's valid ones, in the same pass.
-    pool = unique + [s for s in dict.fromkeys(moses_valid) if s not in counts]
+    pool = unique + [s for s in dict.fromkeys(moses_rows) if s not in counts]
     if pool:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
@@ -302,7 +302,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
             mu, sigma = ChemNet.statistics(activations[: len(unique)], weights)
             metrics["fcd"] = ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
     if moses:
-        metrics["moses"] = moses_metrics(len(smiles), moses_valid, profiles if pool else Profiles(),
+        metrics["moses"] = moses_metrics(len(smiles), moses_rows, profiles if pool else Profiles(),
                                          activations if pool else np.zeros((0, 512)), reference,
                                          reference.scaffold_test, nearest_all[0] if pool else None)
     report.update(metrics)

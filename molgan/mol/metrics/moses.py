@@ -15,7 +15,7 @@ so that the numbers compare with MOSES' published table:
 """
 from __future__ import annotations
 
-import math
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -31,14 +31,13 @@ UNIQUE_AT = (1000, 10000)
 PROPERTY_NAMES = {"logp": "logP", "sa": "SA", "qed": "QED", "mw": "weight"}
 
 
-def moses_canonical(smiles: Sequence[str]) -> list[str | None]:
-    """Per row: canonical SMILES if RDKit parses and sanitizes it (any number of fragments)."""
+def moses_valid(smiles: Sequence[str], canonical: Sequence[str | None], reasons: Sequence[str]) -> list[str]:
+    """The rows MOSES counts valid, in row order, as canonical SMILES: molgan's valid rows
+    (`canonical`, from `evaluation.canonicalize_all`) and its "disconnected" ones, which
+    RDKit parses and sanitizes but which hold several fragments."""
     RDLogger.DisableLog("rdApp.*")
-    out: list[str | None] = []
-    for text in smiles:
-        mol = Chem.MolFromSmiles(text) if text else None
-        out.append(canonical_smiles(mol) if mol is not None and mol.GetNumAtoms() else None)
-    return out
+    return [c if c else canonical_smiles(Chem.MolFromSmiles(text))
+            for text, c, reason in zip(smiles, canonical, reasons) if c or reason == "disconnected"]
 
 
 def unique_at(valid: Sequence[str], k: int) -> float:
@@ -59,18 +58,16 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
     result: dict[str, float] = {"valid": len(valid) / rows if rows else 0.0}
     for k in UNIQUE_AT:
         result[f"unique@{k}"] = unique_at(valid, k)
-    names = [name for name in ("FCD", "SNN", "Frag", "Scaf") for _ in (0, 1)]
-    splits = ["Test", "TestSF"] * 4
-    empty = {f"{n}/{s}": float("nan") for n, s in zip(names, splits)}
-    empty.update(dict.fromkeys(("IntDiv", "IntDiv2", "Filters", *PROPERTY_NAMES.values(), "Novelty"), float("nan")))
     if not valid:
-        return {**result, **empty}
-    counts: dict[str, int] = {}
-    for s in valid:
-        counts[s] = counts.get(s, 0) + 1
+        keys = [f"{name}/{split}" for name in ("FCD", "SNN", "Frag", "Scaf") for split in ("Test", "TestSF")]
+        return {**result, **dict.fromkeys(keys + ["IntDiv", "IntDiv2", "Filters", *PROPERTY_NAMES.values(),
+                                                  "Novelty"], float("nan"))}
+    counts = Counter(valid)
     weights = np.array([counts.get(s, 0) for s in profiles.smiles], dtype=np.int64)
     total = float(weights.sum())
     bits = profiles.bitsets()
+    fragments = weighted_counts(profiles.fragments, weights)
+    scaffolds = weighted_counts([[s] for s in profiles.scaffolds], weights)
     mu, sigma = ChemNet.statistics(activations, weights) if len(valid) >= 2 else (None, None)
     for reference, split in ((test, "Test"), (scaffold_test, "TestSF")):
         result[f"FCD/{split}"] = (ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
@@ -78,9 +75,8 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
         nearest = nearest_test if split == "Test" and nearest_test is not None else \
             tanimoto_reduce(bits, reference.fingerprints, "max")
         result[f"SNN/{split}"] = float(weights @ nearest) / total
-        result[f"Frag/{split}"] = cosine_similarity(reference.fragments, weighted_counts(profiles.fragments, weights))
-        result[f"Scaf/{split}"] = cosine_similarity(reference.scaffolds,
-                                                    weighted_counts([[s] for s in profiles.scaffolds], weights))
+        result[f"Frag/{split}"] = cosine_similarity(reference.fragments, fragments)
+        result[f"Scaf/{split}"] = cosine_similarity(reference.scaffolds, scaffolds)
     for power, name in ((1, "IntDiv"), (2, "IntDiv2")):
         mean = tanimoto_reduce(bits, bits, "mean", table_weights=weights, power=power)
         result[name] = 1.0 - float(weights @ mean ** (1.0 / power)) / total
@@ -89,6 +85,5 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
         used = weights > 0
         result[PROPERTY_NAMES[name]] = float(wasserstein_distance(
             profiles.properties[used, i], test.properties[:, i], u_weights=weights[used]))
-    distinct = set(valid)
-    result["Novelty"] = len(distinct - test.known) / len(distinct)
-    return {k: (v if isinstance(v, float) and math.isfinite(v) else float("nan")) for k, v in result.items()}
+    result["Novelty"] = len(counts.keys() - test.known) / len(counts)
+    return result

@@ -146,24 +146,10 @@ def _load_moses(source: ReferenceSource, chemnet: ChemNet | None, workers: int, 
 
 def canonical_parallel(smiles: list[str], workers: int, progress: bool = False) -> list[str | None]:
     """`canonicalize` of every row (None where invalid), on `workers` processes."""
-    from tqdm import tqdm
+    from molgan.mol.data.convert import map_chunks
 
-    from molgan.mol.data.convert import rdkit_pool
-
-    chunks = [smiles[i: i + 20_000] for i in range(0, len(smiles), 20_000)]
-    out: list[str | None] = []
-    with tqdm(total=len(smiles), desc="canonical SMILES", unit="mol", disable=None if progress else True,
-              leave=False) as bar:
-        if workers <= 1:
-            for chunk in chunks:
-                out += canonicalize_all(chunk)[0]
-                bar.update(len(chunk))
-        else:
-            with rdkit_pool(workers) as pool:
-                for chunk, (canonical, _) in zip(chunks, pool.map(canonicalize_all, chunks)):
-                    out += canonical
-                    bar.update(len(chunk))
-    return out
+    parts = map_chunks(canonicalize_all, smiles, 20_000, workers, "canonical SMILES", progress)
+    return [c for canonical, _ in parts for c in canonical]
 
 
 def build_reference(name: str, known: frozenset[str], distribution: list[str], chemnet: ChemNet,
