@@ -9,6 +9,7 @@ from molgan.errors import InputError
 from molgan.mol.data.dataset import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
+from molgan.mol.nn.valence import RingRule
 
 
 @dataclass
@@ -59,6 +60,9 @@ class MolModelConfig:
     # Free valence and "no bond" per atom as critic inputs: off, it made the worst seed worse
     # (docs/experiments.md).
     chemistry_feature: bool = False
+    # Closed walks of length 3-6 through each atom as critic inputs (molgan/mol/nn/models.py):
+    # rings and cages, which two graph convolutions cannot see.
+    ring_feature: bool = False
     minibatch_std: bool = True  # lets the critic see a collapsed batch
     minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
@@ -71,16 +75,29 @@ class MolModelConfig:
     # both ends. Without them the run degrades after its best step (docs/experiments.md).
     marginal_matching: float = 10.0
     pair_matching: float = 0.0
+    # st-valence: the same on the probabilities the output layer is given; unchecked, on
+    # MOSES nearly every atom pair asked for a bond and valence decided (cages of rings).
+    soft_marginal_matching: float = 0.0
     # st-valence: a bond that would close a ring (its atoms already connected) needs at least
     # this probability, so graphs start as trees and rings must be asked for; 0 = off.
     ring_threshold: float = 0.0
+    # st-valence: no ring closure makes a ring of fewer atoms than this; 0 = any. MOSES'
+    # molecules have 0.08 rings of 3 or 4 atoms each; unchecked, its generator made 3-4.
+    min_ring_size: int = 0
 
     def __post_init__(self):
-        for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching"):
+        for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching",
+                     "soft_marginal_matching"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
         if not 0 <= self.ring_threshold < 1:
             raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
+        if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:
+            raise InputError(f"model.min_ring_size must be 0 (off) or 3 to 8, got {self.min_ring_size}")
+
+    def ring_rule(self) -> RingRule:
+        """The output layer's rule for ring-closing bonds."""
+        return RingRule(self.ring_threshold, self.min_ring_size)
 
 
 @dataclass

@@ -173,7 +173,7 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     decoded = []
     raw_valid = 0
     bias = delivered_bias(loaded, decode, latent_scale)
-    post, ring = loaded.generator.post, loaded.generator.ring_threshold
+    post, ring = loaded.generator.post, loaded.generator.rings
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)

@@ -49,10 +49,11 @@ class MolTask:
             self.objectives.append(ValencePenalty(self.vocab, config.model.valence_penalty, device))
         if config.model.connectivity_penalty > 0:
             self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
-        if config.model.marginal_matching > 0 or config.model.pair_matching > 0:
+        m = config.model
+        if m.marginal_matching > 0 or m.pair_matching > 0 or m.soft_marginal_matching > 0:
             self.objectives.append(MarginalMatching(train.bond_types, train.atom_types, self.bond_types,
-                                                    self.atom_types, config.model.marginal_matching,
-                                                    config.model.pair_matching, device))
+                                                    self.atom_types, m.marginal_matching, m.pair_matching, device,
+                                                    m.soft_marginal_matching, self.generator))
         if config.train.adversarial_weight < 1.0:
             self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
                                                    self.bond_types))
@@ -120,7 +121,7 @@ class MolTask:
     def _decode(self, bonds: Tensor, atoms: Tensor, mode: str) -> list[str | None]:
         """SMILES (None if invalid) of logits decoded with `mode` and the generator's output layer."""
         model = self.config.model
-        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, model.post, model.ring_threshold)]
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, model.post, model.ring_rule())]
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         from rdkit import Chem
@@ -151,7 +152,8 @@ class MolTask:
                 "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
                 "reward": self.config.rl.reward if self.objectives else None,
                 # only when on: checkpoints from before the option stay resumable
-                **({"chemistry_feature": True} if m.chemistry_feature else {})}
+                **({"chemistry_feature": True} if m.chemistry_feature else {}),
+                **({"ring_feature": True} if m.ring_feature else {})}
 
 
 def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:

@@ -61,8 +61,13 @@ class MarginalMatching(GeneratorRegularizer):
     EPS = 1e-3  # keeps types the data never shows (r = 0) from dominating
 
     def __init__(self, bond_index: Tensor, atom_index: Tensor, bond_types: int, atom_types: int,
-                 weight: float, pair_weight: float, device: torch.device):
+                 weight: float, pair_weight: float, device: torch.device,
+                 soft_weight: float = 0.0, generator=None):
         self.weight, self.pair_weight = weight, pair_weight
+        # The same distance on the probabilities the generator's output layer was given
+        # (`generator.last_probs`): the layer's graphs can match the data's frequencies
+        # while nearly every pair asks for a bond and valence alone decides which are made.
+        self.soft_weight, self.generator = soft_weight, generator
         reference = dataset_marginals(torch.as_tensor(bond_index), torch.as_tensor(atom_index),
                                       bond_types, atom_types, pairs=pair_weight > 0)
         self.single = atom_types + bond_types  # length of the atom and bond parts
@@ -75,6 +80,12 @@ class MarginalMatching(GeneratorRegularizer):
         loss = self.weight * distance[:self.single].sum()
         if self.pair_weight > 0:
             loss = loss + self.pair_weight * distance[self.single:].sum()
+        if self.soft_weight > 0 and self.generator.last_probs is not None:
+            bond_probs, atom_probs = self.generator.last_probs
+            soft = graph_marginals(bond_probs, atom_probs)
+            reference = self.reference[:self.single]
+            loss = loss + self.soft_weight * ((soft - reference) ** 2 / (reference + self.EPS)).sum()
+            self.generator.last_probs = None
         return loss
 
     def __repr__(self) -> str:

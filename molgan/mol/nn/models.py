@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.chem.vocab import BOND_NAMES, BOND_ORDER
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
-from molgan.mol.nn.valence import valence_decode
+from molgan.mol.nn.valence import RingRule, valence_decode
 
 if TYPE_CHECKING:
     from molgan.mol.config import MolModelConfig
@@ -47,14 +47,14 @@ class MolGenerator(nn.Module):
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
                  valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None,
-                 ring_threshold: float = 0.0):
+                 rings: RingRule = RingRule()):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
         self.latent_dim, self.max_atoms = latent_dim, max_atoms
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
-        self.ring_threshold = ring_threshold  # the output layer's (molgan/mol/nn/valence.py)
+        self.rings = rings  # the output layer's (molgan/mol/nn/valence.py)
         self.body = _mlp([latent_dim, *hidden], dropout)
         self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
         self.bond_head = nn.Linear(hidden[-1], max_atoms * max_atoms * bond_types)
@@ -66,6 +66,7 @@ class MolGenerator(nn.Module):
         # Each atom type's role in aromatic systems (molgan/mol/nn/valence.py); None: unchecked.
         roles = torch.tensor(list(kekule_roles)).long() if kekule_roles is not None else None
         self.register_buffer("kekule_roles", roles, persistent=False)
+        self.last_probs: tuple[Tensor, Tensor] | None = None
 
     def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
         h = self.body(z)
@@ -96,7 +97,7 @@ class MolGenerator(nn.Module):
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
-                              self.valence_caps, roles=self.kekule_roles, ring_threshold=self.ring_threshold)
+                              self.valence_caps, roles=self.kekule_roles, rings=self.rings)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z)
@@ -107,12 +108,31 @@ class MolGenerator(nn.Module):
                         F.one_hot(atom_index, self.atom_types).to(atoms.dtype))
             bond_probs = torch.softmax(bonds / self.temperature, -1)
             atom_probs = torch.softmax(atoms / self.temperature, -1)
+            # What the layer was asked for, for objectives on the probabilities themselves
+            # (molgan/mol/losses/marginals.py): the graphs it returns hide them.
+            self.last_probs = (bond_probs, atom_probs)
             return _straight_through(bond_probs, bond_index), _straight_through(atom_probs, atom_index)
         return self._post(bonds, symmetric=True), self._post(atoms, symmetric=False)
 
     def extra_repr(self) -> str:
         return (f"latent_dim={self.latent_dim}, max_atoms={self.max_atoms}, atom_types={self.atom_types}, "
                 f"bond_types={self.bond_types}, post={self.post!r}, temperature={self.temperature}")
+
+
+#: Closed walks of lengths 3 .. 2 + RING_WALKS through each atom: the critic's view of rings.
+RING_WALKS = 4
+
+
+def closed_walks(adjacency: Tensor) -> Tensor:
+    """(B, N, RING_WALKS) log(1 + closed walks of length 3, 4, ... through each atom) of a
+    (B, N, N) adjacency (soft or 0/1). Two R-GCN layers see two bonds away: whether an atom
+    lies on a 3-, 5- or 6-ring, or on a cage of small rings, shows in these counts only."""
+    walks = adjacency @ adjacency
+    counts = []
+    for _ in range(RING_WALKS):
+        walks = walks @ adjacency
+        counts.append(torch.diagonal(walks, dim1=1, dim2=2))
+    return torch.log1p(torch.stack(counts, -1))
 
 
 class GraphCritic(nn.Module):
@@ -129,14 +149,15 @@ class GraphCritic(nn.Module):
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
                  valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
                  pack: int = 1, minibatch_discrimination: bool = False,
-                 valence_caps: Sequence[float] | None = None):
+                 valence_caps: Sequence[float] | None = None, ring_feature: bool = False):
         super().__init__()
+        self.ring_feature = ring_feature
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         self.atom_types, self.bond_types = atom_types, bond_types
         # With each atom type's maximum valence, the critic also sees each atom's free valence
         # (negative: over-bonded) and whether it has no bond at all: what makes a graph invalid.
         self.chemistry = valence_caps is not None
-        in_dim = atom_types + int(valence_feature) + 2 * int(self.chemistry)
+        in_dim = atom_types + int(valence_feature) + 2 * int(self.chemistry) + RING_WALKS * int(ring_feature)
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
@@ -171,6 +192,8 @@ class GraphCritic(nn.Module):
             free = atoms @ self.valence_caps - valence
             isolated = mask * torch.relu(1.0 - (bonds @ self.bond_present).sum(dim=2))
             x = torch.cat([x, free.unsqueeze(-1), isolated.unsqueeze(-1)], -1)
+        if self.ring_feature:
+            x = torch.cat([x, closed_walks(bonds @ self.bond_present)], -1)
         return x, mask
 
     def forward(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None = None, features: bool = False):
@@ -201,10 +224,11 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                              config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
-                             config.ring_threshold)
+                             config.ring_rule())
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,
-                         valence_caps=valence_caps if config.chemistry_feature else None)
+                         valence_caps=valence_caps if config.chemistry_feature else None,
+                         ring_feature=config.ring_feature)
     return generator, critic
 

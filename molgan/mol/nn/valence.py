@@ -8,7 +8,7 @@ Per graph, given the argmax atom types and each atom type's maximum valence:
    bond; the requests are granted most confident first, while both atoms have the valence
    left for them (a request that does not fit is dropped; an aromatic bond takes 1, the
    least it can be once kekulized, so RDKit still checks that its rings kekulize); with a
-   ring threshold, a request that would close a ring needs at least that probability;
+   `RingRule`, a request that would close a ring needs at least its probability and ring size;
 2. with `connect`, while the graph has several fragments, the single bond between two
    fragments' atoms with free valence that the model rates most likely is added;
 3. aromatic bonds that lie on no cycle of aromatic bonds become single bonds (aromatic
@@ -31,6 +31,8 @@ is a search for such a matching; aromatic systems are small.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -39,6 +41,19 @@ from molgan.mol.chem.vocab import BOND_MIN_VALENCE, BOND_NAMES, KEKULE_BOND_TYPE
 #: Kekulé roles of atom types in aromatic systems (see the module doc).
 KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_DONOR = 0, 1, 2, 3
 DOUBLE = BOND_NAMES.index("double")
+
+
+@dataclass(frozen=True)
+class RingRule:
+    """What a bond that closes a ring needs: at least probability `threshold`, and a ring
+    of at least `min_size` atoms (0: any)."""
+
+    threshold: float = 0.0
+    min_size: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.threshold > 0 or self.min_size > 0
 
 
 def _components(adjacent: Tensor, present: Tensor) -> Tensor:
@@ -82,11 +97,11 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor) -> Tensor:
 @torch.compiler.disable
 @torch.no_grad()
 def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect: bool = True,
-                   roles: Tensor | None = None, ring_threshold: float = 0.0) -> tuple[Tensor, Tensor]:
+                   roles: Tensor | None = None, rings: RingRule = RingRule()) -> tuple[Tensor, Tensor]:
     """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc.
     `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked).
-    `ring_threshold`: a request between two atoms the granted bonds already connect (one that
-    closes a ring) is granted only if its bond's probability is at least this (0: always)."""
+    `rings`: what a request that closes a ring (between two atoms the granted bonds already
+    connect) needs to be granted."""
     b, n, _, e = bond_probs.shape
     device = bond_probs.device
     bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
@@ -112,9 +127,11 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     ring_of = bond_of == ring_bond if kekule else None
     granted = torch.zeros(b, steps, dtype=torch.bool, device=device)
     batch = torch.arange(b, device=device)
-    if ring_threshold > 0:  # fragments of the granted bonds, to tell ring closures
-        confident_of = best_prob.gather(1, order) >= ring_threshold
-        fragment = torch.arange(n, device=device).expand(b, n).clone()
+    if rings.active:  # shortest paths along granted bonds, to tell ring closures and their size
+        confident_of = best_prob.gather(1, order) >= rings.threshold
+        far = n + 1  # no path
+        distance = torch.full((b, n, n), far, dtype=torch.long, device=device)
+        distance[:, torch.arange(n), torch.arange(n)] = 0
     for k in range(steps):
         i, j = first[:, k], second[:, k]
         need_i = need_j = need_of[:, k]
@@ -123,12 +140,13 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
             need_i = need_i + (ring & reserve[batch, i] & ~in_ring[batch, i]).long()
             need_j = need_j + (ring & reserve[batch, j] & ~in_ring[batch, j]).long()
         fits = wanted_of[:, k] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
-        if ring_threshold > 0:
-            old, new = fragment[batch, j], fragment[batch, i]
-            closes = old == new
-            fits = fits & (~closes | confident_of[:, k])
-            joins = (fits & ~closes).unsqueeze(1) & (fragment == old.unsqueeze(1))
-            fragment = torch.where(joins, new.unsqueeze(1), fragment)
+        if rings.active:
+            path = distance[batch, i, j]  # the ring this bond would close has path + 1 atoms
+            closes = path < far
+            fits = fits & (~closes | (confident_of[:, k] & (path + 1 >= rings.min_size)))
+            through = distance[batch, :, i].unsqueeze(2) + 1 + distance[batch, j, :].unsqueeze(1)
+            through = torch.minimum(through, through.transpose(1, 2))
+            distance = torch.where(fits.view(b, 1, 1), torch.minimum(distance, through), distance)
         remaining[batch, i] -= need_i * fits
         remaining[batch, j] -= need_j * fits
         granted[:, k] = fits

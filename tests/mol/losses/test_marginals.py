@@ -72,6 +72,33 @@ def test_marginal_matching_is_zero_on_the_data_and_pulls_towards_it():
     assert with_pairs.generator_loss((bonds, atoms), 0).item() > loss.item()
 
 
+def test_soft_matching_holds_the_output_layers_probabilities_to_the_data():
+    from molgan.mol.losses.marginals import MarginalMatching
+
+    data = _one_hot(["CCO", "CCC"])
+    index = data[0].argmax(-1), data[1].argmax(-1)
+
+    class Generator:  # what MolGenerator keeps of its last training forward
+        last_probs = None
+
+    generator = Generator()
+    matching = MarginalMatching(*index, E, len(VOCAB), 0.0, 0.0, torch.device("cpu"), 3.0, generator)
+    # The graphs match the data; the probabilities asked for a bond between every pair.
+    bond_logits = torch.zeros(2, 3, 3, E, requires_grad=True)
+    probs = torch.softmax(bond_logits + torch.tensor([0.0, 2.0, 0.0, 0.0]), -1)
+    generator.last_probs = (probs, data[1])
+    loss = matching.generator_loss(data, 0)
+    # data: 1/3 of the pairs "no bond", 2/3 single; asked: softmax (1, e^2, 1, 1) / (3 + e^2)
+    p = torch.softmax(torch.tensor([0.0, 2.0, 0.0, 0.0]), -1)
+    r = torch.tensor([1 / 3, 2 / 3, 0.0, 0.0])
+    assert loss.item() == pytest.approx(3.0 * ((p - r) ** 2 / (r + MarginalMatching.EPS)).sum().item(), rel=1e-5)
+    loss.backward()
+    rows, cols = torch.triu_indices(3, 3, 1)  # each pair counted once, i < j
+    assert (bond_logits.grad[:, rows, cols, 0] < 0).all()  # more "no bond"
+    assert generator.last_probs is None  # used once: a later call without a forward adds nothing
+    assert matching.generator_loss(data, 0) == 0
+
+
 def test_negative_weights_are_refused():
     from molgan.errors import InputError
     from molgan.mol.config import MolModelConfig

@@ -141,6 +141,32 @@ def test_chemistry_inputs_are_free_valence_and_no_bond_per_atom():
     assert torch.allclose(critic(bonds, atoms), critic(bonds[:, perm][:, :, perm], atoms[:, perm]), atol=1e-6)
 
 
+def test_ring_inputs_count_closed_walks_of_three_to_six_bonds():
+    from molgan.mol.nn.models import closed_walks
+
+    # Closed walks from a vertex of a triangle: (2^k + 2 (-1)^k) / 3 for length k; of a
+    # hexagon: none of odd length, 6 of length 4 (as on a line: C(4, 2)), 20 + 2 of length 6
+    # (C(6, 3) on a line, plus once around the ring either way).
+    triangle = torch.ones(3, 3) - torch.eye(3)
+    hexagon = torch.zeros(6, 6)
+    for i in range(6):
+        hexagon[i, (i + 1) % 6] = hexagon[(i + 1) % 6, i] = 1
+    walks = closed_walks(torch.stack([torch.block_diag(triangle, torch.zeros(3, 3)), hexagon])).expm1()
+    assert torch.allclose(walks[0, :3], torch.tensor([2.0, 6, 10, 22]).expand(3, 4), atol=1e-4)
+    assert (walks[0, 3:] == 0).all()  # atoms on no bond
+    assert torch.allclose(walks[1], torch.tensor([0.0, 6, 0, 22]).expand(6, 4), atol=1e-4)
+    # The critic reads them (the score changes) and stays invariant to the atoms' order.
+    torch.manual_seed(0)
+    bonds, atoms = _one_hot_batch()
+    kwargs = dict(conv_dims=(16, 8), readout_dim=8, head_dims=(8,), minibatch_std=False)
+    torch.manual_seed(1)
+    critic = GraphCritic(T, E, ring_feature=True, **kwargs).eval()
+    x, _ = critic.atom_inputs(bonds, atoms)
+    assert x.shape[-1] == T + 1 + 4
+    perm = torch.randperm(N)
+    assert torch.allclose(critic(bonds, atoms), critic(bonds[:, perm][:, :, perm], atoms[:, perm]), atol=1e-5)
+
+
 @pytest.mark.parametrize("n", [27, 50])
 def test_drug_sized_graphs_shapes_masks_and_valid_output(n):
     # MOSES' atom types, aromatic bonds: the layer's graphs at N = 27 (MOSES) and 50 (the

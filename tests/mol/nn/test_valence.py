@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from molgan.mol.nn.models import GraphCritic, MolGenerator
-from molgan.mol.nn.valence import valence_decode
+from molgan.mol.nn.valence import RingRule, valence_decode
 
 N, T, E = 9, 6, 4
 CAPS = torch.tensor([0, 4, 3, 4, 1, 2, 1])  # maximum valence per atom type: "no atom", then C N N+ O- O F
@@ -237,12 +237,32 @@ def test_a_ring_closure_needs_the_ring_threshold():
     closed, _ = valence_decode(probs, atom_index, CAPS, connect=False)
     assert closed[0, 0, 5] == 1 and (closed[0] > 0).sum() == 12  # off: the ring closes
     for threshold, ring in ((0.5, True), (0.7, False)):
-        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, ring_threshold=threshold)
+        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rings=RingRule(threshold))
         assert bool(bonds[0, 0, 5] == 1) is ring and (bonds[0] > 0).sum() == (12 if ring else 10)
         assert (atoms[0, :6] > 0).all()  # the chain keeps every atom
     # Which bond closes the ring is decided by the order of confidence: with 2-3 at 0.55, the
     # bond 5-0 (0.6) joins two fragments and is granted whatever its probability, and 2-3
     # would close the ring.
     probs[0, 2, 3] = probs[0, 3, 2] = single * 0.55 + torch.tensor([0.45, 0, 0, 0, 0])
-    bonds, _ = valence_decode(probs, atom_index, CAPS, connect=False, ring_threshold=0.7)
+    bonds, _ = valence_decode(probs, atom_index, CAPS, connect=False, rings=RingRule(0.7))
     assert bonds[0, 0, 5] == 1 and bonds[0, 2, 3] == 0
+
+
+def test_a_ring_closure_needs_the_smallest_ring_size():
+    # Two graphs: cyclobutane and cyclopentane, their bonds at falling probabilities from 0.95,
+    # so that the last (ring-closing) bond of each is its least likely.
+    single = torch.nn.functional.one_hot(torch.tensor(1), 5).float()
+    probs = torch.zeros(2, N, N, 5)
+    probs[..., 0] = 1.0
+    atom_index = torch.zeros(2, N, dtype=torch.long)
+    for g, size in enumerate((4, 5)):
+        atom_index[g, :size] = 1
+        for k in range(size):
+            i, j, p = k, (k + 1) % size, 0.95 - 0.05 * k
+            probs[g, i, j] = probs[g, j, i] = single * p + torch.tensor([1 - p, 0, 0, 0, 0])
+    for min_size, closed in ((0, (True, True)), (4, (True, True)), (5, (False, True)), (6, (False, False))):
+        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rings=RingRule(min_size=min_size))
+        for g, size in enumerate((4, 5)):
+            assert bool(bonds[g, size - 1, 0] == 1) is closed[g], (min_size, size)
+            # the other bonds (a chain) are kept, and every atom with them
+            assert (bonds[g] > 0).sum() == 2 * (size - 1 + int(closed[g])) and (atoms[g, :size] > 0).all()
