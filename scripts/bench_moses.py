@@ -7,7 +7,7 @@
    directory (the cache build, all cores), then the cached training split opened in a new
    process (seconds after imports).
 2. The reference statistics of `--reference moses`, built once if missing (timed).
-3. For each seed, one after the other with all cores: `molgan train --dataset moses --seed S`
+3. For each seed (`--jobs` at a time, each with `--threads`): `molgan train --dataset moses --seed S`
    (minutes, peak RSS); `molgan sample RUN -n 10000` (seconds, molecules/s, peak RSS), also
    `--decode argmax`; `molgan evaluate FILE --reference moses` (seconds) and its MOSES suite.
 Peak RSS is each child process's own (getrusage). Writes docs/results/moses_default.json
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to molgan train")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds measured at the same time (each with --threads)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-build", action="store_true", help="do not time a fresh cache build")
     parser.add_argument("--result", default="docs/results/moses_default.json")
@@ -103,14 +105,16 @@ def main(argv: list[str] | None = None) -> None:
         probe.write_text("smiles\nCCO\n")
         seconds, _ = molgan("evaluate", str(probe), "--reference", "moses", threads=args.threads)
         data["reference_minutes_first_use"] = seconds / 60
-    rows = [measure_seed(Path(args.out), s, args.samples, args.threads, not args.skip_training, args.sets)
-            for s in args.seeds]
+    with ThreadPoolExecutor(args.jobs) as pool:  # each seed's work runs in its own processes
+        rows = list(pool.map(lambda s: measure_seed(Path(args.out), s, args.samples, args.threads,
+                                                    not args.skip_training, args.sets), args.seeds))
     summary = {decode: aggregate([r[decode] for r in rows], WORSE) for decode in ("delivered", "argmax")}
     summary["run"] = aggregate([{k: r.get(k) for k in ("minutes", "train_rss_gb", "real_molecules_per_second",
                                                         "sample_rss_gb", "sample_seconds", "molecules_per_second",
                                                         "evaluate_seconds")} for r in rows], WORSE)
     command = "python scripts/bench_moses.py " + " ".join(
-        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads)]
+        ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads),
+         "--jobs", str(args.jobs)]
         + sum((["--set", s] for s in args.sets), []))
     result = {"benchmark": "moses_default", "command": command, **env, "samples": args.samples,
               "reference": "MOSES test and scaffold-test splits", "data": data, "seeds": rows, "summary": summary,

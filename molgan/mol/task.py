@@ -16,6 +16,7 @@ from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
+from molgan.mol.losses.consistency import LayerConsistency
 from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
@@ -54,6 +55,8 @@ class MolTask:
             self.objectives.append(MarginalMatching(train.bond_types, train.atom_types, self.bond_types,
                                                     self.atom_types, m.marginal_matching, m.pair_matching, device,
                                                     m.soft_marginal_matching, self.generator))
+        if m.layer_consistency > 0:
+            self.objectives.append(LayerConsistency(m.layer_consistency, self.generator))
         if config.train.adversarial_weight < 1.0:
             self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
                                                    self.bond_types))

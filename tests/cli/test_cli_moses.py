@@ -3,6 +3,8 @@ file train, sample and evaluate (`--reference moses`) the same way, on small sam
 import csv
 import json
 
+from rdkit import Chem
+
 from conftest import MOSES_FIXTURE, run_cli
 from helpers import TINY_MOL
 
@@ -21,6 +23,10 @@ def test_moses_trains_samples_and_evaluates_with_the_moses_suite(tmp_path, capsy
     assert run_cli(capsys, "sample", run, "-n", 40, "-o", samples)[0] == 0
     rows = list(csv.DictReader(samples.open()))
     assert len(rows) == 40 and all(r["valid"] == "1" for r in rows)  # the output layer's graphs
+    # The preset's model: no ring of fewer than five atoms, a critic that sees rings.
+    assert state["config"]["model"]["min_ring_size"] == 5 and state["task"]["ring_feature"]
+    rings = [ring for r in rows for ring in Chem.MolFromSmiles(r["smiles"]).GetRingInfo().AtomRings()]
+    assert all(len(ring) >= 5 for ring in rings)
     code, out, err = run_cli(capsys, "evaluate", samples, "--reference", "moses", "-o", report, "--workers", 1)
     assert code == 0, err
     moses = json.loads(report.read_text())["moses"]

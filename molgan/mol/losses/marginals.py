@@ -85,7 +85,6 @@ class MarginalMatching(GeneratorRegularizer):
             soft = graph_marginals(bond_probs, atom_probs)
             reference = self.reference[:self.single]
             loss = loss + self.soft_weight * ((soft - reference) ** 2 / (reference + self.EPS)).sum()
-            self.generator.last_probs = None
         return loss
 
     def __repr__(self) -> str:

@@ -95,8 +95,6 @@ def test_soft_matching_holds_the_output_layers_probabilities_to_the_data():
     loss.backward()
     rows, cols = torch.triu_indices(3, 3, 1)  # each pair counted once, i < j
     assert (bond_logits.grad[:, rows, cols, 0] < 0).all()  # more "no bond"
-    assert generator.last_probs is None  # used once: a later call without a forward adds nothing
-    assert matching.generator_loss(data, 0) == 0
 
 
 def test_negative_weights_are_refused():
@@ -105,3 +103,30 @@ def test_negative_weights_are_refused():
 
     with pytest.raises(InputError, match="model.marginal_matching"):
         MolModelConfig(marginal_matching=-1.0)
+
+
+def test_layer_consistency_is_the_cross_entropy_against_the_layers_own_graph():
+    import copy
+
+    from molgan.mol.losses.consistency import LayerConsistency
+    from molgan.mol.nn.models import MolGenerator
+
+    torch.manual_seed(0)
+    caps = [0, 4, 3, 2, 1]
+    generator = MolGenerator(8, 5, 5, E, hidden=(16,), post="st-valence", valence_caps=caps)
+    consistency = LayerConsistency(0.5, generator)
+    assert consistency.generator_loss((), 0) is None  # no training forward yet
+    bonds, atoms = generator(torch.randn(3, 8))
+    (bond_probs, atom_probs), (bond_index, atom_index) = generator.last_probs, generator.last_graphs
+    assert torch.equal(bonds.argmax(-1), bond_index) and torch.equal(atoms.argmax(-1), atom_index)
+    rows, cols = torch.triu_indices(5, 5, 1)
+    expected = 0.5 * (-torch.log(torch.stack([bond_probs[b, i, j, bond_index[b, i, j]]
+                                               for b in range(3) for i, j in zip(rows, cols)])).mean()
+                      - torch.log(torch.stack([atom_probs[b, i, atom_index[b, i]]
+                                               for b in range(3) for i in range(5)])).mean())
+    loss = consistency.generator_loss((bonds, atoms), 0)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss.backward()  # it reaches the generator's weights
+    assert generator.bond_head.weight.grad.abs().sum() > 0
+    # A copy (the EMA's) leaves the last forward's tensors behind.
+    assert copy.deepcopy(generator).last_probs is None and generator.last_probs is not None
