@@ -113,6 +113,15 @@ def qm9_table(result: dict, short: bool = False) -> str:
     return "\n".join(lines)
 
 
+def moses_readme_row(result: dict) -> str:
+    """The default MOSES run's line of the README's results table, under QM9's."""
+    s, n = result["summary"]["delivered"], len(result["seeds"])
+    cells = [_mean_worst(s, key, fmt, n) for key, fmt in
+             (("validity", _pct), ("uniqueness", _pct), ("novelty", _pct), ("FCD/Test", _num))]
+    return (f"| MOSES ({n} seeds, {result['samples']:,} samples, against its test split), delivered | "
+            + " | ".join(cells) + " |")
+
+
 def qm9_per_seed(result: dict) -> str:
     lines = ["| seed | minutes | best step → stop (validation FCD) | delivered V / U / N / FCD | raw V / U / FCD "
              "| argmax V | IntDiv | SNN |", "|---|---|---|---|---|---|---|---|"]
@@ -237,7 +246,11 @@ def main() -> None:
     if qm9:
         readme = ROOT / "README.md"
         text = readme.read_text()
-        table = (f"{README_START}\n{qm9_table(qm9)}\n\nRegenerate: `{qm9['command']}`, then "
+        rows = qm9_table(qm9)
+        if moses:  # its row goes under QM9's first rows, before the notes
+            head, _, notes = rows.partition("\n\n")
+            rows = f"{head}\n{moses_readme_row(moses)}\n\n{notes}"
+        table = (f"{README_START}\n{rows}\n\nRegenerate: `{qm9['command']}`, then "
                  f"`python scripts/write_benchmarks.py` ({qm9['date']}, commit `{qm9['commit']}`, "
                  f"{qm9['threads']} thread(s); details in [docs/benchmarks.md](docs/benchmarks.md)).\n{README_END}")
         pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
