@@ -85,7 +85,7 @@ def qm9_table(result: dict, short: bool = False) -> str:
     """Mean and worst seed of the delivered, raw and (when measured) argmax samples."""
     s = result["summary"]
     n = len(result["seeds"])
-    lines = [f"| {n} seeds, {result['samples']:,} samples each | validity | uniqueness | novelty | FCD |",
+    lines = [f"| QM9, {n} seeds, {result['samples']:,} samples each | validity | uniqueness | novelty | FCD |",
              "|---|---|---|---|---|"]
     rows = (("delivered", "delivered (`molgan sample`)"), ("raw", "raw (`--decode raw`)"),
             ("argmax", "argmax (`--decode argmax`)"))
