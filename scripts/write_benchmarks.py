@@ -166,6 +166,9 @@ def moses_section(result: dict) -> list[str]:
                         f"loading it {data['load_seconds']:.1f} s")
     if "reference_minutes_first_use" in data:
         costs.append(f"the reference statistics' first use {data['reference_minutes_first_use']:.1f} min")
+    elif "reference_minutes_cached" in data:
+        costs.append(f"`--reference moses` of one molecule with its statistics cached "
+                     f"{data['reference_minutes_cached']:.1f} min")
     lines += ["", "Costs (mean (worst seed)): " + "; ".join(costs) + ".", "", _provenance(result), ""]
     return lines
 
