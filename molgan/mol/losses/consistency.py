@@ -17,7 +17,8 @@ from molgan.core.task import GeneratorRegularizer
 
 class LayerConsistency(GeneratorRegularizer):
     """weight · (mean cross-entropy of the bond probabilities of atom pairs i < j, plus of the
-    atom probabilities) against the layer's graph, from the generator's last training forward."""
+    atom probabilities of the generator's last training forward) against the layer's graph:
+    the generated batch, whose straight-through value is that graph's one-hot."""
 
     name = "consistency"
 
@@ -27,7 +28,8 @@ class LayerConsistency(GeneratorRegularizer):
     def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
         if self.generator.last_probs is None:
             return None
-        (bond_probs, atom_probs), (bond_index, atom_index) = self.generator.last_probs, self.generator.last_graphs
+        bond_probs, atom_probs = self.generator.last_probs
+        bond_index, atom_index = (t.argmax(-1) for t in fake)
         n = bond_probs.shape[1]
         rows, cols = torch.triu_indices(n, n, 1, device=bond_probs.device)
         chosen = bond_probs[:, rows, cols].gather(-1, bond_index[:, rows, cols].unsqueeze(-1))

@@ -67,12 +67,11 @@ class MolGenerator(nn.Module):
         roles = torch.tensor(list(kekule_roles)).long() if kekule_roles is not None else None
         self.register_buffer("kekule_roles", roles, persistent=False)
         self.last_probs: tuple[Tensor, Tensor] | None = None
-        self.last_graphs: tuple[Tensor, Tensor] | None = None
 
     def __getstate__(self) -> dict:
         # copies (the EMA's, checkpoints) do not take the last forward's tensors and their graph
         state = dict(self.__dict__)
-        state["last_probs"] = state["last_graphs"] = None
+        state["last_probs"] = None
         return state
 
     def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
@@ -115,10 +114,9 @@ class MolGenerator(nn.Module):
                         F.one_hot(atom_index, self.atom_types).to(atoms.dtype))
             bond_probs = torch.softmax(bonds / self.temperature, -1)
             atom_probs = torch.softmax(atoms / self.temperature, -1)
-            # What the layer was asked for and what it made, for objectives on the
-            # probabilities themselves (molgan/mol/losses/): the graphs it returns hide them.
+            # What the layer was asked for, for objectives on the probabilities themselves
+            # (molgan/mol/losses/): the graphs it returns hide them.
             self.last_probs = (bond_probs, atom_probs)
-            self.last_graphs = (bond_index, atom_index)
             return _straight_through(bond_probs, bond_index), _straight_through(atom_probs, atom_index)
         return self._post(bonds, symmetric=True), self._post(atoms, symmetric=False)
 

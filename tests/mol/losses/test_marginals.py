@@ -116,8 +116,11 @@ def test_layer_consistency_is_the_cross_entropy_against_the_layers_own_graph():
     generator = MolGenerator(8, 5, 5, E, hidden=(16,), post="st-valence", valence_caps=caps)
     consistency = LayerConsistency(0.5, generator)
     assert consistency.generator_loss((), 0) is None  # no training forward yet
-    bonds, atoms = generator(torch.randn(3, 8))
-    (bond_probs, atom_probs), (bond_index, atom_index) = generator.last_probs, generator.last_graphs
+    z = torch.randn(3, 8)
+    bonds, atoms = generator(z)
+    bond_probs, atom_probs = generator.last_probs
+    # the layer's own graph, computed again from the probabilities' logits
+    bond_index, atom_index = generator.graphs(*generator.logits(z))
     assert torch.equal(bonds.argmax(-1), bond_index) and torch.equal(atoms.argmax(-1), atom_index)
     rows, cols = torch.triu_indices(5, 5, 1)
     expected = 0.5 * (-torch.log(torch.stack([bond_probs[b, i, j, bond_index[b, i, j]]
