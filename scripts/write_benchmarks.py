@@ -152,7 +152,9 @@ def moses_section(result: dict) -> list[str]:
               f"Property distances to Test (logP / SA / QED / weight): "
               + " / ".join(_mean_worst(d, k, _num, n) for k in ("logP", "SA", "QED", "weight")) + "."]
     data = result.get("data", {})
-    costs = [f"training {_mean_worst(run, 'minutes', lambda v: f'{v:.1f} min', n)}",
+    costs = [f"`molgan train` {_mean_worst(run, 'minutes', lambda v: f'{v:.1f} min', n)}"
+             + (f" (of which training {_mean_worst(run, 'training_minutes', lambda v: f'{v:.1f}', n)})"
+                if "training_minutes" in run else ""),
              f"peak RSS training {_mean_worst(run, 'train_rss_gb', lambda v: f'{v:.1f} GB', n)}",
              f"{_mean_worst(run, 'real_molecules_per_second', lambda v: f'{v:.0f}', n)} real molecules/s "
              "read by the critic",
@@ -160,7 +162,10 @@ def moses_section(result: dict) -> list[str]:
              f"({_mean_worst(run, 'molecules_per_second', lambda v: f'{v:.0f}', n)} molecules/s, peak RSS "
              f"{_mean_worst(run, 'sample_rss_gb', lambda v: f'{v:.1f} GB', n)})",
              "`molgan evaluate --reference moses` of them "
-             + _mean_worst(run, "evaluate_seconds", lambda v: f"{v:.0f} s", n)]
+             + _mean_worst(run, "evaluate_seconds", lambda v: f"{v:.0f} s", n)
+             + (" with the machine to itself (beside the other seed's work: "
+                + _mean_worst(run, "evaluate_seconds_beside_others", lambda v: f"{v:.0f} s", n) + ")"
+                if "evaluate_seconds_beside_others" in run else "")]
     if "build_minutes" in data:
         costs.insert(0, f"building the cache {data['build_minutes']:.1f} min (peak RSS {data['build_rss_gb']:.1f} GB), "
                         f"loading it {data['load_seconds']:.1f} s")

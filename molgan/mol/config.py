@@ -9,7 +9,7 @@ from molgan.errors import InputError
 from molgan.mol.data.dataset import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
-from molgan.mol.nn.valence import RingRule
+from molgan.mol.nn.valence import LayerRules
 
 
 @dataclass
@@ -87,10 +87,15 @@ class MolModelConfig:
     # st-valence: no ring closure makes a ring of fewer atoms than this; 0 = any. MOSES'
     # molecules have 0.08 rings of 3 or 4 atoms each; unchecked, its generator made 3-4.
     min_ring_size: int = 0
+    # st-valence: rules the output layer takes from the training data. A bond type joins two
+    # atom types, and an atom type has a number of neighbours, only when the data have at
+    # least this many of them per molecule (e.g. 1e-3 on MOSES: no O-O, N-F or N-Cl bond and
+    # no sulfur with six neighbours, which its generator made); 0 = what the valences allow.
+    data_rules: float = 0.0
 
     def __post_init__(self):
         for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching",
-                     "soft_marginal_matching", "layer_consistency"):
+                     "soft_marginal_matching", "layer_consistency", "data_rules"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
         if not 0 <= self.ring_threshold < 1:
@@ -98,9 +103,11 @@ class MolModelConfig:
         if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:
             raise InputError(f"model.min_ring_size must be 0 (off) or 3 to 8, got {self.min_ring_size}")
 
-    def ring_rule(self) -> RingRule:
-        """The output layer's rule for ring-closing bonds."""
-        return RingRule(self.ring_threshold, self.min_ring_size)
+    def layer_rules(self, allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> LayerRules:
+        """The output layer's rules: for ring-closing bonds, and those from the training data
+        (`data_rules`): the bond types each pair of atom types may have and the neighbours
+        each atom type may have (() = any)."""
+        return LayerRules(self.ring_threshold, self.min_ring_size, tuple(allowed_bonds), tuple(max_neighbours))
 
 
 @dataclass
@@ -197,14 +204,15 @@ class MolRunConfig:
 
 #: What a dataset trains with unless --config or --set say otherwise, over the defaults above
 #: (QM9's). MOSES' graphs (27 atoms) take about 0.5 s a step on 2 cores and an evaluation
-#: about 30 s: 5,000 steps and an evaluation every 500 fit the hour; with feature matching
+#: about 30 s: 5,000 steps and an evaluation every 500 fit the hour, and a 54-minute budget
+#: keeps the whole command within it on a slower or busier machine; with feature matching
 #: its generator collapsed by step 1,000. Its model: a critic that sees rings, no ring under
 #: five atoms, ring closures asked for with probability 0.7 and the generator's probabilities
 #: held to its output layer's graphs: validation FCD 27 at step 500 where QM9's settings gave
 #: 35-36 and cages of small rings (docs/experiments.md).
 DATASET_PRESETS: dict[str, dict] = {
-    "moses": {"train": {"max_steps": 5000, "eval_every": 500, "sample_every": 500, "checkpoint_every": 500,
-                        "feature_matching": 0.0},
+    "moses": {"train": {"max_steps": 5000, "max_minutes": 54.0, "eval_every": 500, "sample_every": 500,
+                        "checkpoint_every": 500, "feature_matching": 0.0},
               "model": {"ring_feature": True, "min_ring_size": 5, "ring_threshold": 0.7, "layer_consistency": 0.3}},
 }
 

@@ -52,6 +52,11 @@ def resolve_checkpoint(target: str | Path) -> Path:
     return path
 
 
+def _allowed_bonds(task: dict) -> tuple:
+    """The output layer's bond types by atom types as the checkpoint saved them (() = any)."""
+    return tuple(tuple(tuple(row) for row in plane) for plane in task.get("allowed_bonds", ()))
+
+
 def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
     path = resolve_checkpoint(target)
     state = load_checkpoint(path)
@@ -64,7 +69,8 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         # Checkpoints from before aromatic bonds: kekulized, four bond channels.
         bond_types = task.get("bond_types", KEKULE_BOND_TYPES)
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
-                                    bond_types, kekule_roles(vocab).tolist())
+                                    bond_types, kekule_roles(vocab).tolist(), _allowed_bonds(task),
+                                    tuple(task.get("max_neighbours", ())))
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
             ema = make_ema(generator, config.train.ema_decay)
@@ -173,15 +179,15 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
     decoded = []
     raw_valid = 0
     bias = delivered_bias(loaded, decode, latent_scale)
-    post, ring = loaded.generator.post, loaded.generator.rings
+    post, rules = loaded.generator.post, loaded.generator.rules
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale)
-            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, ring)
+            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, rules)
             raw = batch if same_as_raw(decode, post, bias) else \
-                decode_logits(bonds, atoms, loaded.vocab, "raw", post, ring)
+                decode_logits(bonds, atoms, loaded.vocab, "raw", post, rules)
             raw_valid += sum(d.smiles is not None for d in raw)
             decoded += batch
             bar.update(n)

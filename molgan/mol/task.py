@@ -21,6 +21,7 @@ from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.models import MolGenerator, build_models
+from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.sampling import sample_logits
 
@@ -35,9 +36,17 @@ class MolTask:
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.bond_types = train.info.bond_type_count
+        self.allowed_bonds, self.max_neighbours = (), ()
+        if config.model.data_rules > 0:  # the output layer's rules from the training data
+            frequency = config.model.data_rules
+            counts = pair_bond_counts(train.bond_types, train.atom_types, self.bond_types, self.atom_types)
+            self.allowed_bonds = allowed_pair_bonds(counts, len(train), frequency)
+            counts = neighbour_counts(train.bond_types, train.atom_types, self.atom_types)
+            self.max_neighbours = max_neighbours(counts, len(train), frequency)
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
-                                                          kekule_roles(self.vocab).tolist())
+                                                          kekule_roles(self.vocab).tolist(), self.allowed_bonds,
+                                                          self.max_neighbours)
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)
@@ -123,8 +132,8 @@ class MolTask:
 
     def _decode(self, bonds: Tensor, atoms: Tensor, mode: str) -> list[str | None]:
         """SMILES (None if invalid) of logits decoded with `mode` and the generator's output layer."""
-        model = self.config.model
-        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, model.post, model.ring_rule())]
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, self.config.model.post,
+                                                self.generator.rules)]
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         from rdkit import Chem
@@ -156,7 +165,9 @@ class MolTask:
                 "reward": self.config.rl.reward if self.objectives else None,
                 # only when on: checkpoints from before the option stay resumable
                 **({"chemistry_feature": True} if m.chemistry_feature else {}),
-                **({"ring_feature": True} if m.ring_feature else {})}
+                **({"ring_feature": True} if m.ring_feature else {}),
+                **({"allowed_bonds": self.allowed_bonds, "max_neighbours": self.max_neighbours}
+                   if self.allowed_bonds else {})}
 
 
 def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:

@@ -16,7 +16,8 @@ def test_moses_trains_samples_and_evaluates_with_the_moses_suite(tmp_path, capsy
     code, _, err = run_cli(capsys, "train", "--dataset", "moses", "--out", run, "--max-steps", 4, *TINY_MOL)
     assert code == 0, err
     state = load_checkpoint(run / "checkpoints" / "step-0000004.pt")
-    assert state["config"]["train"]["sample_every"] == 500  # MOSES' preset, under the --set values
+    train = state["config"]["train"]  # MOSES' preset, under the --set values
+    assert train["sample_every"] == 500 and train["max_minutes"] == 54
     assert state["task"]["max_atoms"] <= 27 and set(state["task"]["atom_types"]) <= {"C", "N", "O", "S", "F", "Cl",
                                                                                       "Br"}
     samples, report = tmp_path / "s.csv", tmp_path / "r.json"

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.chem.vocab import BOND_NAMES, BOND_ORDER
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
-from molgan.mol.nn.valence import RingRule, valence_decode
+from molgan.mol.nn.valence import LayerRules, valence_decode
 
 if TYPE_CHECKING:
     from molgan.mol.config import MolModelConfig
@@ -47,14 +47,14 @@ class MolGenerator(nn.Module):
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
                  valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None,
-                 rings: RingRule = RingRule()):
+                 rules: LayerRules = LayerRules()):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
         self.latent_dim, self.max_atoms = latent_dim, max_atoms
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
-        self.rings = rings  # the output layer's (molgan/mol/nn/valence.py)
+        self.rules = rules  # the output layer's (molgan/mol/nn/valence.py)
         self.body = _mlp([latent_dim, *hidden], dropout)
         self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
         self.bond_head = nn.Linear(hidden[-1], max_atoms * max_atoms * bond_types)
@@ -103,7 +103,7 @@ class MolGenerator(nn.Module):
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
-                              self.valence_caps, roles=self.kekule_roles, rings=self.rings)
+                              self.valence_caps, roles=self.kekule_roles, rules=self.rules)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z)
@@ -222,15 +222,18 @@ class GraphCritic(nn.Module):
 def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
                  valence_caps: Sequence[float] | None = None,
                  bond_types: int = len(BOND_NAMES),
-                 kekule_roles: Sequence[int] | None = None) -> tuple[MolGenerator, GraphCritic]:
+                 kekule_roles: Sequence[int] | None = None,
+                 allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> tuple[MolGenerator, GraphCritic]:
     """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
     valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`;
-    `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds."""
+    `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds;
+    `allowed_bonds` and `max_neighbours` (molgan/mol/nn/valence.py), when given, limit its
+    bond types by atom types and its atoms' neighbours."""
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                              config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
-                             config.ring_rule())
+                             config.layer_rules(allowed_bonds, max_neighbours))
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,
