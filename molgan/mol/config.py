@@ -87,6 +87,9 @@ class MolModelConfig:
     # st-valence: no ring closure makes a ring of fewer atoms than this; 0 = any. MOSES'
     # molecules have 0.08 rings of 3 or 4 atoms each; unchecked, its generator made 3-4.
     min_ring_size: int = 0
+    # st-valence: no ring closure makes a ring of more atoms than this; 0 = any. MOSES has no
+    # ring over 7 atoms (its Filters metric rejects them).
+    max_ring_size: int = 0
     # st-valence: rules the output layer takes from the training data. A bond type joins two
     # atom types, and an atom type has a number of neighbours, only when the data have at
     # least this many of them per molecule (e.g. 1e-3 on MOSES: no O-O, N-F or N-Cl bond and
@@ -102,12 +105,16 @@ class MolModelConfig:
             raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
         if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:
             raise InputError(f"model.min_ring_size must be 0 (off) or 3 to 8, got {self.min_ring_size}")
+        if self.max_ring_size != 0 and self.max_ring_size < max(3, self.min_ring_size):
+            raise InputError(f"model.max_ring_size must be 0 (off) or at least 3 and model.min_ring_size, "
+                             f"got {self.max_ring_size}")
 
     def layer_rules(self, allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> LayerRules:
         """The output layer's rules: for ring-closing bonds, and those from the training data
         (`data_rules`): the bond types each pair of atom types may have and the neighbours
         each atom type may have (() = any)."""
-        return LayerRules(self.ring_threshold, self.min_ring_size, tuple(allowed_bonds), tuple(max_neighbours))
+        return LayerRules(self.ring_threshold, self.min_ring_size, tuple(allowed_bonds), tuple(max_neighbours),
+                          self.max_ring_size)
 
 
 @dataclass

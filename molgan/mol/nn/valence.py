@@ -49,7 +49,8 @@ DOUBLE = BOND_NAMES.index("double")
 @dataclass(frozen=True)
 class LayerRules:
     """What the output layer grants besides valence. A bond that closes a ring needs at
-    least probability `ring_threshold` and a ring of at least `min_ring_size` atoms (0: any);
+    least probability `ring_threshold` and a ring of at least `min_ring_size` and at most
+    `max_ring_size` atoms (0: any);
     `allowed_bonds`, when given, is a (T, T, E) nested tuple of booleans: which bond types
     may join two atom types ("no bond" always may; `allowed_pair_bonds`); `max_neighbours`,
     when given, (T,): how many bonded neighbours each atom type may have (`max_neighbours`)."""
@@ -58,10 +59,11 @@ class LayerRules:
     min_ring_size: int = 0
     allowed_bonds: tuple = ()
     max_neighbours: tuple = ()
+    max_ring_size: int = 0
 
     @property
     def rings_active(self) -> bool:
-        return self.ring_threshold > 0 or self.min_ring_size > 0
+        return self.ring_threshold > 0 or self.min_ring_size > 0 or self.max_ring_size > 0
 
 
 def pair_bond_counts(bond_index: Tensor, atom_index: Tensor, bond_types: int, atom_types: int,
@@ -220,7 +222,10 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
         if rules.rings_active:
             path = distance[batch, i, j]  # the ring this bond would close has path + 1 atoms
             closes = path < far
-            fits = fits & (~closes | (confident_of[:, k] & (path + 1 >= rules.min_ring_size)))
+            size_fits = path + 1 >= rules.min_ring_size
+            if rules.max_ring_size:
+                size_fits &= path + 1 <= rules.max_ring_size
+            fits = fits & (~closes | (confident_of[:, k] & size_fits))
             through = distance[batch, :, i].unsqueeze(2) + 1 + distance[batch, j, :].unsqueeze(1)
             through = torch.minimum(through, through.transpose(1, 2))
             distance = torch.where(fits.view(b, 1, 1), torch.minimum(distance, through), distance)

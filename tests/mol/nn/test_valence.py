@@ -275,7 +275,7 @@ def test_a_ring_closure_needs_the_ring_threshold():
     assert bonds[0, 0, 5] == 1 and bonds[0, 2, 3] == 0
 
 
-def test_a_ring_closure_needs_the_smallest_ring_size():
+def test_a_ring_closure_needs_the_smallest_and_largest_ring_sizes():
     # Two graphs: cyclobutane and cyclopentane, their bonds at falling probabilities from 0.95,
     # so that the last (ring-closing) bond of each is its least likely.
     single = torch.nn.functional.one_hot(torch.tensor(1), 5).float()
@@ -287,10 +287,12 @@ def test_a_ring_closure_needs_the_smallest_ring_size():
         for k in range(size):
             i, j, p = k, (k + 1) % size, 0.95 - 0.05 * k
             probs[g, i, j] = probs[g, j, i] = single * p + torch.tensor([1 - p, 0, 0, 0, 0])
-    for min_size, closed in ((0, (True, True)), (4, (True, True)), (5, (False, True)), (6, (False, False))):
-        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rules=LayerRules(min_ring_size=min_size))
+    for min_size, max_size, closed in ((0, 0, (True, True)), (4, 0, (True, True)), (5, 0, (False, True)),
+                                       (6, 0, (False, False)), (0, 4, (True, False)), (5, 5, (False, True))):
+        rules = LayerRules(min_ring_size=min_size, max_ring_size=max_size)
+        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rules=rules)
         for g, size in enumerate((4, 5)):
-            assert bool(bonds[g, size - 1, 0] == 1) is closed[g], (min_size, size)
+            assert bool(bonds[g, size - 1, 0] == 1) is closed[g], (min_size, max_size, size)
             # the other bonds (a chain) are kept, and every atom with them
             assert (bonds[g] > 0).sum() == 2 * (size - 1 + int(closed[g])) and (atoms[g, :size] > 0).all()
 
