@@ -8,8 +8,9 @@ Per graph, given the argmax atom types and each atom type's maximum valence:
    bond; the requests are granted most confident first, while both atoms have the valence
    left for them (a request that does not fit is dropped; an aromatic bond takes 1, the
    least it can be once kekulized, so RDKit still checks that its rings kekulize); with
-   `LayerRules`, a request that would close a ring needs at least its probability and ring
-   size, and a pair of atom types can ask only for the bond types it is allowed;
+   `LayerRules`, a request that would close a ring needs at least its probability and a ring
+   size within bounds, a pair of atom types can ask only for the bond types it is allowed,
+   and an atom gets no more neighbours than its type may have;
 2. with `connect`, while the graph has several fragments, the single bond between two
    fragments' atoms with free valence that the model rates most likely (and that the rules
    allow between their types) is added;
@@ -50,10 +51,10 @@ DOUBLE = BOND_NAMES.index("double")
 class LayerRules:
     """What the output layer grants besides valence. A bond that closes a ring needs at
     least probability `ring_threshold` and a ring of at least `min_ring_size` and at most
-    `max_ring_size` atoms (0: any);
-    `allowed_bonds`, when given, is a (T, T, E) nested tuple of booleans: which bond types
-    may join two atom types ("no bond" always may; `allowed_pair_bonds`); `max_neighbours`,
-    when given, (T,): how many bonded neighbours each atom type may have (`max_neighbours`)."""
+    `max_ring_size` atoms (0: any). `allowed_bonds`, when given, is a (T, T, E) nested tuple
+    of booleans: which bond types may join two atom types ("no bond" always may;
+    `allowed_pair_bonds`); `max_neighbours`, when given, (T,): how many bonded neighbours
+    each atom type may have (`max_neighbours`)."""
 
     ring_threshold: float = 0.0
     min_ring_size: int = 0
@@ -170,7 +171,8 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc.
     `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked).
     `rules`: what a request that closes a ring (between two atoms the granted bonds already
-    connect) needs to be granted, and which bond types each pair of atom types may ask for."""
+    connect) needs to be granted, which bond types each pair of atom types may ask for, and
+    how many neighbours each atom type may have."""
     b, n, _, e = bond_probs.shape
     device = bond_probs.device
     bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
