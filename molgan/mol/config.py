@@ -119,7 +119,7 @@ class MolModelConfig:
 
 @dataclass
 class MolRLConfig:
-    reward: str = "validity"  # product of: validity, qed, logp, sa, uniqueness, novelty
+    reward: str = "validity"  # product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty
     warmup_steps: int = 0  # generator steps before the reward term switches on
     lr: float = 1e-4
 

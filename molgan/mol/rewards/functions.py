@@ -39,6 +39,14 @@ def sa(mols: Mols) -> np.ndarray:
     return np.array([(10.0 - sascorer.calculateScore(m)) / 9.0 if m is not None else 0.0 for m in mols])
 
 
+def filters(mols: Mols) -> np.ndarray:
+    """1 for a molecule that passes MOSES' filters (no MCF or PAINS alert, no ring over 7
+    atoms, no charge; molgan/mol/metrics/filters.py), else 0."""
+    from molgan.mol.metrics.filters import passes_moses_filters
+
+    return np.array([float(m is not None and passes_moses_filters(m)) for m in mols])
+
+
 def uniqueness(mols: Mols) -> np.ndarray:
     """1 / (copies of this molecule in the batch): repeats share one molecule's credit."""
     smiles = [Chem.MolToSmiles(m) if m is not None else None for m in mols]
@@ -57,7 +65,7 @@ def make_novelty(known: Iterable[str]) -> Callable[[Mols], np.ndarray]:
 
 #: Per-molecule rewards: cacheable by SMILES. Batch-dependent ones are listed apart.
 MOLECULE_REWARDS: dict[str, Callable[[Mols], np.ndarray]] = {
-    "validity": validity, "qed": qed, "logp": logp, "sa": sa}
+    "validity": validity, "qed": qed, "logp": logp, "sa": sa, "filters": filters}
 BATCH_REWARDS = {"uniqueness": uniqueness}
 REWARD_NAMES = (*MOLECULE_REWARDS, *BATCH_REWARDS, "novelty")
 

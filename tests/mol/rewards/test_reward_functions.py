@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.rewards.functions import RewardFunction, logp, qed, sa, uniqueness, validity
+from molgan.mol.rewards.functions import RewardFunction, filters, logp, qed, sa, uniqueness, validity
 
 N, T, E = 9, 6, 4
 
@@ -20,6 +20,17 @@ def test_rewards_on_known_molecules():
         values = reward(mols)
         assert values[1] == 0.0 and ((values >= 0) & (values <= 1)).all()
     assert uniqueness([aspirin, aspirin, None]).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_the_filters_reward_is_moses_filters():
+    from rdkit import Chem
+
+    # benzamide passes; an aldehyde (MCF7), a CH2 halide (MCF4), a cyclooctane ring (over 7
+    # atoms) and a charged atom do not, nor does an invalid molecule
+    smiles = ["NC(=O)c1ccccc1", "O=CCc1ccccc1", "ClCc1ccccc1", "C1CCCCCCC1", "C[N+](C)(C)C"]
+    mols = [Chem.MolFromSmiles(s) for s in smiles] + [None]
+    assert filters(mols).tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert RewardFunction("filters")(["NC(=O)c1ccccc1", None]).tolist() == [1.0, 0.0]
 
 
 def test_reward_function_products_novelty_and_cache():
