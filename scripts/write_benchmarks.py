@@ -151,6 +151,9 @@ def moses_section(result: dict) -> list[str]:
               f"argmax (`--decode argmax`, no output layer): {_mean_worst(a, 'validity', _pct, n)}. "
               f"Property distances to Test (logP / SA / QED / weight): "
               + " / ".join(_mean_worst(d, k, _num, n) for k in ("logP", "SA", "QED", "weight")) + "."]
+    seeds = [f"seed {r['seed']}: FCD/Test {_num(r['delivered']['FCD/Test'])}, best.pt at step {r['best_step']:,} of "
+             f"{r['steps']:,}, stopped by {r.get('stopped') or 'train.max_steps'}" for r in result["seeds"]]
+    lines += ["", "Per seed: " + "; ".join(seeds) + "."]
     data = result.get("data", {})
     costs = [f"`molgan train` {_mean_worst(run, 'minutes', lambda v: f'{v:.1f} min', n)}"
              + (f" (of which training {_mean_worst(run, 'training_minutes', lambda v: f'{v:.1f}', n)})"
