@@ -46,3 +46,26 @@ def test_a_users_drug_like_file_trains_like_moses(tmp_path, capsys, data_dir):
     samples = tmp_path / "s.csv"
     assert run_cli(capsys, "sample", run, "-n", 20, "-o", samples, "--decode", "raw")[0] == 0
     assert len(list(csv.DictReader(samples.open()))) == 20
+
+
+def test_the_output_layers_data_rules_travel_with_the_checkpoint(tmp_path, capsys, data_dir):
+    from molgan.mol.sampling import load_generator
+
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", f"{MOSES_FIXTURE}/dataset/data/train.csv.gz", "--out", run,
+                           "--max-steps", 2, "--set", "data_rules=0.01", *TINY_MOL)
+    assert code == 0, err
+    task = load_checkpoint(run / "checkpoints" / "step-0000002.pt")["task"]
+    index = {name: k + 1 for k, name in enumerate(task["atom_types"])}
+    allowed, most = task["allowed_bonds"], task["max_neighbours"]
+    # drug-like data: no O-O or N-F bond, no carbon with five neighbours, halogens on one
+    assert not any(allowed[index["O"]][index["O"]][1:]) and not any(allowed[index["N"]][index["F"]][1:])
+    assert most[index["C"]] == 4 and most[index["F"]] == 1
+    assert load_generator(run).generator.rules.max_neighbours == tuple(most)
+    samples = tmp_path / "s.csv"
+    assert run_cli(capsys, "sample", run, "-n", 40, "-o", samples)[0] == 0
+    for row in csv.DictReader(samples.open()):
+        mol = Chem.MolFromSmiles(row["smiles"])
+        assert all(atom.GetDegree() <= most[index[atom.GetSymbol()]] for atom in mol.GetAtoms())
+        assert all(any(allowed[index[b.GetBeginAtom().GetSymbol()]][index[b.GetEndAtom().GetSymbol()]][1:])
+                   for b in mol.GetBonds())
