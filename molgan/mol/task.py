@@ -36,17 +36,17 @@ class MolTask:
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.bond_types = train.info.bond_type_count
-        self.allowed_bonds, self.max_neighbours = (), ()
+        allowed_bonds, most_neighbours = (), ()
         if config.model.data_rules > 0:  # the output layer's rules from the training data
             frequency = config.model.data_rules
             counts = pair_bond_counts(train.bond_types, train.atom_types, self.bond_types, self.atom_types)
-            self.allowed_bonds = allowed_pair_bonds(counts, len(train), frequency)
+            allowed_bonds = allowed_pair_bonds(counts, len(train), frequency)
             counts = neighbour_counts(train.bond_types, train.atom_types, self.atom_types)
-            self.max_neighbours = max_neighbours(counts, len(train), frequency)
+            most_neighbours = max_neighbours(counts, len(train), frequency)
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
-                                                          kekule_roles(self.vocab).tolist(), self.allowed_bonds,
-                                                          self.max_neighbours)
+                                                          kekule_roles(self.vocab).tolist(), allowed_bonds,
+                                                          most_neighbours)
         self.latent_dim = config.model.latent_dim
         self.data = TensorData(train.atom_types, train.bond_types)
         self.known = frozenset(train.smiles)
@@ -154,7 +154,7 @@ class MolTask:
                 image.save(handle, format="PNG")
 
     def describe(self) -> dict:
-        m = self.config.model
+        m, rules = self.config.model, self.generator.rules
         return {"domain": "molecule", "atom_types": self.vocab.names(), "max_atoms": self.max_atoms,
                 "bond_types": self.bond_types,
                 "latent_dim": m.latent_dim, "generator_dims": list(m.generator_dims),
@@ -166,8 +166,8 @@ class MolTask:
                 # only when on: checkpoints from before the option stay resumable
                 **({"chemistry_feature": True} if m.chemistry_feature else {}),
                 **({"ring_feature": True} if m.ring_feature else {}),
-                **({"allowed_bonds": self.allowed_bonds, "max_neighbours": self.max_neighbours}
-                   if self.allowed_bonds else {})}
+                **({"allowed_bonds": rules.allowed_bonds, "max_neighbours": rules.max_neighbours}
+                   if rules.allowed_bonds else {})}
 
 
 def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:
