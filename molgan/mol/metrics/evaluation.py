@@ -282,14 +282,18 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     if pool:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
-        nearest_all: list[np.ndarray] = []
+        nearest: dict[str, np.ndarray] = {}
 
         def fingerprint_metrics(profiles: Profiles) -> dict:
-            # every pooled molecule's nearest reference similarity, once: molgan's SNN and MOSES' SNN/Test
-            nearest_all.append(tanimoto_reduce(profiles.bitsets(), reference.fingerprints, "max")
-                               if reference.size else np.full(len(profiles), np.nan))
+            # Every pooled molecule's nearest reference similarity, once, while the workers run
+            # ChemNet: molgan's SNN and MOSES' SNN/Test, and MOSES' SNN/TestSF.
+            bits = profiles.bitsets()
+            nearest["Test"] = (tanimoto_reduce(bits, reference.fingerprints, "max") if reference.size
+                               else np.full(len(profiles), np.nan))
+            if moses:
+                nearest["TestSF"] = tanimoto_reduce(bits, reference.scaffold_test.fingerprints, "max")
             mine = profiles.head(len(unique))
-            found = _set_metrics(mine, weights, reference, nearest_all[0][: len(unique)]) if unique else {}
+            found = _set_metrics(mine, weights, reference, nearest["Test"][: len(unique)]) if unique else {}
             if len(unique) >= 2:
                 found["kl_divergence"] = divergences = kl_divergences(reference, mine)
                 found["kl_score"] = float(np.mean([math.exp(-d) for d in divergences.values()]))
@@ -304,7 +308,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     if moses:
         metrics["moses"] = moses_metrics(len(smiles), moses_rows, profiles if pool else Profiles(),
                                          activations if pool else np.zeros((0, 512)), reference,
-                                         reference.scaffold_test, nearest_all[0] if pool else None)
+                                         reference.scaffold_test, nearest)
     report.update(metrics)
     report["invalid_reasons"] = dict(reasons.most_common())
     report["reference"] = {"name": reference.name, "distribution_molecules": reference.size,

@@ -46,11 +46,11 @@ def unique_at(valid: Sequence[str], k: int) -> float:
 
 
 def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activations: np.ndarray,
-                  test, scaffold_test, nearest_test: np.ndarray | None = None) -> dict[str, float]:
+                  test, scaffold_test, nearest: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """The MOSES suite of `rows` generated rows whose MOSES-valid molecules are `valid` (in
     row order, duplicates kept); `profiles` and `activations` cover at least the distinct
     molecules of `valid` (any order); `test`, `scaffold_test`: `ReferenceStats`;
-    `nearest_test`: the profiled molecules' largest similarity to Test, if already known."""
+    `nearest`: the profiled molecules' largest similarity to "Test" and "TestSF", those known."""
     from scipy.stats import wasserstein_distance
 
     from molgan.mol.metrics.evaluation import ChemNet, cosine_similarity, weighted_counts
@@ -72,9 +72,10 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
     for reference, split in ((test, "Test"), (scaffold_test, "TestSF")):
         result[f"FCD/{split}"] = (ChemNet.distance(reference.fcd_mu, reference.fcd_sigma, mu, sigma)
                                   if mu is not None else float("nan"))
-        nearest = nearest_test if split == "Test" and nearest_test is not None else \
-            tanimoto_reduce(bits, reference.fingerprints, "max")
-        result[f"SNN/{split}"] = float(weights @ nearest) / total
+        similarity = (nearest or {}).get(split)
+        if similarity is None:
+            similarity = tanimoto_reduce(bits, reference.fingerprints, "max")
+        result[f"SNN/{split}"] = float(weights @ similarity) / total
         result[f"Frag/{split}"] = cosine_similarity(reference.fragments, fragments)
         result[f"Scaf/{split}"] = cosine_similarity(reference.scaffolds, scaffolds)
     for power, name in ((1, "IntDiv"), (2, "IntDiv2")):

