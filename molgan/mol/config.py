@@ -6,7 +6,7 @@ from typing import Literal
 
 from molgan.core.train_config import TrainConfig, parse_requirement
 from molgan.errors import InputError
-from molgan.mol.data.dataset import DEFAULT_MAX_ATOMS, MolDataOptions
+from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
 from molgan.mol.nn.valence import LayerRules

@@ -17,7 +17,8 @@ from molgan.mol.data.convert import ConvertedGraphs
 from molgan.mol.data.sources import SmilesRecords
 
 if TYPE_CHECKING:
-    from molgan.mol.data.dataset import MolDataOptions, MolDatasetInfo
+    from molgan.mol.data.dataset import MolDatasetInfo
+    from molgan.mol.data.options import MolDataOptions
 
 #: Elements of the default vocabulary (any formal charge found in the data): the organic
 #: subset of drug-like chemistry. Others (metals, noble gases, U, ...) need --atom-types.
