@@ -8,7 +8,9 @@ EMA generator is used unless --no-ema, and graphs are decoded the way the run wa
 evaluated (its eval.decode) unless --decode says otherwise. Rows are in generation order and include invalid
 graphs (empty `smiles`, with the `reason`), so validity can be recomputed from the file:
 smiles (canonical), valid, reason, num_atoms, qed, logp, sa, mw, novel (not in the
-training split), duplicate (seen earlier in the file). Same seed, same file.
+training split), duplicate (seen earlier in the file), then the medicinal-chemistry filters:
+lipinski_violations (rule of five), pains, brenk, mcf (the first matching alert's name,
+empty when none; mcf needs the molsets wheel). Same seed, same file.
 """
 from __future__ import annotations
 
@@ -33,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: from the output's extension (.sdf -> sdf), else csv")
     parser.add_argument("--valid-only", action="store_true", help="leave out invalid graphs")
     parser.add_argument("--unique", action="store_true", help="leave out repeats of earlier molecules")
+    parser.add_argument("--filter", default=None, metavar="NAMES",
+                        help="keep only valid molecules that pass these filters, comma-separated: lipinski (at "
+                             "most one rule-of-five violation), pains (PAINS A/B/C), brenk (Brenk's unwanted "
+                             "groups), mcf (MOSES' medicinal-chemistry filters); -n graphs are generated, then "
+                             "filtered, and the log says how many each filter dropped")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
     parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
                         help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
@@ -50,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
     from molgan.core.atomic import atomic_write
     from molgan.mol.config import check_latent_scale
-    from molgan.mol.sampling import COLUMNS, generate_rows, load_generator, sdf_text, training_smiles, validation_fcd
+    from molgan.mol.chem.medchem import parse_filters
+    from molgan.mol.sampling import (COLUMNS, filter_rows, generate_rows, load_generator, sdf_text, training_smiles,
+                                     validation_fcd)
 
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
@@ -62,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("sdf" if output.suffix.lower() == ".sdf" else "csv")
     if output.is_dir():
         raise InputError(f"{output}: is a directory")
+    filters = parse_filters(args.filter) if args.filter is not None else ()
     loaded = load_generator(args.checkpoint, use_ema=not args.no_ema)
     known = training_smiles(loaded.state)
     torch.manual_seed(args.seed)
@@ -76,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["valid"]]
     if args.unique:
         rows = [r for r in rows if r["duplicate"] != 1]
+    if filters:
+        before = len(rows)
+        rows, dropped = filter_rows(rows, filters)
+        log.info("--filter %s kept %d of %d rows; dropped: %s", ",".join(filters), len(rows), before,
+                 ", ".join(f"{name} {count}" for name, count in dropped.most_common()) or "none")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output, newline="", encoding="utf-8") as handle:

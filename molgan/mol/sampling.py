@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -26,7 +28,10 @@ from molgan.mol.nn.models import MolGenerator, build_models
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("smiles", "valid", "reason", "num_atoms", "qed", "logp", "sa", "mw", "novel", "duplicate")
+#: The medicinal-chemistry columns (molgan/mol/chem/medchem.py) come last: files written
+#: before them keep their first ten columns.
+COLUMNS = ("smiles", "valid", "reason", "num_atoms", "qed", "logp", "sa", "mw", "novel", "duplicate",
+           "lipinski_violations", "pains", "brenk", "mcf")
 
 
 @dataclass
@@ -102,16 +107,18 @@ def sample_logits(generator: MolGenerator, count: int, device: torch.device,
 
 
 
-def _properties(smiles: list[str]) -> list[tuple[float, float, float, float]]:
+def _properties(smiles: list[str]) -> list[tuple]:
     from rdkit import Chem
 
+    from molgan.mol.chem.medchem import medchem
     from molgan.mol.chem.properties import molecule_properties
 
-    return [molecule_properties(Chem.MolFromSmiles(s)) for s in smiles]
+    return [(molecule_properties(mol), medchem(mol)) for mol in map(Chem.MolFromSmiles, smiles)]
 
 
 def score_properties(smiles: list[str], workers: int | None = None) -> dict[str, tuple]:
-    """QED, logP, SA, MW per unique valid SMILES; two or more processes for large sets."""
+    """((QED, logP, SA, MW), MedChem) per unique valid SMILES; two or more processes for
+    large sets."""
     unique = sorted(set(smiles))
     workers = workers or min(2, len(os.sched_getaffinity(0)))
     if workers <= 1 or len(unique) < 2000:
@@ -198,15 +205,36 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
         row = {"smiles": d.smiles or "", "valid": int(d.smiles is not None), "reason": d.reason,
                "num_atoms": d.num_atoms}
         if d.smiles:
-            qed, logp, sa, mw = properties[d.smiles]
+            (qed, logp, sa, mw), filters = properties[d.smiles]
             row.update(qed=round(qed, 4), logp=round(logp, 4), sa=round(sa, 4), mw=round(mw, 3),
                        novel="" if known is None else int(d.smiles not in known),
-                       duplicate=int(d.smiles in seen))
+                       duplicate=int(d.smiles in seen), **filters._asdict())
+            if filters.mcf is None:
+                row["mcf"] = "not checked"  # the molsets wheel (MOSES' alert file) is not installed
             seen.add(d.smiles)
         else:
-            row.update(qed="", logp="", sa="", mw="", novel="", duplicate="")
+            row.update(dict.fromkeys(COLUMNS[4:], ""))
         rows.append(row)
     return Generated(rows, raw_valid)
+
+
+def filter_rows(rows: list[dict], names: Sequence[str]) -> tuple[list[dict], Counter]:
+    """The valid rows that pass every filter in `names` (molgan/mol/chem/medchem.py), and how
+    many rows each filter dropped ("invalid" for rows with no molecule; a molecule failing
+    several filters counts under each)."""
+    from molgan.mol.chem.medchem import MedChem
+
+    kept, dropped = [], Counter()
+    for row in rows:
+        if not row["valid"]:
+            dropped["invalid"] += 1
+            continue
+        verdict = MedChem(row["lipinski_violations"], row["pains"], row["brenk"], row["mcf"])
+        failed = [name for name in names if not verdict.passes(name)]
+        dropped.update(failed)
+        if not failed:
+            kept.append(row)
+    return kept, dropped
 
 
 def sdf_text(rows: list[dict]) -> str:
@@ -222,7 +250,8 @@ def sdf_text(rows: list[dict]) -> str:
             continue  # an SDF record needs a structure
         mol = Chem.MolFromSmiles(row["smiles"])
         mol.SetProp("_Name", f"molgan-{index}")
-        for key in ("smiles", "qed", "logp", "sa", "mw", "novel", "duplicate"):
+        for key in ("smiles", "qed", "logp", "sa", "mw", "novel", "duplicate", "lipinski_violations", "pains",
+                    "brenk", "mcf"):
             mol.SetProp(key, str(row[key]))
         writer.write(mol)
     writer.close()

@@ -171,7 +171,8 @@ def test_sample_reads_a_trained_run(tmp_path, capsys, data_dir, mols_csv):
     assert first.read_text() == second.read_text()  # same seed, same file
     rows = list(csv.DictReader(first.open()))
     assert len(rows) == 40
-    assert list(rows[0]) == ["smiles", "valid", "reason", "num_atoms", "qed", "logp", "sa", "mw", "novel", "duplicate"]
+    assert list(rows[0]) == ["smiles", "valid", "reason", "num_atoms", "qed", "logp", "sa", "mw", "novel", "duplicate",
+                             "lipinski_violations", "pains", "brenk", "mcf"]
     valid = [r for r in rows if r["valid"] == "1"]
     assert all(r["novel"] in ("0", "1") and r["smiles"] for r in valid)  # training set was found
     assert all(r["reason"] and not r["smiles"] for r in rows if r["valid"] == "0")

@@ -15,6 +15,7 @@ import functools
 from rdkit import Chem, DataStructs
 
 from molgan.errors import InputError
+from molgan.mol.chem.medchem import mcf_alerts
 
 ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 MAX_RING_SIZE = 7  # MOSES refuses rings of 8 atoms or more
@@ -29,15 +30,15 @@ def moses_alerts() -> tuple[Chem.Mol, ...]:
     """The MCF and PAINS alert patterns of the molsets wheel, parsed once per process."""
     from molgan.mol.data.sources import moses_file
 
-    patterns = []
-    with open(moses_file("metrics/mcf.csv"), newline="", encoding="utf-8") as handle:
-        patterns += [row["smarts"] for row in csv.DictReader(handle)]
     with open(moses_file("metrics/wehi_pains.csv"), newline="", encoding="utf-8") as handle:
-        patterns += [row[0] for row in csv.reader(handle) if row]  # no header: smarts, name
-    parsed = tuple(Chem.MolFromSmarts(text.strip()) for text in patterns)
+        pains = [row[0] for row in csv.reader(handle) if row]  # no header: smarts, name
+    parsed = tuple(Chem.MolFromSmarts(text.strip()) for text in pains)
     if any(p is None for p in parsed):
-        raise InputError("molsets' alert files hold a SMARTS pattern RDKit cannot parse")
-    return parsed
+        raise InputError("molsets' wehi_pains.csv holds a SMARTS pattern RDKit cannot parse")
+    mcf = mcf_alerts()
+    if mcf is None:
+        moses_file("metrics/mcf.csv")  # raises the error that names what is missing
+    return tuple(pattern for _, pattern in mcf) + parsed
 
 
 @functools.cache
