@@ -91,6 +91,8 @@ def format_report(report: dict) -> str:
     structure = ", ".join(f"{k.replace('_', ' ')} {_number(v['generated'])} ({_number(v['reference'])})"
                           for k, v in report["structure"].items())
     lines.append(f"  per molecule, generated (reference): {structure}")
+    passed = ", ".join(f"{k} {_number(v, percent=True)}" for k, v in report["filters_passed"].items())
+    lines.append(f"  valid molecules passing (lipinski: at most 1 rule-of-five violation; others: no alert): {passed}")
     if report.get("moses"):
         moses = report["moses"]
         lines.append("  MOSES suite (valid: sanitizes, fragments allowed): " + ", ".join(

@@ -12,6 +12,8 @@ can express). Definitions, with `valid` = the valid rows, duplicates kept:
 - frag / scaf: cosine similarity of BRICS-fragment / Bemis-Murcko-scaffold (>= 2 rings)
   counts between `valid` and the reference (MOSES).
 - wasserstein: Wasserstein-1 distance of QED, logP, SA and MW of `valid` to the reference.
+- filters_passed: the share of `valid` passing each medicinal-chemistry filter (Lipinski's
+  rule of five with at most one violation; no PAINS, Brenk or MOSES MCF alert).
 - kl_score: GuacaMol's KL benchmark on set(valid): mean of exp(-KL) over nine descriptors
   and the nearest-neighbour similarity (ECFP4, 4,096 bits); a descriptor a collapsed set
   cannot estimate (zero variance) counts as KL = inf.
@@ -32,6 +34,7 @@ from rdkit import Chem, RDLogger
 
 from molgan.core.logs import finite_or_none
 from molgan.mol.chem.graph import canonical_smiles
+from molgan.mol.chem.medchem import FILTERS
 from molgan.mol.metrics.basic import basic_metrics
 from molgan.mol.metrics.moses import moses_metrics, moses_valid
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
@@ -275,6 +278,7 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     metrics = dict.fromkeys(("fcd", "intdiv", "snn", "frag", "scaf", "kl_score"), float("nan"))
     metrics["wasserstein"] = dict.fromkeys(PROPERTIES, float("nan"))
     metrics["kl_divergence"] = {}
+    metrics["filters_passed"] = dict.fromkeys(FILTERS, float("nan"))
     metrics["structure"] = _structure(np.full(len(STRUCTURE), np.nan), reference)
     # Molecules MOSES counts valid and molgan does not (several fragments) are profiled
     # after molgan's valid ones, in the same pass.
@@ -332,7 +336,19 @@ def _set_metrics(profiles: Profiles, weights: np.ndarray, reference: ReferenceSt
                                                          u_weights=weights))
                         for i, name in enumerate(PROPERTIES)},
         "structure": _structure(weights @ profiles.structure / total, reference),
+        "filters_passed": _filters_passed(profiles, weights),
     }
+
+
+def _filters_passed(profiles: Profiles, weights: np.ndarray) -> dict:
+    """The share of valid molecules passing each medicinal-chemistry filter (None: MCF's
+    file is not installed)."""
+    total = float(weights.sum())
+    shares = {name: float(weights @ np.array([m.passes(name) for m in profiles.medchem], dtype=np.float64)) / total
+              for name in FILTERS}
+    if any(m.mcf is None for m in profiles.medchem):
+        shares["mcf"] = None
+    return shares
 
 
 def _structure(generated_mean: np.ndarray, reference: ReferenceStats) -> dict:

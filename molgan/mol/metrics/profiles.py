@@ -3,7 +3,8 @@
 A `Profiles` table holds, for each molecule: QED, logP, SA, MW (MOSES property
 distances); GuacaMol's nine physico-chemical descriptors; Morgan radius-2 fingerprints at
 1,024 bits (MOSES IntDiv / SNN) and 4,096 bits (GuacaMol nearest-neighbour similarity);
-BRICS fragments and the Bemis-Murcko scaffold (MOSES Frag / Scaf); simple structure counts
+BRICS fragments and the Bemis-Murcko scaffold (MOSES Frag / Scaf); the medicinal-chemistry
+filters' verdicts (Lipinski, PAINS, Brenk, MCF); simple structure counts
 (heavy atoms, bonds by order, rings) that say *how* a sample differs when its FCD is high.
 RDKit-only work, so it runs in worker processes.
 """
@@ -17,6 +18,7 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
+from molgan.mol.chem.medchem import MedChem, medchem
 from molgan.mol.chem.properties import PROPERTIES, molecule_properties
 from molgan.mol.metrics.filters import passes_moses_filters
 from molgan.mol.metrics.similarity import BitSets
@@ -43,6 +45,7 @@ class Profiles:
     fragments: list[list[str]] = field(default_factory=list)
     scaffolds: list[str | None] = field(default_factory=list)
     passes_filters: list[bool] = field(default_factory=list)  # MOSES Filters; empty unless asked for
+    medchem: list[MedChem] = field(default_factory=list)  # Lipinski and alerts (molgan/mol/chem/medchem.py)
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -51,7 +54,8 @@ class Profiles:
         """The first `count` molecules' profiles."""
         return Profiles(self.smiles[:count], self.properties[:count], self.descriptors[:count],
                         self.structure[:count], self.fingerprints[:count], self.kl_fingerprints[:count],
-                        self.fragments[:count], self.scaffolds[:count], self.passes_filters[:count])
+                        self.fragments[:count], self.scaffolds[:count], self.passes_filters[:count],
+                        self.medchem[:count])
 
     @classmethod
     def concatenate(cls, parts: Sequence["Profiles"]) -> "Profiles":
@@ -63,6 +67,7 @@ class Profiles:
             out.fragments += part.fragments
             out.scaffolds += part.scaffolds
             out.passes_filters += part.passes_filters
+            out.medchem += part.medchem
         if parts:
             out.properties = np.concatenate([p.properties for p in parts])
             out.descriptors = np.concatenate([p.descriptors for p in parts])
@@ -121,6 +126,7 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         out.scaffolds.append(scaffold(mol))
         if moses_filters:
             out.passes_filters.append(passes_moses_filters(mol))
+        out.medchem.append(medchem(mol))
     out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
     out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
     out.structure = np.array(structure, dtype=np.float64).reshape(-1, len(STRUCTURE))

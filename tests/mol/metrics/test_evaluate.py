@@ -5,18 +5,21 @@ import math
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import run_cli
 from rdkit import Chem, DataStructs
 from rdkit.Chem import QED, AllChem, Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
+from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.Contrib.SA_Score import sascorer
 from scipy.stats import entropy, gaussian_kde, wasserstein_distance
 
-from molgan.mol.data.sources import read_qm9
+from molgan.mol.data.sources import moses_file, read_qm9
 
 GENERATED_EXTRA = ["", "C1CC", "CC.O", "C(C)(C)(C)(C)C", "C[C@H](N)O", "CC(N)O", "CCCCCCO", "c1ccncc1",
-                   "OC1CC2CC1C2", "CC1(C)CC1C#N", "O=C1CCCN1", "NC(=O)c1ccco1", "CC1CC2(C)OC12", ""]
+                   "OC1CC2CC1C2", "CC1(C)CC1C#N", "O=C1CCCN1", "NC(=O)c1ccco1", "CC1CC2(C)OC12", "",
+                   "O=C1NC(=S)SC1=Cc1ccccc1", "C" * 40, "CCCCC=O"]  # a PAINS hit, a rule-of-five failure, MCF7
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +129,25 @@ def test_every_metric_matches_an_independent_recomputation(tmp_path, capsys, fil
         assert values["generated"] == pytest.approx(mine, abs=1e-9), name
         assert values["reference"] == pytest.approx(theirs, abs=1e-9), name
     assert "per molecule, generated (reference): heavy atoms" in out
+
+    params = FilterCatalogParams()
+    for catalog in ("PAINS_A", "PAINS_B", "PAINS_C"):
+        params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, catalog))
+    pains = FilterCatalog(params)
+    params = FilterCatalogParams()
+    params.AddCatalog(FilterCatalogParams.FilterCatalogs.BRENK)
+    brenk = FilterCatalog(params)
+    mcf = [Chem.MolFromSmarts(p) for p in pd.read_csv(moses_file("metrics/mcf.csv")).smarts]
+    mols = [Chem.MolFromSmiles(s) for s in valid]
+    violations = [sum((Descriptors.MolWt(m) > 500, Crippen.MolLogP(m) > 5, Lipinski.NumHDonors(m) > 5,
+                       Lipinski.NumHAcceptors(m) > 10)) for m in mols]
+    expected_passing = {"lipinski": np.mean([v <= 1 for v in violations]),
+                        "pains": np.mean([not pains.HasMatch(m) for m in mols]),
+                        "brenk": np.mean([not brenk.HasMatch(m) for m in mols]),
+                        "mcf": np.mean([not any(Chem.AddHs(m).HasSubstructMatch(p) for p in mcf) for m in mols])}
+    assert all(0 < share < 1 for share in expected_passing.values())  # each filter dropped something here
+    assert report["filters_passed"] == pytest.approx(expected_passing, abs=1e-12)
+    assert "valid molecules passing" in out
 
     unique = list(dict.fromkeys(valid))
     names = ["BertzCT", "MolLogP", "MolWt", "TPSA", "NumHAcceptors", "NumHDonors", "NumRotatableBonds",
