@@ -147,3 +147,91 @@ def plot_curves(metrics: pd.DataFrame, groups: dict[str, list[str]]):
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+#: The grid's properties: column, label, digits shown.
+GRID_PROPERTIES = (("qed", "QED", 2), ("logp", "logP", 2), ("sa", "SA", 2), ("mw", "MW", 0), ("atoms", "atoms", 0))
+
+
+class MoleculeGrid:
+    """A sortable, filterable grid of molecule drawings (inline SVG and a small inline script:
+    no network, no external files), for notebooks and the HTML report. `frame`: indexed by
+    SMILES, with the GRID_PROPERTIES columns (as `property_frame` makes it)."""
+
+    def __init__(self, frame: pd.DataFrame, size: tuple[int, int] = (200, 160)):
+        self.frame, self.size = frame, size
+
+    def _cell(self, smiles: str, row) -> str:
+        import html
+
+        from rdkit import Chem
+        from rdkit.Chem.Draw import rdMolDraw2D
+
+        drawer = rdMolDraw2D.MolDraw2DSVG(*self.size)
+        drawer.DrawMolecule(Chem.MolFromSmiles(smiles))
+        drawer.FinishDrawing()
+        svg = drawer.GetDrawingText()
+        svg = svg[svg.index("<svg"):]  # without the XML declaration
+        data = " ".join(f'data-{column}="{row[column]:.4g}"' for column, _, _ in GRID_PROPERTIES)
+        caption = " · ".join(f"{label} {row[column]:.{digits}f}" for column, label, digits in GRID_PROPERTIES)
+        return (f'<figure class="mol-cell" {data}>{svg}<figcaption><code>{html.escape(smiles)}</code><br>'
+                f"{caption}</figcaption></figure>")
+
+    def _repr_html_(self) -> str:
+        options = "".join(f'<option value="{c}">{label}</option>' for c, label, _ in GRID_PROPERTIES)
+        cells = "".join(self._cell(smiles, row) for smiles, row in self.frame.iterrows())
+        return (f'<div class="mol-grid"><style>{_GRID_CSS}</style><div class="mol-controls">'
+                f'sort by <select data-role="sort">{options}</select> '
+                '<select data-role="order"><option value="desc">high first</option>'
+                '<option value="asc">low first</option></select> &nbsp; show '
+                f'<select data-role="filter">{options}</select> from <input data-role="min" type="number" '
+                'step="any" size="6"> to <input data-role="max" type="number" step="any" size="6"> &nbsp; '
+                f'<span data-role="count"></span></div><div class="mol-cells">{cells}</div>'
+                f"<script>{_GRID_SCRIPT}</script></div>")
+
+
+_GRID_CSS = """
+.mol-grid .mol-controls { margin: 0.5em 0; font: 14px sans-serif; }
+.mol-grid .mol-cells { display: flex; flex-wrap: wrap; gap: 6px; }
+.mol-grid figure { margin: 0; width: 200px; border: 1px solid #ddd; font: 11px sans-serif; }
+.mol-grid figcaption { padding: 2px 4px; overflow-wrap: anywhere; }
+"""
+
+# Every grid on the page wires its own controls; cells are re-ordered, never re-drawn.
+_GRID_SCRIPT = """
+(function () {
+  const grid = document.currentScript.parentElement;
+  const cells = grid.querySelector('.mol-cells');
+  const all = Array.from(cells.children);
+  const control = role => grid.querySelector('[data-role="' + role + '"]');
+  function update() {
+    const key = control('sort').value, sign = control('order').value === 'asc' ? 1 : -1;
+    const by = control('filter').value;
+    const low = parseFloat(control('min').value), high = parseFloat(control('max').value);
+    let shown = 0;
+    all.slice().sort((a, b) => sign * (parseFloat(a.dataset[key]) - parseFloat(b.dataset[key])))
+      .forEach(cell => {
+        const value = parseFloat(cell.dataset[by]);
+        const visible = !(value < low) && !(value > high);
+        cell.style.display = visible ? '' : 'none';
+        shown += visible;
+        cells.appendChild(cell);
+      });
+    control('count').textContent = 'showing ' + shown + ' of ' + all.length + ' molecules';
+  }
+  grid.querySelectorAll('select, input').forEach(el => el.addEventListener('input', update));
+  update();
+})();
+"""
+
+
+def filters_table(report: dict) -> pd.DataFrame:
+    """The share of valid molecules passing each medicinal-chemistry filter."""
+    rows = [{"filter": name, "valid molecules passing": "n/a" if share is None else f"{100 * share:.1f} %"}
+            for name, share in report["filters_passed"].items()]
+    return pd.DataFrame(rows).set_index("filter")
+
+
+def first_distinct(samples: pd.DataFrame, count: int) -> list[str]:
+    """The first `count` distinct valid molecules of a samples frame, in file order."""
+    return list(dict.fromkeys(s for s in samples["canonical"] if s))[:count]
