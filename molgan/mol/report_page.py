@@ -35,7 +35,8 @@ def render_report(samples: str | Path, run: str | Path | None = None, reference:
         raise RunFailure(f"the report notebook {NOTEBOOK} is missing from this installation")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     env = {**os.environ, "MOLGAN_SAMPLES": str(Path(samples).resolve()), "MOLGAN_REFERENCE": reference,
-           "MOLGAN_RUN": str(Path(run).resolve()) if run else "", "MOLGAN_GRID": str(grid)}
+           "MOLGAN_RUN": str(Path(run).resolve()) if run else "", "MOLGAN_GRID": str(grid),
+           "TQDM_DISABLE": "1"}  # progress bars are for terminals, not for the page
     if data_dir:
         env["MOLGAN_DATA_DIR"] = str(Path(data_dir).resolve())
     client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -44,6 +45,7 @@ def render_report(samples: str | Path, run: str | Path | None = None, reference:
         client.execute(env=env)
     except nbclient.exceptions.CellExecutionError as exc:
         raise RunFailure(f"the report notebook failed: {exc.ename}: {exc.evalue}") from None
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, embed_images=True)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
     page, _ = exporter.from_notebook_node(notebook)
     return _REMOTE.sub("", page)
