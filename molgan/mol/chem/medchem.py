@@ -23,7 +23,6 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 from molgan.errors import InputError
 
 FILTERS = ("lipinski", "pains", "brenk", "mcf")
-ALERTS = FILTERS[1:]
 #: A molecule passes the rule of five with at most this many violations.
 MAX_LIPINSKI_VIOLATIONS = 1
 
@@ -81,12 +80,11 @@ def first_alert(mol: Chem.Mol, name: str) -> str:
 
 def medchem(mol: Chem.Mol) -> MedChem:
     """Every filter's verdict on a sanitized molecule."""
-    mcf = mcf_alerts()
+    mcf, mcf_hit = mcf_alerts(), None
     if mcf is not None:
         with_hydrogens = Chem.AddHs(mol)
         mcf_hit = next((label for label, pattern in mcf if with_hydrogens.HasSubstructMatch(pattern)), "")
-    return MedChem(lipinski_violations(mol), first_alert(mol, "pains"), first_alert(mol, "brenk"),
-                   mcf_hit if mcf is not None else None)
+    return MedChem(lipinski_violations(mol), first_alert(mol, "pains"), first_alert(mol, "brenk"), mcf_hit)
 
 
 def parse_filters(text: str) -> tuple[str, ...]:
