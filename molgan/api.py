@@ -30,6 +30,11 @@ class Generator:
         return self._loaded.path
 
     @property
+    def condition(self) -> tuple[str, ...]:
+        """The properties this generator is conditioned on (() for none)."""
+        return self._loaded.scale.names if self._loaded.scale is not None else ()
+
+    @property
     def step(self) -> int:
         return int(self._loaded.state.get("step", 0))
 
@@ -43,14 +48,17 @@ class Generator:
         return self._known
 
     def sample(self, n: int, seed: int | None = None, decode: str | None = None,
-               latent_scale: float | None = None, batch_size: int = 1000, progress: bool = False):
+               latent_scale: float | None = None, batch_size: int = 1000, progress: bool = False,
+               condition: dict[str, float] | str | None = None):
         """`n` generated graphs as a DataFrame with `molgan sample`'s columns (invalid rows
         included, in generation order). `seed=None` draws from torch's current random state;
-        `decode` and `latent_scale` default to the run's evaluation settings."""
+        `decode` and `latent_scale` default to the run's evaluation settings; `condition`
+        asks a conditioned run for property values: {"qed": 0.52} or "qed=0.52"."""
         import pandas as pd
         import torch
 
         from molgan.errors import InputError
+        from molgan.mol.conditioning import parse_condition
         from molgan.mol.config import check_latent_scale
         from molgan.mol.decoding.decode import DECODINGS
         from molgan.mol.sampling import COLUMNS, generate_rows
@@ -62,11 +70,14 @@ class Generator:
             raise InputError(f"decode must be one of {', '.join(DECODINGS)}, got {decode!r}")
         latent_scale = latent_scale or self._loaded.config.eval.latent_scale
         check_latent_scale(latent_scale, "latent_scale")
+        if isinstance(condition, str):
+            condition = parse_condition(condition)
+        self._loaded.check_targets(condition)  # an unusable condition fails before any work
         with torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
             generated = generate_rows(self._loaded, n, self.known, batch_size, decode, progress=progress,
-                                      latent_scale=latent_scale)
+                                      latent_scale=latent_scale, targets=condition)
         return pd.DataFrame(generated.rows, columns=list(COLUMNS))
 
     def __repr__(self) -> str:

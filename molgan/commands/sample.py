@@ -3,6 +3,8 @@
   molgan sample runs/qm9 -n 10000 -o samples.csv
   molgan sample runs/qm9/checkpoints/step-0001500.pt -n 500 -o top.sdf --format sdf --valid-only --unique
 
+  molgan sample runs/qm9-qed -n 1000 -o qed52.csv --condition qed=0.52
+
 A run directory means its best.pt (lowest validation FCD), else its latest checkpoint. The
 EMA generator is used unless --no-ema, and graphs are decoded the way the run was
 evaluated (its eval.decode) unless --decode says otherwise. Rows are in generation order and include invalid
@@ -40,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "most one rule-of-five violation), pains (PAINS A/B/C), brenk (Brenk's unwanted "
                              "groups), mcf (MOSES' medicinal-chemistry filters); -n graphs are generated, then "
                              "filtered, and the log says how many each filter dropped")
+    parser.add_argument("--condition", default=None, metavar="NAME=VALUE[,...]",
+                        help="property values to ask a conditioned run for (trained with --set condition=qed "
+                             "and the like), e.g. qed=0.52 or qed=0.5,logp=1.0; a conditioned property left out "
+                             "is drawn as in the training data; a value outside the data's range is refused")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
     parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
                         help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from molgan.core.atomic import atomic_write
+    from molgan.mol.conditioning import parse_condition
     from molgan.mol.config import check_latent_scale
     from molgan.mol.chem.medchem import parse_filters
     from molgan.mol.sampling import (COLUMNS, filter_rows, generate_rows, load_generator, sdf_text, training_smiles,
@@ -72,13 +79,19 @@ def run(args: argparse.Namespace) -> int:
     if output.is_dir():
         raise InputError(f"{output}: is a directory")
     filters = parse_filters(args.filter) if args.filter is not None else ()
+    targets = parse_condition(args.condition) if args.condition is not None else None
     loaded = load_generator(args.checkpoint, use_ema=not args.no_ema)
+    loaded.check_targets(targets)  # refuses a condition the run cannot take before any work
     known = training_smiles(loaded.state)
     torch.manual_seed(args.seed)
     decode = args.decode or loaded.config.eval.decode
     generated = generate_rows(loaded, args.num, known, args.batch_size, decode, progress=not args.quiet,
-                              latent_scale=args.latent_scale or loaded.config.eval.latent_scale)
+                              latent_scale=args.latent_scale or loaded.config.eval.latent_scale, targets=targets)
     rows = generated.rows
+    for name, value in (targets or {}).items():
+        got = [r[name] for r in rows if r["valid"]]
+        if got:
+            log.info("%s of the valid molecules: mean %.3f (asked for %g)", name, sum(got) / len(got), value)
     valid = sum(r["valid"] for r in rows)
     fcd = validation_fcd(loaded.state, [r["smiles"] for r in rows if r["valid"]])
     unique = len({r["smiles"] for r in rows if r["valid"]})

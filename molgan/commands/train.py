@@ -89,6 +89,12 @@ def _resolve_config(args: argparse.Namespace, run_dir: Path):
     if base is None:
         base = domain.defaults(args.dataset)
     config = cfg.build_config(domain.config_cls, args.config, sets, base)
+    # Defaults that depend on the settings themselves (a conditioned run's checkpoint choice),
+    # still under --config and --set; a resumed run's config.toml already has them.
+    called_for = getattr(config, "settings_preset", dict)()
+    if called_for and not args.resume:
+        base = cfg.merge(base or cfg.to_dict(domain.config_cls()), called_for)
+        config = cfg.build_config(domain.config_cls, args.config, sets, base)
     if args.max_steps is not None:
         config.train.max_steps = args.max_steps
     return domain, config

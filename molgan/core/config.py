@@ -1,7 +1,8 @@
 """Typed dataclass configs: TOML files hold only differences, `--set key=value` overrides.
 
 Unknown keys and values of the wrong type are `InputError`s naming the key, so a typo
-in a config file is an error, never a silently ignored setting.
+in a config file is an error, never a silently ignored setting. A list of words may be
+given as one comma-separated string (`--set condition=qed,logp`).
 """
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def _coerce(hint: Any, value: Any, name: str) -> Any:
             raise InputError(f"{name} must be one of {', '.join(map(repr, args))}, got {value!r}")
         return value
     if origin in (tuple, list):
+        if isinstance(value, str) and args and args[0] is str:
+            value = [v.strip() for v in value.split(",") if v.strip()]  # --set condition=qed,logp
         if not isinstance(value, (list, tuple)):
             raise InputError(f"{name} must be a list, got {value!r}")
         if origin is tuple and args and args[-1] is not Ellipsis:

@@ -22,11 +22,14 @@ class Objective(Protocol):
     #: False: a regulariser added to the generator loss as it is.
     mixed: bool
 
-    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
-        """Train the objective's own networks on a real and a (detached) generated batch."""
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int,
+                    real_cond: Tensor | None = None, fake_cond: Tensor | None = None) -> dict[str, float]:
+        """Train the objective's own networks on a real and a (detached) generated batch, and
+        their conditions (None for an unconditional task)."""
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
-        """Loss for the generator to minimise, or None while inactive (warm-up)."""
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor | None:
+        """Loss for the generator to minimise on a batch made for condition `cond`, or None
+        while inactive (warm-up)."""
 
     def state_dict(self) -> dict: ...
 
@@ -75,10 +78,11 @@ class GeneratorRegularizer:
     name = "regularizer"
     mixed = False
 
-    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int,
+                    real_cond: Tensor | None = None, fake_cond: Tensor | None = None) -> dict[str, float]:
         return {}
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor | None:
         raise NotImplementedError
 
     def state_dict(self) -> dict:

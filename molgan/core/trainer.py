@@ -155,7 +155,7 @@ class Trainer:
                         p.clamp_(-cfg.clip_value, cfg.clip_value)
         if train_objectives:
             for objective in task.objectives:
-                stats.update(objective.critic_step(real, fake, self.step))
+                stats.update(objective.critic_step(real, fake, self.step, cond, fake_cond))
         return stats
 
     def _next_fake(self, batch: int) -> tuple[tuple[Tensor, ...], Tensor | None]:
@@ -238,7 +238,7 @@ class Trainer:
             # (MolGAN's RL term); the others are regularisers added with their own weight.
             mixed, added = {}, {}
             for objective in self.task.objectives:
-                value = objective.generator_loss(fake, self.step)
+                value = objective.generator_loss(fake, self.step, cond)
                 if value is not None:
                     (mixed if objective.mixed else added)[objective.name] = value
             terms = {**mixed_loss_terms(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra), **added}

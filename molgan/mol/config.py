@@ -6,6 +6,7 @@ from typing import Literal
 
 from molgan.core.train_config import TrainConfig, parse_requirement
 from molgan.errors import InputError
+from molgan.mol.conditioning import check_property_names
 from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
@@ -95,10 +96,23 @@ class MolModelConfig:
     # least this many of them per molecule (e.g. 1e-3 on MOSES: no O-O, N-F or N-Cl bond and
     # no sulfur with six neighbours, which its generator made); 0 = what the valences allow.
     data_rules: float = 0.0
+    # Properties the generator and critic are conditioned on, any of qed, logp, sa, mw
+    # (molgan/mol/conditioning.py); () = unconditional. `molgan sample --condition qed=0.5`.
+    condition: tuple[str, ...] = ()
+    # Weight of the generator's property-regression loss (molgan/mol/losses/condition.py):
+    # how far a regressor trained on real molecules puts its graphs from the asked-for values.
+    condition_weight: float = 1.0
+    # Steps (of 128 training molecules) the property regressor learns before the GAN starts,
+    # and its learning rate (faster, or with rings in view, it read QED better but steered
+    # the generator less, docs/experiments.md).
+    condition_pretrain_steps: int = 2000
+    condition_lr: float = 3e-4
 
     def __post_init__(self):
+        check_property_names(self.condition, "model.condition")
         for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching",
-                     "soft_marginal_matching", "layer_consistency", "data_rules"):
+                     "soft_marginal_matching", "layer_consistency", "data_rules", "condition_weight",
+                     "condition_pretrain_steps", "condition_lr"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
         if not 0 <= self.ring_threshold < 1:
@@ -199,6 +213,12 @@ class MolRunConfig:
             raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
                              "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5)")
 
+    def settings_preset(self) -> dict:
+        """Defaults these settings call for, under --config and --set: a conditioned run
+        chooses best.pt by how close its molecules come to the properties asked for
+        (CONDITION_PRESET)."""
+        return CONDITION_PRESET if self.model.condition else {}
+
     @staticmethod
     def preset(dataset: str) -> dict | None:
         """The full settings of `dataset`'s preset (DATASET_PRESETS), or None when it trains
@@ -223,3 +243,9 @@ DATASET_PRESETS: dict[str, dict] = {
               "model": {"ring_feature": True, "min_ring_size": 5, "ring_threshold": 0.7, "layer_consistency": 0.3}},
 }
 
+#: What a conditioned run (model.condition) trains with unless --config or --set say
+#: otherwise: best.pt is the evaluation whose molecules come closest to the properties asked
+#: for (condition_error), among those with at least 90 % distinct molecules in 10,000 (pulling
+#: every molecule to one value costs diversity; FCD alone chose checkpoints that ignored the
+#: condition, docs/experiments.md).
+CONDITION_PRESET: dict = {"train": {"best_metric": "condition_error", "best_requires": "unique@10000>=0.9"}}

@@ -20,6 +20,7 @@ from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
 from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
+from molgan.mol.conditioning import PropertyScale
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
@@ -41,6 +42,22 @@ class LoadedGenerator:
     config: MolRunConfig
     state: dict
     path: Path
+    scale: PropertyScale | None = None  # a conditioned generator's properties
+
+    def check_targets(self, targets: dict[str, float] | None) -> None:
+        """InputError for property targets this generator cannot be asked for."""
+        if self.scale is None:
+            if targets:
+                raise InputError(f"{self.path}: this run was trained without a condition, so --condition "
+                                 "cannot steer it (train with --set condition=qed, say)")
+        elif targets:
+            self.scale.check(targets)
+
+    def conditions(self, targets: dict[str, float] | None, count: int) -> Tensor | None:
+        """(count, C) normalised conditions asking for `targets` (the other conditioned
+        properties drawn as in the training data), or None for an unconditioned generator."""
+        self.check_targets(targets)
+        return None if self.scale is None else self.scale.conditions(targets or {}, count)
 
 
 def resolve_checkpoint(target: str | Path) -> Path:
@@ -76,6 +93,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
                                     bond_types, kekule_roles(vocab).tolist(), _allowed_bonds(task),
                                     tuple(task.get("max_neighbours", ())))
+        scale = PropertyScale.from_dict(task["condition"]) if "condition" in task else None
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
             ema = make_ema(generator, config.train.ema_decay)
@@ -83,23 +101,27 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
             generator = ema.module
     except (KeyError, RuntimeError, ValueError) as exc:
         raise InputError(f"{path}: incompatible checkpoint ({str(exc).splitlines()[0][:150]})") from None
-    return LoadedGenerator(generator.eval(), vocab, config, state, path)
+    return LoadedGenerator(generator.eval(), vocab, config, state, path, scale)
 
 
 @torch.no_grad()
 def sample_logits(generator: MolGenerator, count: int, device: torch.device,
-                  batch_size: int = 1000, latent_scale: float = 1.0) -> tuple[Tensor, Tensor]:
+                  batch_size: int = 1000, latent_scale: float = 1.0,
+                  conditions: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Bond and atom logits of `count` samples, generator in eval mode, on the CPU.
 
     `latent_scale` multiplies z ~ N(0, I): below 1 trades diversity for typicality (the
-    truncation trick), above 1 the other way round.
+    truncation trick), above 1 the other way round. `conditions`: (count, C) normalised
+    properties for a conditioned generator (molgan/mol/conditioning.py).
     """
     was_training = generator.training
     generator.eval()
     bonds, atoms = [], []
     for start in range(0, count, batch_size):
-        z = torch.randn(min(batch_size, count - start), generator.latent_dim, device=device) * latent_scale
-        b, a = generator.logits(z)
+        n = min(batch_size, count - start)
+        z = torch.randn(n, generator.latent_dim, device=device) * latent_scale
+        cond = None if conditions is None else conditions[start:start + n].to(device)
+        b, a = generator.logits(z, cond)
         bonds.append(b.float().cpu())
         atoms.append(a.float().cpu())
     generator.train(was_training)
@@ -179,19 +201,22 @@ class Generated:
 
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
                   batch_size: int = 1000, decode: str = "capped", progress: bool = True,
-                  latent_scale: float = 1.0) -> Generated:
-    """`count` rows in generation order, invalid ones included."""
+                  latent_scale: float = 1.0, targets: dict[str, float] | None = None) -> Generated:
+    """`count` rows in generation order, invalid ones included; `targets`: property values
+    to ask a conditioned generator for (molgan/mol/conditioning.py)."""
     from tqdm import tqdm
 
     decoded = []
     raw_valid = 0
+    conditions = loaded.conditions(targets, count)
     bias = delivered_bias(loaded, decode, latent_scale)
     post, rules = loaded.generator.post, loaded.generator.rules
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
-                                         latent_scale=latent_scale)
+                                         latent_scale=latent_scale,
+                                         conditions=None if conditions is None else conditions[start:start + n])
             batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, rules)
             raw = batch if same_as_raw(decode, post, bias) else \
                 decode_logits(bonds, atoms, loaded.vocab, "raw", post, rules)

@@ -11,16 +11,18 @@ from torch import Tensor, nn
 from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
 from molgan.mol.chem.vocab import BOND_NAMES
+from molgan.mol.conditioning import PropertyScale, training_properties
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
+from molgan.mol.losses.condition import PropertyRegression
 from molgan.mol.losses.consistency import LayerConsistency
 from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
-from molgan.mol.nn.models import MolGenerator, build_models
+from molgan.mol.nn.models import GraphCritic, MolGenerator, build_models
 from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.sampling import sample_logits
@@ -48,7 +50,18 @@ class MolTask:
                                                           kekule_roles(self.vocab).tolist(), allowed_bonds,
                                                           most_neighbours)
         self.latent_dim = config.model.latent_dim
-        self.data = TensorData(train.atom_types, train.bond_types)
+        # Conditioned runs: each training molecule's normalised properties, a third data column.
+        self.scale: PropertyScale | None = None
+        self.conditions: Tensor | None = None
+        columns = [train.atom_types, train.bond_types]
+        if config.model.condition:
+            values = training_properties(train.smiles, config.model.condition, train.processed_dir)
+            self.scale = PropertyScale.fit(config.model.condition, values)
+            self.conditions = self.scale.normalize(values)
+            columns.append(self.conditions)
+            log.info("conditioned on %s", ", ".join(f"{n} ({lo:.3g} to {hi:.3g})" for n, lo, hi in zip(
+                self.scale.names, self.scale.low, self.scale.high)))
+        self.data = TensorData(*columns)
         self.known = frozenset(train.smiles)
         self.bond_targets = data_bond_counts(train.bond_types, train.atom_types,
                                              bond_type_indices(config.eval.calibrate_bonds))
@@ -66,6 +79,13 @@ class MolTask:
                                                     m.soft_marginal_matching, self.generator))
         if m.layer_consistency > 0:
             self.objectives.append(LayerConsistency(m.layer_consistency, self.generator))
+        if config.model.condition and m.condition_weight > 0:
+            regressor = GraphCritic(self.atom_types, self.bond_types, m.conv_dims, m.readout_dim, m.head_dims,
+                                    valence_feature=m.valence_feature, ring_feature=m.ring_feature,
+                                    outputs=len(m.condition)).to(device)
+            self.objectives.append(PropertyRegression(regressor, m.condition_weight, m.condition_lr,
+                                                      (train.atom_types, train.bond_types, self.conditions),
+                                                      m.condition_pretrain_steps, score=self._fake_conditions))
         if config.train.adversarial_weight < 1.0:
             self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
                                                    self.bond_types))
@@ -77,13 +97,35 @@ class MolTask:
             cache = Path(train.processed_dir) / "fcd_valid_stats.pt"
             self.fcd = FCDScorer(valid_smiles, cache=cache)
 
-    def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], None]:
-        atoms, bonds = batch
+    def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
+        atoms, bonds, *conditions = batch
         return (F.one_hot(bonds.long(), self.bond_types).float(),
-                F.one_hot(atoms.long(), self.atom_types).float()), None
+                F.one_hot(atoms.long(), self.atom_types).float()), (conditions[0] if conditions else None)
 
-    def sample_condition(self, batch_size: int) -> None:
-        return None
+    def sample_condition(self, batch_size: int) -> Tensor | None:
+        """Conditions for generated batches: training molecules' properties, drawn at random
+        (so generated and real batches ask for the same distribution)."""
+        if self.conditions is None:
+            return None
+        rows = torch.randint(len(self.conditions), (batch_size,))
+        return self.conditions[rows].to(self.device)
+
+    def _fake_conditions(self, fake: tuple[Tensor, Tensor]) -> Tensor:
+        """(B, C) normalised RDKit properties of generated graphs (NaN rows: no molecule)."""
+        from molgan.mol.chem.properties import smiles_properties
+
+        smiles = [d.smiles for d in decode_logits(*fake, self.vocab, "raw")]
+        values = [smiles_properties([s], self.scale.names)[0] if s else (float("nan"),) * len(self.scale.names)
+                  for s in smiles]
+        return self.scale.normalize(torch.tensor(values, dtype=torch.float64))
+
+    def _sample_logits(self, generator: nn.Module, count: int) -> tuple[Tensor, Tensor, Tensor | None]:
+        """Bond and atom logits of `count` samples at the evaluation latent scale, and their
+        conditions (None for an unconditional run)."""
+        cond = self.sample_condition(count)
+        bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale,
+                                     conditions=cond)
+        return bonds, atoms, cond
 
     #: Time-to-quality, logged by the trainer and kept in summary.json.
     milestones = {"validity>=0.9,uniqueness>=0.9": {"validity": 0.9, "uniqueness": 0.9},
@@ -100,8 +142,7 @@ class MolTask:
         return self._bias
 
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
-        bonds, atoms = sample_logits(generator, self.config.eval.samples, self.device,
-                                     latent_scale=self.config.eval.latent_scale)
+        bonds, atoms, cond = self._sample_logits(generator, self.config.eval.samples)
         bias = self.delivered_bias(generator, step)
         post = self.config.model.post
         delivered = self._decode(bonds + bias, atoms, self.config.eval.decode)
@@ -114,10 +155,14 @@ class MolTask:
         metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
+        if self.scale is not None:
+            metrics.update(condition_errors(delivered, cond, self.scale))
         if self.config.eval.uniqueness_samples:
             metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples, bias))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
-        if self.config.model.pack == 1:  # a PacGAN critic scores packs, not molecules
+        # A PacGAN critic scores packs, not molecules; a conditioned one a molecule with its
+        # properties, which the watched molecules are not given.
+        if self.config.model.pack == 1 and self.scale is None:
             fake = generator.graphs(bonds, atoms)  # what the critic is trained on
             metrics.update({f"diag/{k}": v for k, v in critic_statistics(
                 self.discriminator, self._watched_train, self._watched_valid, fake, [bool(s) for s in raw],
@@ -126,7 +171,7 @@ class MolTask:
 
     def _uniqueness(self, generator: nn.Module, count: int, bias: Tensor) -> dict[str, float]:
         """{"unique@count": the distinct share of `count` more delivered samples}."""
-        bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale)
+        bonds, atoms, _ = self._sample_logits(generator, count)
         smiles = self._decode(bonds + bias, atoms, self.config.eval.decode)
         return {f"unique@{count}": basic_metrics(smiles, self.known)["uniqueness"]}
 
@@ -139,7 +184,7 @@ class MolTask:
         from rdkit import Chem
         from rdkit.Chem import Draw
 
-        bonds, atoms = sample_logits(generator, 200, self.device, latent_scale=self.config.eval.latent_scale)
+        bonds, atoms, _ = self._sample_logits(generator, 200)
         bonds = bonds + self.delivered_bias(generator, step)
         smiles = self._decode(bonds, atoms, self.config.eval.decode)
         folder = Path(run_dir) / "samples"
@@ -167,7 +212,27 @@ class MolTask:
                 **({"chemistry_feature": True} if m.chemistry_feature else {}),
                 **({"ring_feature": True} if m.ring_feature else {}),
                 **({"allowed_bonds": rules.allowed_bonds, "max_neighbours": rules.max_neighbours}
-                   if rules.allowed_bonds else {})}
+                   if rules.allowed_bonds else {}),
+                **({"condition": self.scale.to_dict()} if self.scale is not None else {})}
+
+
+def condition_errors(smiles: list[str | None], cond: Tensor, scale: PropertyScale) -> dict[str, float]:
+    """{"condition_mae/NAME": mean |property - asked-for value| over the valid molecules}:
+    RDKit's values of the molecules against the conditions they were generated for; and
+    "condition_error", their mean in units of each property's standard deviation."""
+    from molgan.mol.chem.properties import smiles_properties
+
+    asked = cond.double() * torch.tensor(scale.std, dtype=torch.float64) + torch.tensor(scale.mean,
+                                                                                         dtype=torch.float64)
+    valid = [k for k, s in enumerate(smiles) if s]
+    if not valid:
+        return {f"condition_mae/{name}": float("nan") for name in scale.names}
+    got = torch.tensor(smiles_properties([smiles[k] for k in valid], scale.names), dtype=torch.float64)
+    errors = (got - asked[valid]).abs().mean(0)
+    metrics = {f"condition_mae/{name}": float(e) for name, e in zip(scale.names, errors)}
+    # One figure for checkpoint choice: the distances in units of each property's spread.
+    metrics["condition_error"] = float((errors / torch.tensor(scale.std, dtype=torch.float64)).mean())
+    return metrics
 
 
 def _fixed_subset(dataset: MolGraphDataset, count: int) -> tuple[Tensor, Tensor]:

@@ -46,6 +46,9 @@ def world(tmp_path_factory):
         from molgan.cli import main
 
         assert main(["-q", "train", "--dataset", str(good), "--out", str(run), "--max-steps", "2", *TINY_MOL]) == 0
+        conditioned = base / "qed-run"
+        assert main(["-q", "train", "--dataset", str(good), "--out", str(conditioned), "--max-steps", "2",
+                     "--set", "condition=qed", "--set", "condition_pretrain_steps=10", *TINY_MOL]) == 0
         image_run = base / "image-run"
         assert main(["-q", "train", "--dataset", "synthetic", "--out", str(image_run), "--max-steps", "1",
                      "--set", "kind=mlp", "--set", "width=4", "--set", "batch_size=8"]) == 0
@@ -54,7 +57,7 @@ def world(tmp_path_factory):
         shutil.copy(next((image_run / "checkpoints").glob("step-*.pt")), inputs / "image.pt")
         torch.save({"format": "molgan-checkpoint", "format_version": 1, "x": _Payload(inputs / "pwned")},
                    inputs / "hostile.pt")
-        yield {"in": inputs, "good": good, "run": run, "out": base / "out", "base": base}
+        yield {"in": inputs, "good": good, "run": run, "qrun": conditioned, "out": base / "out", "base": base}
     finally:
         if previous is None:
             os.environ.pop("MOLGAN_DATA_DIR", None)

@@ -25,7 +25,7 @@ class LayerConsistency(GeneratorRegularizer):
     def __init__(self, weight: float, generator):
         self.weight, self.generator = weight, generator
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor | None:
         if self.generator.last_probs is None:
             return None
         bond_probs, atom_probs = self.generator.last_probs

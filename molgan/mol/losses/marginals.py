@@ -73,7 +73,7 @@ class MarginalMatching(GeneratorRegularizer):
         self.single = atom_types + bond_types  # length of the atom and bond parts
         self.reference = reference.to(device)
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor:
         bonds, atoms = fake
         found = graph_marginals(bonds, atoms, pairs=self.pair_weight > 0)
         distance = (found - self.reference) ** 2 / (self.reference + self.EPS)

@@ -28,7 +28,7 @@ class ValencePenalty(GeneratorRegularizer):
         """(B, N) bond order beyond each atom's cap (absent atoms have cap 0)."""
         return F.relu((bonds * self.order[: bonds.shape[-1]]).sum(dim=(2, 3)) - atoms @ self.caps)
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor:
         return self.weight * self.excess(*fake).pow(2).sum(1).mean()
 
 
@@ -49,7 +49,7 @@ class ConnectivityPenalty(GeneratorRegularizer):
     def __init__(self, weight: float, margin: float = 0.1):
         self.weight, self.margin = weight, margin
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor:
         bonds, atoms = fake
         present = 1.0 - atoms[..., 0]
         adjacency = (1.0 - bonds[..., 0]) * present.unsqueeze(1) * present.unsqueeze(2)

@@ -37,17 +37,20 @@ def _straight_through(probs: Tensor, index: Tensor) -> Tensor:
 
 
 class MolGenerator(nn.Module):
-    r"""z (B, Z) -> (bonds (B, N, N, E), atoms (B, N, T)) after post-processing.
+    r"""z (B, Z) [and a condition (B, C)] -> (bonds (B, N, N, E), atoms (B, N, T)) after
+    post-processing.
 
     Bond logits are symmetrised ((L + L^T) / 2) and the diagonal forced to "no bond".
-    `logits(z)` gives the raw (symmetric) logits for decoding.
+    `logits(z, cond)` gives the raw (symmetric) logits for decoding. A conditioned generator
+    (`condition_dim` > 0) reads the normalised properties beside z; without them it is given
+    zeros: the training data's mean properties.
     """
 
     def __init__(self, latent_dim: int, max_atoms: int, atom_types: int, bond_types: int,
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
                  valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None,
-                 rules: LayerRules = LayerRules()):
+                 rules: LayerRules = LayerRules(), condition_dim: int = 0):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
@@ -55,7 +58,8 @@ class MolGenerator(nn.Module):
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
         self.rules = rules  # the output layer's (molgan/mol/nn/valence.py)
-        self.body = _mlp([latent_dim, *hidden], dropout)
+        self.condition_dim = condition_dim
+        self.body = _mlp([latent_dim + condition_dim, *hidden], dropout)
         self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
         self.bond_head = nn.Linear(hidden[-1], max_atoms * max_atoms * bond_types)
         diagonal = torch.zeros(max_atoms, max_atoms, bond_types)
@@ -74,7 +78,11 @@ class MolGenerator(nn.Module):
         state["last_probs"] = None
         return state
 
-    def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
+    def logits(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if self.condition_dim:
+            if cond is None:
+                cond = z.new_zeros(z.shape[0], self.condition_dim)
+            z = torch.cat([z, cond.to(z.dtype)], -1)
         h = self.body(z)
         n, t, e = self.max_atoms, self.atom_types, self.bond_types
         bonds = self.bond_head(h).view(-1, n, n, e)
@@ -106,7 +114,7 @@ class MolGenerator(nn.Module):
                               self.valence_caps, roles=self.kekule_roles, rules=self.rules)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        bonds, atoms = self.logits(z)
+        bonds, atoms = self.logits(z, cond)
         if self.post == "st-valence":
             bond_index, atom_index = self.graphs(bonds, atoms)
             if not torch.is_grad_enabled():
@@ -122,7 +130,8 @@ class MolGenerator(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"latent_dim={self.latent_dim}, max_atoms={self.max_atoms}, atom_types={self.atom_types}, "
-                f"bond_types={self.bond_types}, post={self.post!r}, temperature={self.temperature}")
+                f"bond_types={self.bond_types}, post={self.post!r}, temperature={self.temperature}"
+                + (f", condition_dim={self.condition_dim}" if self.condition_dim else ""))
 
 
 #: Closed walks of lengths 3 .. 2 + RING_WALKS through each atom: the critic's view of rings.
@@ -148,16 +157,20 @@ class GraphCritic(nn.Module):
     With `pack` = m > 1 (PacGAN), m consecutive graphs are scored jointly: (B,) -> (B/m,).
     Node inputs are the atom-type vector plus, with `valence_feature`, each atom's summed
     bond order (so valence violations are visible in one step). Absent atoms are masked by
-    their "no atom" probability. Shapes: bonds (B, N, N, E), atoms (B, N, T) -> (B,).
+    their "no atom" probability. A conditioned critic (`condition_dim` > 0) reads the
+    normalised properties (B, C) beside the graph readout, judging graph and condition
+    together. Shapes: bonds (B, N, N, E), atoms (B, N, T) -> (B,), or (B, outputs) when
+    `outputs` > 1 (a property regressor).
     """
 
     def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
                  valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
                  pack: int = 1, minibatch_discrimination: bool = False,
-                 valence_caps: Sequence[float] | None = None, ring_feature: bool = False):
+                 valence_caps: Sequence[float] | None = None, ring_feature: bool = False,
+                 condition_dim: int = 0, outputs: int = 1):
         super().__init__()
-        self.ring_feature = ring_feature
+        self.ring_feature, self.condition_dim, self.outputs = ring_feature, condition_dim, outputs
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         self.atom_types, self.bond_types = atom_types, bond_types
         # With each atom type's maximum valence, the critic also sees each atom's free valence
@@ -167,14 +180,14 @@ class GraphCritic(nn.Module):
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
-        self.head = _mlp([readout_dim * pack, *head_dims], dropout)
+        self.head = _mlp([(readout_dim + condition_dim) * pack, *head_dims], dropout)
         if minibatch_discrimination:
             self.batch_layer: nn.Module = MinibatchDiscrimination(head_dims[-1])
             width = head_dims[-1] + self.batch_layer.num_kernels
         else:
             self.batch_layer = MinibatchStd() if minibatch_std else nn.Identity()
             width = head_dims[-1] + int(minibatch_std)
-        self.out = nn.Linear(width, 1)
+        self.out = nn.Linear(width, outputs)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]) / 4.0, persistent=False)
         caps = torch.tensor(list(valence_caps) if self.chemistry else [0.0] * atom_types, dtype=torch.float32)
@@ -210,10 +223,15 @@ class GraphCritic(nn.Module):
         for conv in self.convs:
             h = self.dropout(torch.tanh(conv(h, adj, normalized))) * node_mask
         graph = self.readout(torch.cat([h, x], -1), mask)
+        if self.condition_dim:
+            if cond is None:
+                raise ValueError(f"this critic is conditioned on {self.condition_dim} properties: pass cond")
+            graph = torch.cat([graph, cond.to(graph.dtype)], -1)
         if self.pack > 1:  # PacGAN: one score per pack of samples, so collapse is visible
             graph = graph.reshape(graph.shape[0] // self.pack, -1)
         graph = self.head(graph)
-        score = self.out(self.batch_layer(graph)).squeeze(-1)
+        score = self.out(self.batch_layer(graph))
+        score = score.squeeze(-1) if self.outputs == 1 else score
         if self.sigmoid_output:
             score = torch.sigmoid(score)
         return (score, graph) if features else score
@@ -228,16 +246,17 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
     valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`;
     `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds;
     `allowed_bonds` and `max_neighbours` (molgan/mol/nn/valence.py), when given, limit its
-    bond types by atom types and its atoms' neighbours."""
+    bond types by atom types and its atoms' neighbours. Both networks read
+    `len(config.condition)` normalised properties when it is set."""
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                              config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
-                             config.layer_rules(allowed_bonds, max_neighbours))
+                             config.layer_rules(allowed_bonds, max_neighbours), len(config.condition))
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,
                          valence_caps=valence_caps if config.chemistry_feature else None,
-                         ring_feature=config.ring_feature)
+                         ring_feature=config.ring_feature, condition_dim=len(config.condition))
     return generator, critic
 

@@ -29,7 +29,8 @@ class RewardObjective:
     def _smiles(self, bonds: Tensor, atoms: Tensor) -> list[str | None]:
         return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "raw")]
 
-    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int) -> dict[str, float]:
+    def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int,
+                    real_cond: Tensor | None = None, fake_cond: Tensor | None = None) -> dict[str, float]:
         if step < self.config.warmup_steps:
             return {}
         device = real[0].device
@@ -41,7 +42,7 @@ class RewardObjective:
         self.optimizer.step()
         return {"rl/net_loss": loss.detach(), "rl/reward_fake": r_fake.mean()}
 
-    def generator_loss(self, fake: tuple[Tensor, ...], step: int) -> Tensor | None:
+    def generator_loss(self, fake: tuple[Tensor, ...], step: int, cond: Tensor | None = None) -> Tensor | None:
         if step < self.config.warmup_steps:
             return None
         return -self.net(*fake).mean()
