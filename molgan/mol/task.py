@@ -86,9 +86,10 @@ class MolTask:
             self.objectives.append(PropertyRegression(regressor, m.condition_weight, m.condition_lr,
                                                       (train.atom_types, train.bond_types, self.conditions),
                                                       m.condition_pretrain_steps, score=self._fake_conditions))
+        self.reward: RewardObjective | None = None
         if config.train.adversarial_weight < 1.0:
-            self.objectives.append(RewardObjective(self.vocab, self.known, config.model, config.rl, device,
-                                                   self.bond_types))
+            self.reward = RewardObjective(self.vocab, self.known, config.model, config.rl, device, self.bond_types)
+            self.objectives.append(self.reward)
         # Fixed molecules on which the critic is watched at every evaluation.
         self._watched_train = _fixed_subset(train, config.eval.samples)
         self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
@@ -157,6 +158,8 @@ class MolTask:
             metrics["fcd"] = self.fcd(delivered)
         if self.scale is not None:
             metrics.update(condition_errors(delivered, cond, self.scale))
+        if self.reward is not None:  # what the reward term asks for, on the delivered molecules
+            metrics["reward"] = float(self.reward.reward(delivered).mean())
         if self.config.eval.uniqueness_samples:
             metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples, bias))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})

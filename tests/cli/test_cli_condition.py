@@ -45,3 +45,26 @@ def test_samples_follow_the_condition(tmp_path, capsys, data_dir, mols_csv):
     assert generator.condition == ("mw",)
     frame = generator.sample(100, seed=1, condition="mw=90")
     assert frame.mw[frame.valid == 1].mean() > 60
+
+
+def test_conditioned_and_reward_runs_choose_best_by_what_they_aim_at(tmp_path, capsys, data_dir, mols_csv):
+    import tomllib
+
+    def trained_config(name, *sets):
+        run = tmp_path / name
+        code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", run, "--max-steps", 2,
+                               *TINY_MOL[:-4], *sets)
+        assert code == 0, err
+        return tomllib.loads((run / "config.toml").read_text())["train"], (run / "metrics.csv").read_text()
+
+    train, metrics = trained_config("cond", "--set", "condition=qed", "--set", "condition_pretrain_steps=5")
+    assert (train["best_metric"], train["best_mode"], train["best_requires"]) == \
+        ("condition_error", "min", "unique@10000>=0.9")
+    assert "condition_error" in metrics.splitlines()[0]
+    train, metrics = trained_config("reward", "--set", "adversarial_weight=0.5", "--set", "reward=qed")
+    assert (train["best_metric"], train["best_mode"], train["best_requires"]) == ("reward", "max", "unique@10000>=0.9")
+    assert "reward" in metrics.splitlines()[0].split(",")
+    # --set still has the last word
+    train, _ = trained_config("mine", "--set", "condition=qed", "--set", "condition_pretrain_steps=5",
+                              "--set", "best_metric=fcd", "--set", 'best_requires=""')
+    assert (train["best_metric"], train["best_requires"]) == ("fcd", "")

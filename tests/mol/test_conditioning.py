@@ -152,3 +152,19 @@ def test_property_regression_also_learns_the_generated_graphs_scored_and_skips_n
     # rows are no target (a NaN in the loss would have made every reading NaN)
     assert torch.isfinite(readings).all()
     assert readings.mean() > 0.8 and regression.net(bonds, atoms).mean().abs() < 0.2
+
+
+def test_condition_errors_are_rdkit_distances_to_the_values_asked_for():
+    from molgan.mol.task import condition_errors
+
+    scale = PropertyScale.fit(("qed", "logp"), torch.tensor([[0.3, -1.0], [0.5, 1.0]], dtype=torch.float64))
+    asked = torch.tensor([[0.4, 0.0], [0.5, 2.0], [0.1, 0.1]], dtype=torch.float64)
+    smiles = ["CCO", "c1ccccc1", None]  # the third is no molecule: left out
+    metrics = condition_errors(smiles, scale.normalize(asked), scale)
+    mols = [Chem.MolFromSmiles(s) for s in smiles[:2]]
+    qed_error = (abs(QED.qed(mols[0]) - 0.4) + abs(QED.qed(mols[1]) - 0.5)) / 2
+    logp_error = (abs(Crippen.MolLogP(mols[0]) - 0.0) + abs(Crippen.MolLogP(mols[1]) - 2.0)) / 2
+    assert metrics["condition_mae/qed"] == pytest.approx(qed_error, rel=1e-5)
+    assert metrics["condition_mae/logp"] == pytest.approx(logp_error, rel=1e-5)
+    assert metrics["condition_error"] == pytest.approx((qed_error / scale.std[0] + logp_error / scale.std[1]) / 2,
+                                                       rel=1e-5)
