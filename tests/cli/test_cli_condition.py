@@ -68,3 +68,23 @@ def test_conditioned_and_reward_runs_choose_best_by_what_they_aim_at(tmp_path, c
     train, _ = trained_config("mine", "--set", "condition=qed", "--set", "condition_pretrain_steps=5",
                               "--set", "best_metric=fcd", "--set", 'best_requires=""')
     assert (train["best_metric"], train["best_requires"]) == ("fcd", "")
+
+
+def test_a_conditioned_run_resumes_bit_exact(tmp_path, capsys, data_dir, mols_csv):
+    import torch
+
+    from molgan.core.checkpoint import load_checkpoint
+
+    # A constant rate: a run stopped at step 3 and resumed to 6 has the schedule of one run to 6.
+    settings = [*TINY_MOL, "--set", "condition=qed,logp", "--set", "condition_pretrain_steps=20",
+                "--set", "lr_schedule=constant", "--set", "checkpoint_every=3", "--set", "eval_every=3"]
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", straight, "--max-steps", 6, *settings)[0] == 0
+    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", resumed, "--max-steps", 3, *settings)[0] == 0
+    code, _, err = run_cli(capsys, "train", "--out", resumed, "--resume", "--max-steps", 6)
+    assert code == 0, err
+    a, b = (load_checkpoint(run / "checkpoints" / "step-0000006.pt") for run in (straight, resumed))
+    for name in a["generator"]:
+        assert torch.equal(a["generator"][name], b["generator"][name]), name
+    regressor_a, regressor_b = a["objectives"]["condition"]["net"], b["objectives"]["condition"]["net"]
+    assert all(torch.equal(regressor_a[k], regressor_b[k]) for k in regressor_a)
