@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     summary = {str(t): aggregate([r["targets"][str(t)] for r in rows], WORSE) for t in args.targets}
     summary["run"] = aggregate([{"minutes": r["minutes"]} for r in rows], WORSE)
     command = "python scripts/bench_condition.py " + " ".join(
-        ["--property", args.property, "--targets", *map(str, args.targets), "--seeds", *map(str, args.seeds),
+        ["--property", args.property, "--targets", *map(str, args.targets), "--tolerance", str(args.tolerance),
+         "--seeds", *map(str, args.seeds),
          "--samples", str(args.samples), "--threads", str(args.threads), "--jobs", str(args.jobs)]
         + sum((["--set", s] for s in args.sets), []))
     result = {"benchmark": f"condition_{args.property}", "command": command, **env, "property": args.property,

@@ -66,9 +66,9 @@ class PropertyRegression:
     def critic_step(self, real: tuple[Tensor, ...], fake: tuple[Tensor, ...], step: int,
                     real_cond: Tensor | None = None, fake_cond: Tensor | None = None) -> dict[str, float]:
         if not self.pretrained:
-            mse = self.pretrain()
-            log.info("property regressor: %d steps on the training molecules, MSE %.3f of the normalised values",
-                     self.pretrain_steps, mse)
+            log.info("property regressor: learning the training molecules' properties (%d steps)",
+                     self.pretrain_steps)
+            log.info("property regressor: MSE %.3f of the normalised values", self.pretrain())
         stats = {}
         graphs, target = real, real_cond
         if self.score is not None and fake:
