@@ -5,7 +5,8 @@
 
   molgan sample runs/qm9-qed -n 1000 -o qed52.csv --condition qed=0.52
 
-A run directory means its best.pt (lowest validation FCD), else its latest checkpoint. The
+A run directory means its best.pt (by default the lowest validation FCD; a conditioned
+run's: closest to its conditions; a reward run's: the highest reward), else its latest checkpoint. The
 EMA generator is used unless --no-ema, and graphs are decoded the way the run was
 evaluated (its eval.decode) unless --decode says otherwise. Rows are in generation order and include invalid
 graphs (empty `smiles`, with the `reason`), so validity can be recomputed from the file:
