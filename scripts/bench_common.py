@@ -79,3 +79,25 @@ def run_molgan(*argv: str, threads: int) -> tuple[float, float]:
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
     return time.monotonic() - start, usage.ru_maxrss / 1024 ** 2  # KB -> GB
+
+
+def add_seed_arguments(parser, out: str, samples: int, samples_help: str | None = None,
+                       set_help: str = "passed to molgan train") -> None:
+    """The options every multi-seed benchmark takes: where runs go, seeds, samples, threads,
+    parallel seeds, extra `--set`s and re-measuring without training."""
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--samples", type=int, default=samples, help=samples_help)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=1, help="seeds measured at the same time (each with --threads)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help=set_help)
+    parser.add_argument("--skip-training", action="store_true")
+
+
+def measure_seeds(measure, args) -> list[dict]:
+    """`measure(out, seed, args)` for each of `args.seeds`, `args.jobs` at a time (each
+    seed's work runs in its own processes, so threads suffice)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        return list(pool.map(lambda seed: measure(Path(args.out), seed, args), args.seeds))

@@ -20,11 +20,10 @@ import json
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import aggregate, environment, write_result  # noqa: E402
+from bench_common import add_seed_arguments, aggregate, environment, measure_seeds, write_result  # noqa: E402
 from bench_common import run_molgan as molgan  # noqa: E402
 
 WORSE = {"error": "max", "validity": "min", "uniqueness": "min", "within": "min", "minutes": "max",
@@ -78,19 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--property", default="qed", choices=("qed", "logp", "sa", "mw"))
     parser.add_argument("--targets", type=float, nargs="+", default=[0.38, 0.45, 0.52, 0.58])
     parser.add_argument("--tolerance", type=float, default=0.02, help="the baseline keeps samples this close")
-    parser.add_argument("--out", default="runs/bench-condition")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--samples", type=int, default=1000, help="per target (the baseline samples 10x)")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=1, help="seeds measured at the same time (each with --threads)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to the conditioned train")
-    parser.add_argument("--skip-training", action="store_true")
+    add_seed_arguments(parser, "runs/bench-condition", 1000, samples_help="per target (the baseline samples 10x)",
+                       set_help="passed to the conditioned train")
     parser.add_argument("--result", default=None, help="default: docs/results/condition_PROPERTY.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
     env = environment(args.threads)
-    with ThreadPoolExecutor(args.jobs) as pool:  # each seed's work runs in its own processes
-        rows = list(pool.map(lambda s: measure_seed(Path(args.out), s, args), args.seeds))
+    rows = measure_seeds(measure_seed, args)
     summary = {str(t): aggregate([r["targets"][str(t)] for r in rows], WORSE) for t in args.targets}
     summary["run"] = aggregate([{"minutes": r["minutes"]} for r in rows], WORSE)
     command = "python scripts/bench_condition.py " + " ".join(

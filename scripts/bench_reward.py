@@ -18,11 +18,10 @@ import json
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import aggregate, environment, write_result  # noqa: E402
+from bench_common import add_seed_arguments, aggregate, environment, measure_seeds, write_result  # noqa: E402
 from bench_common import run_molgan as molgan  # noqa: E402
 
 WORSE = {"mean_qed": "min", "top1": "min", "top10": "min", "top100": "min", "validity": "min", "uniqueness": "min",
@@ -74,19 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reward", default="qed", help="rl.reward, e.g. qed or qed,sa")
     parser.add_argument("--adversarial-weight", type=float, default=0.5, help="train.adversarial_weight (λ)")
-    parser.add_argument("--out", default="runs/bench-reward")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--samples", type=int, default=10_000)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=1, help="seeds measured at the same time (each with --threads)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], help="passed to molgan train")
-    parser.add_argument("--skip-training", action="store_true")
+    add_seed_arguments(parser, "runs/bench-reward", 10_000)
     parser.add_argument("--result", default=None, help="default: docs/results/reward_REWARD.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
     env = environment(args.threads)
-    with ThreadPoolExecutor(args.jobs) as pool:  # each seed's work runs in its own processes
-        rows = list(pool.map(lambda s: measure_seed(Path(args.out), s, args), args.seeds))
+    rows = measure_seeds(measure_seed, args)
     command = "python scripts/bench_reward.py " + " ".join(
         ["--reward", args.reward, "--adversarial-weight", str(args.adversarial_weight), "--seeds",
          *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads), "--jobs",
