@@ -100,7 +100,7 @@ class MolModelConfig:
     # (molgan/mol/conditioning.py); () = unconditional. `molgan sample --condition qed=0.5`.
     condition: tuple[str, ...] = ()
     # Weight of the generator's property-regression loss (molgan/mol/losses/condition.py):
-    # how far a regressor trained on real molecules puts its graphs from the asked-for values.
+    # how far a property regressor reads its graphs from the asked-for values.
     condition_weight: float = 1.0
     # Steps (of 128 training molecules) the property regressor learns before the GAN starts,
     # and its learning rate (faster, or with rings in view, it read QED better but steered
@@ -255,6 +255,6 @@ CONDITION_PRESET: dict = {"train": {"best_metric": "condition_error", "best_requ
 #: What a run with a reward term (train.adversarial_weight < 1) trains with unless --config
 #: or --set say otherwise: best.pt is the evaluation with the highest mean reward of its
 #: delivered molecules (invalid ones scoring 0), among those with at least 90 % distinct
-#: molecules in 10,000: MolGAN's reward term is known to buy reward with collapse, and the
-#: lowest FCD is the checkpoint that followed the reward least.
+#: molecules in 10,000: MolGAN's reward term is known to buy reward with collapse, and FCD
+#: measures closeness to the data, which a reward pulls away from.
 REWARD_PRESET: dict = {"train": {"best_metric": "reward", "best_mode": "max", "best_requires": "unique@10000>=0.9"}}
