@@ -89,6 +89,11 @@ class PropertyScale:
         std = torch.tensor(self.std, dtype=torch.float64)
         return ((values.double() - mean) / std).float()
 
+    def denormalize(self, conditions: Tensor) -> Tensor:
+        """The inverse of `normalize`: (…, K) float64 property values."""
+        return conditions.double() * torch.tensor(self.std, dtype=torch.float64) + torch.tensor(
+            self.mean, dtype=torch.float64)
+
     def check(self, targets: dict[str, float]) -> None:
         """InputError for a property this run was not trained on or a value outside the data."""
         for name, value in targets.items():

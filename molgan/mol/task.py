@@ -116,9 +116,7 @@ class MolTask:
         from molgan.mol.chem.properties import smiles_properties
 
         smiles = [d.smiles for d in decode_logits(*fake, self.vocab, "raw")]
-        values = [smiles_properties([s], self.scale.names)[0] if s else (float("nan"),) * len(self.scale.names)
-                  for s in smiles]
-        return self.scale.normalize(torch.tensor(values, dtype=torch.float64))
+        return self.scale.normalize(torch.tensor(smiles_properties(smiles, self.scale.names), dtype=torch.float64))
 
     def _sample_logits(self, generator: nn.Module, count: int) -> tuple[Tensor, Tensor, Tensor | None]:
         """Bond and atom logits of `count` samples at the evaluation latent scale, and their
@@ -225,13 +223,11 @@ def condition_errors(smiles: list[str | None], cond: Tensor, scale: PropertyScal
     "condition_error", their mean in units of each property's standard deviation."""
     from molgan.mol.chem.properties import smiles_properties
 
-    asked = cond.double() * torch.tensor(scale.std, dtype=torch.float64) + torch.tensor(scale.mean,
-                                                                                         dtype=torch.float64)
     valid = [k for k, s in enumerate(smiles) if s]
     if not valid:
         return {f"condition_mae/{name}": float("nan") for name in scale.names}
     got = torch.tensor(smiles_properties([smiles[k] for k in valid], scale.names), dtype=torch.float64)
-    errors = (got - asked[valid]).abs().mean(0)
+    errors = (got - scale.denormalize(cond)[valid]).abs().mean(0)
     metrics = {f"condition_mae/{name}": float(e) for name, e in zip(scale.names, errors)}
     # One figure for checkpoint choice: the distances in units of each property's spread.
     metrics["condition_error"] = float((errors / torch.tensor(scale.std, dtype=torch.float64)).mean())

@@ -20,11 +20,11 @@ def molecule_properties(mol: Chem.Mol) -> tuple[float, float, float, float]:
     return QED.qed(mol), Crippen.MolLogP(mol), sascorer.calculateScore(mol), Descriptors.MolWt(mol)
 
 
-def smiles_properties(smiles: Sequence[str], names: Sequence[str] = PROPERTIES) -> list[tuple[float, ...]]:
-    """The properties `names` of each SMILES (NaN for one RDKit cannot parse)."""
+def smiles_properties(smiles: Sequence[str | None], names: Sequence[str] = PROPERTIES) -> list[tuple[float, ...]]:
+    """The properties `names` of each SMILES (NaN for None or one RDKit cannot parse)."""
     functions = [_FUNCTIONS[name] for name in names]
     rows = []
     for text in smiles:
-        mol = Chem.MolFromSmiles(text)
+        mol = Chem.MolFromSmiles(text) if text else None
         rows.append(tuple(f(mol) for f in functions) if mol is not None else (float("nan"),) * len(names))
     return rows
