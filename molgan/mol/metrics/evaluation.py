@@ -21,7 +21,6 @@ can express). Definitions, with `valid` = the valid rows, duplicates kept:
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import math
 from collections import Counter
@@ -148,6 +147,7 @@ def torch_threads(count: int):
 
 
 _FORKED_CHEMNET: ChemNet | None = None  # read by forked workers
+_FORKED_TABLES: dict[str, BitSets] = {}  # likewise
 
 
 def _worker_setup() -> None:
@@ -159,15 +159,31 @@ def _activations_task(smiles: Sequence[str]) -> np.ndarray:
     return _FORKED_CHEMNET.activations(smiles)
 
 
-def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: int, progress: bool = False,
-                             with_profiles: Callable[[Profiles], object] | None = None, moses_filters: bool = False):
-    """RDKit profiles and ChemNet activations of `smiles`, split over `workers` processes.
+def _profile_task(smiles: Sequence[str], moses_filters: bool, tables: dict[str, BitSets] | None = None,
+                  ) -> tuple[Profiles, dict[str, np.ndarray]]:
+    """Profiles of `smiles` and each one's nearest Tanimoto similarity in every table
+    (`tables`; the forked workers' copy when None)."""
+    profiles = profile_molecules(smiles, moses_filters=moses_filters)
+    bits = profiles.bitsets()
+    tables = _FORKED_TABLES if tables is None else tables
+    with torch_threads(1):
+        return profiles, {name: tanimoto_reduce(bits, table, "max") for name, table in tables.items()}
 
-    Both kinds of chunk go to one process pool, RDKit chunks first: as soon as they are
-    done, `with_profiles(profiles)` runs here while the workers finish ChemNet, so the
-    set metrics overlap the slowest part. Workers are forked and inherit the loaded
-    ChemNet (measured: activations identical to a single-process run). Returns
-    (profiles, activations, whatever `with_profiles` returned).
+
+def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: int, progress: bool = False,
+                             with_profiles: Callable[[Profiles, dict], object] | None = None,
+                             moses_filters: bool = False, nearest_in: dict[str, BitSets] | None = None):
+    """RDKit profiles, nearest similarities and ChemNet activations of `smiles`, split over
+    `workers` processes.
+
+    Each molecule's nearest Tanimoto similarity in each table of `nearest_in` (SNN against
+    MOSES' test splits) is computed with its profile, in the same worker: searched in the
+    main process beside ChemNet's workers, those searches were the evaluation's longest
+    wait. Both kinds of chunk go to one process pool, RDKit chunks first: as soon as they
+    are done, `with_profiles(profiles, nearest)` runs here while the workers finish ChemNet,
+    so the set metrics overlap the slowest part. Workers are forked and inherit the loaded
+    ChemNet and tables (measured: activations identical to a single-process run). Returns
+    (profiles, nearest, activations, whatever `with_profiles` returned).
     """
     import multiprocessing
     from concurrent.futures import as_completed
@@ -176,31 +192,36 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
 
     from molgan.mol.data.convert import rdkit_pool
 
-    global _FORKED_CHEMNET
+    global _FORKED_CHEMNET, _FORKED_TABLES
+    tables = dict(nearest_in or {})
     chunks = [smiles[i: i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
-    profile = functools.partial(profile_molecules, moses_filters=moses_filters)
+
+    def joined(parts: list) -> tuple[Profiles, dict[str, np.ndarray]]:
+        nearest = {name: np.concatenate([p[1][name] for p in parts]) if parts else np.zeros(0) for name in tables}
+        return Profiles.concatenate([p[0] for p in parts]), nearest
+
     if workers <= 1 or len(smiles) < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        profiles = Profiles.concatenate([profile(c) for c in chunks])
-        extra = with_profiles(profiles) if with_profiles else None
-        return profiles, chemnet.activations(smiles), extra
-    _FORKED_CHEMNET = chemnet
+        profiles, nearest = joined([_profile_task(c, moses_filters, tables) for c in chunks])
+        extra = with_profiles(profiles, nearest) if with_profiles else None
+        return profiles, nearest, chemnet.activations(smiles), extra
+    _FORKED_CHEMNET, _FORKED_TABLES = chemnet, tables
     try:
         with rdkit_pool(workers, initializer=_worker_setup) as pool, \
                 tqdm(total=2 * len(smiles), desc="ChemNet + RDKit", unit="mol", disable=None if progress else True,
                      leave=False) as bar:
-            profile_parts = [pool.submit(profile, c) for c in chunks]
+            profile_parts = [pool.submit(_profile_task, c, moses_filters) for c in chunks]
             activation_parts = [pool.submit(_activations_task, c) for c in chunks]
             sizes = {f: len(c) for f, c in zip(profile_parts + activation_parts, chunks + chunks)}
             for future in as_completed(profile_parts):
                 bar.update(sizes[future])
-            profiles = Profiles.concatenate([f.result() for f in profile_parts])
-            extra = with_profiles(profiles) if with_profiles else None
+            profiles, nearest = joined([f.result() for f in profile_parts])
+            extra = with_profiles(profiles, nearest) if with_profiles else None
             for future in as_completed(activation_parts):
                 bar.update(sizes[future])
             activations = np.concatenate([f.result() for f in activation_parts])
     finally:
-        _FORKED_CHEMNET = None
-    return profiles, activations, extra
+        _FORKED_CHEMNET, _FORKED_TABLES = None, {}
+    return profiles, nearest, activations, extra
 
 
 def cosine_similarity(a: dict[str, int], b: dict[str, int]) -> float:
@@ -283,28 +304,27 @@ def evaluate_smiles(smiles: Sequence[str], reference: ReferenceStats, chemnet: C
     # Molecules MOSES counts valid and molgan does not (several fragments) are profiled
     # after molgan's valid ones, in the same pass.
     pool = unique + [s for s in dict.fromkeys(moses_rows) if s not in counts]
+    nearest: dict[str, np.ndarray] = {}
     if pool:
         weights = np.array([counts[s] for s in unique], dtype=np.int64)
         chemnet = chemnet or ChemNet()
-        nearest: dict[str, np.ndarray] = {}
+        # Every pooled molecule's nearest reference similarity, once: molgan's SNN and MOSES'
+        # SNN/Test, and MOSES' SNN/TestSF.
+        tables = {"Test": reference.fingerprints} if reference.size else {}
+        if moses:
+            tables["TestSF"] = reference.scaffold_test.fingerprints
 
-        def fingerprint_metrics(profiles: Profiles) -> dict:
-            # Every pooled molecule's nearest reference similarity, once, while the workers run
-            # ChemNet: molgan's SNN and MOSES' SNN/Test, and MOSES' SNN/TestSF.
-            bits = profiles.bitsets()
-            nearest["Test"] = (tanimoto_reduce(bits, reference.fingerprints, "max") if reference.size
-                               else np.full(len(profiles), np.nan))
-            if moses:
-                nearest["TestSF"] = tanimoto_reduce(bits, reference.scaffold_test.fingerprints, "max")
+        def set_metrics(profiles: Profiles, nearest: dict[str, np.ndarray]) -> dict:
             mine = profiles.head(len(unique))
-            found = _set_metrics(mine, weights, reference, nearest["Test"][: len(unique)]) if unique else {}
+            test = nearest.get("Test", np.full(len(profiles), np.nan))
+            found = _set_metrics(mine, weights, reference, test[: len(unique)]) if unique else {}
             if len(unique) >= 2:
                 found["kl_divergence"] = divergences = kl_divergences(reference, mine)
                 found["kl_score"] = float(np.mean([math.exp(-d) for d in divergences.values()]))
             return found
 
-        profiles, activations, found = profile_with_activations(pool, chemnet, workers, progress,
-                                                                fingerprint_metrics, moses_filters=moses)
+        profiles, nearest, activations, found = profile_with_activations(
+            pool, chemnet, workers, progress, set_metrics, moses_filters=moses, nearest_in=tables)
         metrics.update(found)
         if len(valid) >= 2:
             mu, sigma = ChemNet.statistics(activations[: len(unique)], weights)

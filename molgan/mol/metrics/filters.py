@@ -12,22 +12,18 @@ from __future__ import annotations
 import csv
 import functools
 
-from rdkit import Chem, DataStructs
+from rdkit import Chem
 
 from molgan.errors import InputError
-from molgan.mol.chem.medchem import mcf_alerts
+from molgan.mol.chem.medchem import Screens, matches_any, mcf_alerts, screen
 
 ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 MAX_RING_SIZE = 7  # MOSES refuses rings of 8 atoms or more
 
 
-#: Bits of RDKit's pattern fingerprints, the substructure screen of the alerts.
-SCREEN_BITS = 2048
-
-
 @functools.cache
-def moses_alerts() -> tuple[Chem.Mol, ...]:
-    """The MCF and PAINS alert patterns of the molsets wheel, parsed once per process."""
+def pains_alerts() -> tuple[Chem.Mol, ...]:
+    """The PAINS alert patterns of the molsets wheel, parsed once per process."""
     from molgan.mol.data.sources import moses_file
 
     with open(moses_file("metrics/wehi_pains.csv"), newline="", encoding="utf-8") as handle:
@@ -35,32 +31,40 @@ def moses_alerts() -> tuple[Chem.Mol, ...]:
     parsed = tuple(Chem.MolFromSmarts(text.strip()) for text in pains)
     if any(p is None for p in parsed):
         raise InputError("molsets' wehi_pains.csv holds a SMARTS pattern RDKit cannot parse")
-    mcf = mcf_alerts()
-    if mcf is None:
-        moses_file("metrics/mcf.csv")  # raises the error that names what is missing
-    return tuple(pattern for _, pattern in mcf) + parsed
+    return parsed
 
 
 @functools.cache
-def _alert_screens() -> tuple[DataStructs.ExplicitBitVect, ...]:
-    return tuple(Chem.PatternFingerprint(pattern, SCREEN_BITS) for pattern in moses_alerts())
+def moses_alerts() -> tuple[Chem.Mol, ...]:
+    """The MCF and PAINS alert patterns of the molsets wheel."""
+    mcf = mcf_alerts()
+    if mcf is None:
+        from molgan.mol.data.sources import moses_file
+
+        moses_file("metrics/mcf.csv")  # raises the error that names what is missing
+    return tuple(pattern for _, pattern in mcf) + pains_alerts()
 
 
-def matches_any(mol: Chem.Mol, patterns: tuple[Chem.Mol, ...], screens: tuple) -> bool:
-    """Whether any of `patterns` matches `mol`. A pattern whose pattern fingerprint
-    (`screens`) has a bit the molecule's lacks cannot match, so most are never searched:
-    3x faster on MOSES' molecules, the same verdicts (tests/mol/metrics/test_filters.py)."""
-    have = Chem.PatternFingerprint(mol, SCREEN_BITS)
-    return any(DataStructs.AllProbeBitsMatch(screen, have) and mol.HasSubstructMatch(pattern)
-               for pattern, screen in zip(patterns, screens))
+@functools.cache
+def alert_screens(which: str = "all") -> Screens:
+    """Screens (molgan/mol/chem/medchem.py) of `moses_alerts()` ("all") or `pains_alerts()`."""
+    return Screens([screen(pattern) for pattern in (moses_alerts() if which == "all" else pains_alerts())])
 
 
-def passes_moses_filters(mol: Chem.Mol) -> bool:
-    """MOSES' `mol_passes_filters` for a sanitized molecule."""
+def passes_moses_filters(mol: Chem.Mol, mcf_hit: str | None = None, with_hydrogens: Chem.Mol | None = None,
+                         hydrogens_screen=None) -> bool:
+    """MOSES' `mol_passes_filters` for a sanitized molecule. `mcf_hit`: the molecule's MCF
+    verdict when already known (medchem's `first_mcf`), so only PAINS is searched;
+    `with_hydrogens`: `Chem.AddHs(mol)` and its screen, when the caller has them."""
     if any(len(ring) > MAX_RING_SIZE for ring in mol.GetRingInfo().AtomRings()):
         return False
     if any(atom.GetFormalCharge() != 0 or atom.GetSymbol() not in ALLOWED_ELEMENTS for atom in mol.GetAtoms()):
         return False
-    if matches_any(Chem.AddHs(mol), moses_alerts(), _alert_screens()):
+    if mcf_hit:
+        return False
+    with_hydrogens = Chem.AddHs(mol) if with_hydrogens is None else with_hydrogens
+    patterns, screens = ((pains_alerts(), alert_screens("pains")) if mcf_hit is not None
+                         else (moses_alerts(), alert_screens()))
+    if matches_any(with_hydrogens, patterns, screens, hydrogens_screen):
         return False
     return Chem.MolFromSmiles(Chem.MolToSmiles(mol)) is not None  # MOSES also asks that it round-trips

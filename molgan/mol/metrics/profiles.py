@@ -18,7 +18,7 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgan.mol.chem.medchem import MedChem, medchem
+from molgan.mol.chem.medchem import MedChem, medchem, screen
 from molgan.mol.chem.properties import PROPERTIES, molecule_properties
 from molgan.mol.metrics.filters import passes_moses_filters
 from molgan.mol.metrics.similarity import BitSets
@@ -124,9 +124,13 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         out.kl_fingerprints.append(np.array(list(ecfp4.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
         out.fragments.append(fragments(mol))
         out.scaffolds.append(scaffold(mol))
+        # the molecule with explicit hydrogens, and its screen, serve MCF and MOSES' PAINS
+        with_hydrogens = Chem.AddHs(mol)
+        hydrogens_screen = screen(with_hydrogens)
+        verdicts = medchem(mol, with_hydrogens, hydrogens_screen)
+        out.medchem.append(verdicts)
         if moses_filters:
-            out.passes_filters.append(passes_moses_filters(mol))
-        out.medchem.append(medchem(mol))
+            out.passes_filters.append(passes_moses_filters(mol, verdicts.mcf, with_hydrogens, hydrogens_screen))
     out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
     out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
     out.structure = np.array(structure, dtype=np.float64).reshape(-1, len(STRUCTURE))

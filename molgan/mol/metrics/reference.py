@@ -159,7 +159,7 @@ def build_reference(name: str, known: frozenset[str], distribution: list[str], c
         counts[s] = counts.get(s, 0) + 1
     unique = list(counts)
     weights = np.array([counts[s] for s in unique], dtype=np.int64)
-    profiles, activations, _ = profile_with_activations(unique, chemnet, workers, progress)
+    profiles, _, activations, _ = profile_with_activations(unique, chemnet, workers, progress)
     rows = np.repeat(np.arange(len(unique)), weights)  # property distributions keep duplicates
     kl_bits = profiles.bitsets(kl=True)
     if len(unique) > MAX_NEAREST:

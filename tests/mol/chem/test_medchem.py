@@ -4,7 +4,7 @@ import pytest
 from rdkit import Chem
 
 from molgan.errors import InputError
-from molgan.mol.chem.medchem import MedChem, medchem, parse_filters
+from molgan.mol.chem.medchem import MedChem, _catalog, first_alert, medchem, parse_filters
 
 # RDKit's FilterCatalog documentation uses this hydrazone of a naphthol as its PAINS example.
 PAINS_EXAMPLE = "O=C(Cn1cnc2c1c(=O)n(C)c(=O)n2C)N/N=C/c1c(O)ccc2c1cccc2"
@@ -46,3 +46,34 @@ def test_filter_names_are_checked():
     for text, message in (("lipinski,toxic", "unknown filter 'toxic'"), (",", "no filter named")):
         with pytest.raises(InputError, match=message):
             parse_filters(text)
+
+
+def test_screened_catalogs_name_what_the_filter_catalog_names():
+    import csv
+    import gzip
+
+    from conftest import MOSES_FIXTURE
+    from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+
+    with gzip.open(f"{MOSES_FIXTURE}/dataset/data/test.csv.gz", "rt") as handle:
+        drug_like = [row["SMILES"] for row in csv.DictReader(handle)][:150]
+    catalogs = FilterCatalogParams.FilterCatalogs
+    members = {"pains": (catalogs.PAINS_A, catalogs.PAINS_B, catalogs.PAINS_C), "brenk": (catalogs.BRENK,)}
+    smiles = [PAINS_EXAMPLE, IBUPROFEN, "O=C1NC(=S)SC1=Cc1ccccc1", "Oc1ccc(cc1O)CN(C)C", "CCCCC=O",
+              "CN(C)c1ccc(N=Nc2ccccc2)cc1", "C=CC(=O)OC", "ClCC(=O)c1ccccc1", *drug_like]
+    for name, parts in members.items():
+        params = FilterCatalogParams()
+        for part in parts:
+            params.AddCatalog(part)
+        catalog = FilterCatalog(params)
+        entries, screens = _catalog(name)
+        assert len(entries) == catalog.GetNumEntries()
+        assert (screens.bits.any(axis=1)).mean() > 0.9  # nearly every entry has a screen
+        hits = 0
+        for text in smiles:
+            mol = Chem.MolFromSmiles(text)
+            match = catalog.GetFirstMatch(mol)
+            expected = match.GetDescription() if match is not None else ""
+            assert first_alert(mol, name) == expected, (name, text)
+            hits += expected != ""
+        assert hits >= 3  # the comparison saw matches, not only misses

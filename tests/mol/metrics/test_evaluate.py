@@ -170,11 +170,17 @@ def test_parallel_scoring_equals_single_process(monkeypatch, qm9_sample):
 
     smiles = [_canonical(s) for s in qm9_sample[:60]]
     chemnet = evaluation.ChemNet()
-    one_profiles, one_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=1)
+    table = {"table": evaluation.profile_molecules(smiles[::-2]).bitsets()}
+    one_profiles, one_nearest, one_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=1,
+                                                                                 nearest_in=table)
     monkeypatch.setattr(evaluation, "_PARALLEL_MIN", 10)
     monkeypatch.setattr(evaluation, "_CHUNK", 16)
-    two_profiles, two_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=2)
+    two_profiles, two_nearest, two_acts, _ = evaluation.profile_with_activations(smiles, chemnet, workers=2,
+                                                                                 nearest_in=table)
     assert two_profiles.smiles == one_profiles.smiles
+    # half the molecules are in the table: their nearest similarity is 1
+    assert np.sum(one_nearest["table"] == 1.0) >= len(smiles) // 2
+    np.testing.assert_array_equal(two_nearest["table"], one_nearest["table"])
     np.testing.assert_allclose(two_acts, one_acts, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(two_profiles.properties, one_profiles.properties)
     assert two_profiles.fragments == one_profiles.fragments

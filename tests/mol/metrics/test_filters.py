@@ -4,9 +4,10 @@ import csv
 import gzip
 
 from conftest import MOSES_FIXTURE
-from rdkit import Chem, DataStructs
+from rdkit import Chem
 
-from molgan.mol.metrics.filters import SCREEN_BITS, _alert_screens, matches_any, moses_alerts
+from molgan.mol.chem.medchem import matches_any, screen
+from molgan.mol.metrics.filters import alert_screens, moses_alerts
 
 # Molecules that hit alerts (PAINS: an ene-rhodanine, a catechol Mannich base, an azo dye;
 # MCF: an aldehyde, a peroxide, a Michael acceptor) and generated-looking oddities.
@@ -24,17 +25,16 @@ def _sample_molecules():
 
 
 def test_screened_alerts_match_exactly_what_a_full_search_matches():
-    patterns, screens = moses_alerts(), _alert_screens()
+    patterns, screens = moses_alerts(), alert_screens()
     assert len(patterns) == len(screens) > 400
     matched = searched = checked = 0
     for mol in _sample_molecules():
-        have = Chem.PatternFingerprint(mol, SCREEN_BITS)
-        for pattern, screen in zip(patterns, screens):
-            expected = mol.HasSubstructMatch(pattern)
-            found = matches_any(mol, (pattern,), (screen,))
-            assert found == expected, (Chem.MolToSmiles(mol), Chem.MolToSmarts(pattern))
-            matched += expected
-            searched += DataStructs.AllProbeBitsMatch(screen, have)
-            checked += 1
+        expected = [mol.HasSubstructMatch(pattern) for pattern in patterns]
+        candidates = set(screens.candidates(screen(mol)).tolist())
+        assert all(i in candidates for i, hit in enumerate(expected) if hit), Chem.MolToSmiles(mol)
+        assert matches_any(mol, patterns, screens) == any(expected)
+        matched += sum(expected)
+        searched += len(candidates)
+        checked += len(patterns)
     assert matched >= len(HITS)  # the check saw matches, not only misses
     assert searched < checked / 2  # and the screen spared most searches
