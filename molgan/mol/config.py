@@ -1,6 +1,7 @@
 """Settings of a molecule run: the sections of its config.toml besides `[train]`."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -136,6 +137,13 @@ class MolRLConfig:
     reward: str = "validity"  # product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty
     warmup_steps: int = 0  # generator steps before the reward term switches on
     lr: float = 1e-4
+    # Real molecules drawn with probability ~ exp(tilt * reward) instead of uniformly, so the
+    # critic asks for what the reward prefers (molgan/mol/rewards/tilt.py). 0 = off.
+    tilt: float = 0.0
+
+    def __post_init__(self):
+        if not (self.tilt >= 0 and math.isfinite(self.tilt)):
+            raise InputError(f"rl.tilt must be a finite number >= 0, got {self.tilt}")
 
 
 @dataclass
@@ -209,9 +217,11 @@ class MolRunConfig:
             have = f"unique@{self.eval.uniqueness_samples}" if self.eval.uniqueness_samples else "nothing (off)"
             raise InputError(f"train.best_requires asks for {required} but eval.uniqueness_samples = "
                              f"{self.eval.uniqueness_samples} measures {have}: set both, or best_requires=\"\"")
-        if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0:
+        if self.rl.tilt > 0 and self.rl.reward == MolRLConfig.reward:
+            raise InputError("rl.tilt needs an rl.reward to tilt towards (e.g. reward=qed)")
+        if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0 and self.rl.tilt == 0:
             raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
-                             "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5)")
+                             "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5) or rl.tilt above 0")
 
     def settings_preset(self) -> dict:
         """Defaults these settings call for, under --config and --set: a conditioned run
@@ -219,7 +229,7 @@ class MolRunConfig:
         (CONDITION_PRESET), a run with a reward term by its reward (REWARD_PRESET)."""
         if self.model.condition:
             return CONDITION_PRESET
-        return REWARD_PRESET if self.train.adversarial_weight < 1.0 else {}
+        return REWARD_PRESET if self.train.adversarial_weight < 1.0 or self.rl.tilt > 0 else {}
 
     @staticmethod
     def preset(dataset: str) -> dict | None:

@@ -25,6 +25,7 @@ from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.models import GraphCritic, MolGenerator, build_models
 from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
 from molgan.mol.rewards.objective import RewardObjective
+from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
 from molgan.mol.sampling import sample_logits
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ class MolTask:
             columns.append(self.conditions)
             log.info("conditioned on %s", ", ".join(f"{n} ({lo:.3g} to {hi:.3g})" for n, lo, hi in zip(
                 self.scale.names, self.scale.low, self.scale.high)))
+        if config.rl.tilt > 0:  # real molecules drawn towards the reward (molgan/mol/rewards/tilt.py)
+            rewards = training_rewards(train.smiles, config.rl.reward, train.processed_dir)
+            rows = tilted_rows(rewards, config.rl.tilt)
+            log.info(describe_tilt(rewards, rows, config.rl.tilt))
+            columns = [column[rows] for column in columns]
         self.data = TensorData(*columns)
         self.known = frozenset(train.smiles)
         self.bond_targets = data_bond_counts(train.bond_types, train.atom_types,
@@ -74,7 +80,8 @@ class MolTask:
             self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
         m = config.model
         if m.marginal_matching > 0 or m.pair_matching > 0 or m.soft_marginal_matching > 0:
-            self.objectives.append(MarginalMatching(train.bond_types, train.atom_types, self.bond_types,
+            # the marginals of the data the critic sees (tilted, for a tilted run)
+            self.objectives.append(MarginalMatching(columns[1], columns[0], self.bond_types,
                                                     self.atom_types, m.marginal_matching, m.pair_matching, device,
                                                     m.soft_marginal_matching, self.generator))
         if m.layer_consistency > 0:

@@ -4,6 +4,8 @@ what `molgan sample --condition` needs."""
 import csv
 import re
 
+import pytest
+
 from conftest import run_cli
 from helpers import TINY_MOL
 from rdkit import Chem
@@ -68,6 +70,25 @@ def test_conditioned_and_reward_runs_choose_best_by_what_they_aim_at(tmp_path, c
     train, _ = trained_config("mine", "--set", "condition=qed", "--set", "condition_pretrain_steps=5",
                               "--set", "best_metric=fcd", "--set", 'best_requires=""')
     assert (train["best_metric"], train["best_requires"]) == ("fcd", "")
+
+
+def test_a_tilted_reward_run_learns_from_higher_reward_molecules(tmp_path, capsys, data_dir, mols_csv):
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", run, "--max-steps", 2, *TINY_MOL[:-4],
+                           "--set", "reward=qed", "--set", "rl.tilt=50")
+    assert code == 0, err
+    said = re.search(r"exp\(50 \* reward\): mean reward ([0-9.]+) -> ([0-9.]+)", err)
+    assert said, err
+    from helpers import MOLECULES
+    from rdkit.Chem import QED
+
+    data_mean = sum(QED.qed(Chem.MolFromSmiles(s)) for s in MOLECULES) / len(MOLECULES)
+    before, after = float(said.group(1)), float(said.group(2))
+    assert before == pytest.approx(data_mean, abs=0.02)  # the training split of the file
+    assert after > before + 0.04
+    import tomllib
+
+    assert tomllib.loads((run / "config.toml").read_text())["train"]["best_metric"] == "reward"
 
 
 def test_a_conditioned_run_resumes_bit_exact(tmp_path, capsys, data_dir, mols_csv):

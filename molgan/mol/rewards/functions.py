@@ -82,6 +82,16 @@ class RewardFunction:
         self.novelty = make_novelty(known_smiles) if "novelty" in self.names else None
         self._cache: dict[str, float] = {}
 
+    def molecule_scores(self, smiles: Sequence[str]) -> np.ndarray:
+        """The product of the per-molecule rewards alone (no batch rewards, no novelty) of
+        valid SMILES: what a known molecule scores on its own."""
+        mols = [Chem.MolFromSmiles(s) for s in smiles]
+        score = np.ones(len(mols))
+        for name in self.names:
+            if name in MOLECULE_REWARDS:
+                score *= MOLECULE_REWARDS[name](mols)
+        return score
+
     def __call__(self, smiles: Sequence[str | None]) -> np.ndarray:
         """Rewards for canonical SMILES (None = invalid -> 0)."""
         cached = [name for name in self.names if name in MOLECULE_REWARDS or name == "novelty"]

@@ -1,0 +1,74 @@
+"""The real molecules a reward run learns from, tilted towards the reward.
+
+MolGAN's reward term pulls the generator through a learned reward network, one gradient
+among the adversarial and matching terms that hold it to the data. With `rl.tilt` = t the
+critic also sees the molecules the reward prefers: the training rows are redrawn (with
+replacement) with probability proportional to exp(t * reward), so the adversarial term
+itself asks for high-reward molecules, from a distribution as varied as the data allows
+(QM9 and QED at t = 20: the mean QED of the real batches 0.47 -> 0.56, about 28,000
+distinct molecules among 134,000 draws; docs/experiments.md).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+from functools import partial
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from molgan.core.atomic import atomic_write
+from molgan.mol.rewards.functions import MOLECULE_REWARDS, RewardFunction
+
+log = logging.getLogger(__name__)
+
+#: The draw of the tilted rows is fixed, so that a resumed run sees the same data.
+TILT_SEED = 0
+
+
+def _score_chunk(smiles: Sequence[str], spec: str) -> list[float]:
+    return RewardFunction(spec).molecule_scores(smiles).tolist()
+
+
+def training_rewards(smiles: Sequence[str], spec: str, processed_dir: str | Path, progress: bool = True) -> Tensor:
+    """(M,) float64 per-molecule reward (`spec`'s molecule rewards; batch rewards and
+    novelty do not apply to the data) of each training SMILES, computed once in parallel and
+    cached beside the dataset as reward_SPEC.pt."""
+    from molgan.mol.data.convert import map_chunks
+
+    names = [n for n in RewardFunction(spec).names if n in MOLECULE_REWARDS]
+    path = Path(processed_dir) / f"reward_{'-'.join(names) or 'none'}.pt"
+    cached = torch.load(path, weights_only=True) if path.is_file() else None
+    if cached is None or len(cached) != len(smiles):
+        log.info("computing the reward %s of %d training molecules (once; cached in %s)", spec, len(smiles), path)
+        workers = min(2, len(os.sched_getaffinity(0)))
+        parts = map_chunks(partial(_score_chunk, spec=",".join(names) or "validity"), list(smiles), 2000, workers,
+                           desc="reward", progress=progress)
+        cached = torch.tensor([value for part in parts for value in part], dtype=torch.float64)
+        with atomic_write(path, "wb") as handle:
+            torch.save(cached, handle)
+    return cached
+
+
+def tilted_rows(rewards: Tensor, strength: float) -> Tensor:
+    """len(rewards) row indices drawn with replacement, row i with probability
+    proportional to exp(strength * rewards[i]) (a fixed draw: TILT_SEED)."""
+    weights = torch.exp(strength * (rewards - rewards.max())).double()
+    generator = torch.Generator().manual_seed(TILT_SEED)
+    return torch.multinomial(weights, len(rewards), replacement=True, generator=generator)
+
+
+def describe_tilt(rewards: Tensor, rows: Tensor, strength: float) -> str:
+    distinct = len(torch.unique(rows))
+    return (f"real molecules drawn with probability ~ exp({strength:g} * reward): mean reward "
+            f"{rewards.mean():.3f} -> {rewards[rows].mean():.3f}, {distinct:,} distinct of {len(rows):,} "
+            f"(effective sample size {effective_size(rewards, strength):,.0f})")
+
+
+def effective_size(rewards: Tensor, strength: float) -> float:
+    """Kish's effective sample size of the tilt's weights: (sum w)^2 / sum w^2."""
+    weights = torch.exp(strength * (rewards - rewards.max())).double()
+    return float(weights.sum() ** 2 / (weights ** 2).sum()) if math.isfinite(strength) else 1.0
