@@ -229,9 +229,12 @@ def reward_section(result: dict) -> list[str]:
         return _mean_worst(summary, key, fmt, seeds)
 
     tops = " / ".join(_mean_worst(summary, f"top{k}", _num3, seeds, worst="") for k in (1, 10, 100))
-    return [f"## QM9, reward `{result['reward']}`", "",
+    words = result["command"].split()
+    sets = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--set"]  # the runs' extra settings
+    return [f"## QM9, reward `{result['reward']}`" + "".join(f", `{s}`" for s in sets), "",
             f"`molgan train --dataset qm9 --set reward={result['reward']} --set "
-            f"adversarial_weight={result['adversarial_weight']}` (`best.pt`: the highest mean reward",
+            f"adversarial_weight={result['adversarial_weight']}" + "".join(f" --set {s}" for s in sets)
+            + "` (`best.pt`: the highest mean reward",
             "among evaluations with 90 % distinct molecules in 10,000), then `molgan sample RUN -n "
             f"{result['samples']:,}` and `molgan evaluate` against the QM9 test split. Top-k: the mean QED of",
             "the k best distinct novel molecules. QM9's training molecules: mean QED "
