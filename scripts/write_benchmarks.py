@@ -221,8 +221,9 @@ def condition_section(result: dict) -> list[str]:
     return lines
 
 
-def reward_section(result: dict) -> list[str]:
-    """A reward run's property and what it cost in diversity."""
+def reward_section(result: dict, context: bool = True) -> list[str]:
+    """A reward run's property and what it cost in diversity; `context`: also how the runs
+    are chosen and measured and the figures to compare with (once per reward)."""
     summary, seeds = result["summary"], len(result["seeds"])
 
     def cell(key, fmt):
@@ -234,13 +235,13 @@ def reward_section(result: dict) -> list[str]:
     return [f"## QM9, reward `{result['reward']}`" + "".join(f", `{s}`" for s in sets), "",
             f"`molgan train --dataset qm9 --set reward={result['reward']} --set "
             f"adversarial_weight={result['adversarial_weight']}" + "".join(f" --set {s}" for s in sets)
-            + "` (`best.pt`: the highest mean reward",
-            "among evaluations with 90 % distinct molecules in 10,000), then `molgan sample RUN -n "
-            f"{result['samples']:,}` and `molgan evaluate` against the QM9 test split. Top-k: the mean QED of",
-            "the k best distinct novel molecules. QM9's training molecules: mean QED "
-            f"{result['qm9_training_qed']['mean']:.3f}, 90th percentile {result['qm9_training_qed']['p90']:.3f}.",
-            "TorchDrug's published QED optimisation reaches top-1 0.948, on ZINC250k (larger, drug-like",
-            "molecules: not comparable with QM9's nine atoms).", "",
+            + ("` (`best.pt`: the highest mean reward among evaluations with 90 % distinct molecules in "
+               f"10,000), then `molgan sample RUN -n {result['samples']:,}` and `molgan evaluate` against the "
+               "QM9 test split. Top-k: the mean QED of the k best distinct novel molecules. QM9's training "
+               f"molecules: mean QED {result['qm9_training_qed']['mean']:.3f}, 90th percentile "
+               f"{result['qm9_training_qed']['p90']:.3f}. TorchDrug's published QED optimisation reaches top-1 "
+               "0.948, on ZINC250k (larger, drug-like molecules: not comparable with QM9's nine atoms)."
+               if context else "`, measured as above."), "",
             f"| {seeds} seeds, mean (worst) | mean QED of valid | top-1 / top-10 / top-100 QED | validity | "
             "uniqueness | novelty | IntDiv | FCD |", "|---|---|---|---|---|---|---|---|",
             f"| molgan | {cell('mean_qed', _num3)} | {tops} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} "
@@ -301,8 +302,11 @@ def main() -> None:
         condition = load(name)
         if condition:
             parts += condition_section(condition)
+    described: set[str] = set()  # rewards whose reference figures are already written
     for path in sorted(RESULTS.glob("reward_*.json")):
-        parts += reward_section(load(path.name))
+        result = load(path.name)
+        parts += reward_section(result, context=result["reward"] not in described)
+        described.add(result["reward"])
     speed = load("speed.json")
     if speed:
         rates, ratios = speed["critic_iterations_per_second"], speed["ratios"]
