@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,14 +25,14 @@ from molgan.errors import InputError
 from molgan.mol.chem.vocab import AtomVocab, bond_names
 from molgan.mol.data.build import GraphBuild, build_graphs
 from molgan.mol.data.convert import convert_smiles
-from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions  # noqa: F401 (re-exported)
+from molgan.mol.data.options import (DATA_DIR_ENV, DEFAULT_MAX_ATOMS, MolDataOptions,  # noqa: F401 (re-exported)
+                                     default_data_dir)
 from molgan.mol.data.sources import SmilesRecords, read_moses, read_qm9, read_smiles_file
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "valid", "test")
 FORMAT_VERSION = 1
-DATA_DIR_ENV = "MOLGAN_DATA_DIR"
 _REPORTED_SKIPS = 5
 #: The datasets that ship inside installed packages, and what identifies their content.
 BUILT_IN = {"qm9": "qm9pack", "moses": "molsets-0.3.1"}
@@ -68,10 +67,6 @@ class MolDatasetInfo:
         """Bond channels of its graphs, "no bond" included (caches from before aromatic
         bonds existed are kekulized)."""
         return len(bond_names(self.options.get("aromatic", False)))
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV, "data"))
 
 
 class MolGraphDataset(InMemoryDataset):

@@ -45,7 +45,7 @@ class ReferenceSource:
         self.spec, self.name = spec, spec
         self._known: frozenset[str] | None = None
         if spec == "moses":
-            from molgan.mol.data.dataset import default_data_dir
+            from molgan.mol.data.options import default_data_dir  # not dataset.py: torch_geometric
 
             folder = Path(data_dir or default_data_dir()) / "references"
             self.cache = folder / f"moses-test-v{REFERENCE_VERSION}.pt"

@@ -35,6 +35,7 @@ is a search for such a matching; aromatic systems are small.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -163,8 +164,22 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor, single_allo
     return out
 
 
-# Under train.compile the layer runs eagerly: its loop's length depends on the data.
-@torch.compiler.disable
+def _eager(function):
+    """`torch.compiler.disable(function)`, made on the first call: under train.compile the
+    layer runs eagerly (its loop's length depends on the data), and commands that never
+    compile do not import torch._dynamo (about 2 s of every command's start-up)."""
+    eager = None
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        nonlocal eager
+        if eager is None:
+            eager = torch.compiler.disable(function)
+        return eager(*args, **kwargs)
+    return call
+
+
+@_eager
 @torch.no_grad()
 def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect: bool = True,
                    roles: Tensor | None = None, rules: LayerRules = LayerRules()) -> tuple[Tensor, Tensor]:
