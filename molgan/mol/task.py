@@ -115,8 +115,9 @@ class MolTask:
         (so generated and real batches ask for the same distribution)."""
         if self.conditions is None:
             return None
-        rows = torch.randint(len(self.conditions), (batch_size,))
-        return self.conditions[rows].to(self.device)
+        conditions = self.data.tensors[2]  # the real batches' rows: tilted, for a tilted run
+        rows = torch.randint(len(conditions), (batch_size,))
+        return conditions[rows].to(self.device)
 
     def _fake_conditions(self, fake: tuple[Tensor, Tensor]) -> Tensor:
         """(B, C) normalised RDKit properties of generated graphs (NaN rows: no molecule)."""

@@ -47,3 +47,18 @@ def test_tilt_settings_are_checked():
     config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0))
     assert config.settings_preset() == REWARD_PRESET
     assert MolRunConfig().settings_preset() == {}
+
+
+def test_a_tilted_conditioned_run_asks_the_generator_for_the_tilted_properties(data_dir, mols_csv):
+    from molgan.mol.config import MolDataConfig, MolModelConfig
+    from molgan.mol.task import build_mol_task
+
+    config = MolRunConfig(data=MolDataConfig(dataset=str(mols_csv)), model=MolModelConfig(condition=("qed",)),
+                          rl=MolRLConfig(reward="qed", tilt=50.0))
+    config.eval.fcd = False
+    task = build_mol_task(config, torch.device("cpu"), progress=False)
+    uniform, tilted = task.conditions.mean(), task.data.tensors[2].mean()  # normalised QED
+    assert tilted > uniform + 0.3  # in standard deviations of the data's QED
+    torch.manual_seed(0)
+    asked = torch.cat([task.sample_condition(64) for _ in range(50)])
+    assert abs(float(asked.mean() - tilted)) < 0.1
