@@ -11,7 +11,6 @@ distinct among 104,422 draws, an effective sample size of 10,888; docs/experimen
 from __future__ import annotations
 
 import logging
-import math
 import os
 from functools import partial
 from pathlib import Path
@@ -71,4 +70,4 @@ def describe_tilt(rewards: Tensor, rows: Tensor, strength: float) -> str:
 def effective_size(rewards: Tensor, strength: float) -> float:
     """Kish's effective sample size of the tilt's weights: (sum w)^2 / sum w^2."""
     weights = torch.exp(strength * (rewards - rewards.max())).double()
-    return float(weights.sum() ** 2 / (weights ** 2).sum()) if math.isfinite(strength) else 1.0
+    return float(weights.sum() ** 2 / (weights ** 2).sum())
