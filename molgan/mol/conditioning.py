@@ -13,9 +13,7 @@ draws the properties a user does not fix.
 """
 from __future__ import annotations
 
-import logging
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -23,10 +21,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from molgan.core.atomic import atomic_write
 from molgan.errors import InputError
-
-log = logging.getLogger(__name__)
 
 #: What a model can be conditioned on (molgan/mol/chem/properties.py computes them).
 PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
@@ -125,32 +120,22 @@ class PropertyScale:
                    tuple(data["high"]), tuple(tuple(row) for row in data["reference"]))
 
 
-def _property_job(names: tuple[str, ...]):
-    from functools import partial
-
+def _property_values(smiles: Sequence[str], name: str) -> list[float]:
     from molgan.mol.chem.properties import smiles_properties
 
-    return partial(smiles_properties, names=names)
+    return [row[0] for row in smiles_properties(smiles, (name,))]
 
 
 def training_properties(smiles: Sequence[str], names: Sequence[str], processed_dir: str | Path,
                         progress: bool = True) -> Tensor:
     """(M, K) float64 values of `names` for a dataset's SMILES, each property computed once
     (in parallel, with a progress bar) and cached beside the dataset as property_NAME.pt."""
-    from molgan.mol.data.convert import map_chunks
+    from functools import partial
 
-    columns = []
-    for name in names:
-        path = Path(processed_dir) / f"property_{name}.pt"
-        cached = torch.load(path, weights_only=True) if path.is_file() else None
-        if cached is None or len(cached) != len(smiles):
-            log.info("computing %s of %d training molecules (once; cached in %s)", name, len(smiles), path)
-            workers = min(2, len(os.sched_getaffinity(0)))
-            parts = map_chunks(_property_job((name,)), list(smiles), 2000, workers, desc=name, progress=progress)
-            cached = torch.tensor([row[0] for part in parts for row in part], dtype=torch.float64)
-            with atomic_write(path, "wb") as handle:
-                torch.save(cached, handle)
-        columns.append(cached)
+    from molgan.mol.data.convert import cached_values
+
+    columns = [cached_values(Path(processed_dir) / f"property_{name}.pt", smiles,
+                             partial(_property_values, name=name), name, progress) for name in names]
     values = torch.stack(columns, 1)
     if not torch.isfinite(values).all():
         bad = int((~torch.isfinite(values).all(1)).nonzero()[0])

@@ -94,12 +94,14 @@ def _entry_screen(entry) -> np.ndarray | None:
     """
     blob = entry.Serialize()
     start = blob.find(_MOL_PICKLE)
+    if start <= 0:
+        return None
     try:
         length = int(blob[:start].split()[-1])
-        pattern = Chem.Mol(blob[start: start + length]) if start > 0 else None
+        pattern = Chem.Mol(blob[start: start + length])
     except (ValueError, IndexError, RuntimeError):
         return None
-    return screen(pattern) if pattern is not None and pattern.GetNumAtoms() else None
+    return screen(pattern) if pattern.GetNumAtoms() else None
 
 
 @functools.cache

@@ -5,6 +5,7 @@ Graphs come back in compact arrays rather than one Python object per molecule: M
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from tqdm import tqdm
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, smiles_to_graph
 from molgan.mol.chem.vocab import AtomType
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CHUNK = 5_000
 # Below this, starting worker processes costs more than it saves.
@@ -143,6 +145,29 @@ def map_chunks(job: Callable[[Sequence], T], items: Sequence, chunk_size: int, w
                     parts.append(result)
                     bar.update(len(chunk))
     return parts
+
+
+def cached_values(path: str | os.PathLike, smiles: Sequence[str], job: Callable[[Sequence[str]], list[float]],
+                  desc: str, progress: bool = True):
+    """(len(smiles),) float64 tensor of `job`'s per-molecule values of a dataset's SMILES,
+    computed once on up to 2 processes (with a progress bar) and cached at `path`; a cache of
+    another length is computed again."""
+    from pathlib import Path
+
+    import torch
+
+    from molgan.core.atomic import atomic_write
+
+    path = Path(path)
+    cached = torch.load(path, weights_only=True) if path.is_file() else None
+    if cached is None or len(cached) != len(smiles):
+        log.info("computing %s of %d training molecules (once; cached in %s)", desc, len(smiles), path)
+        workers = min(2, len(os.sched_getaffinity(0)))
+        parts = map_chunks(job, list(smiles), 2000, workers, desc=desc, progress=progress)
+        cached = torch.tensor([value for part in parts for value in part], dtype=torch.float64)
+        with atomic_write(path, "wb") as handle:
+            torch.save(cached, handle)
+    return cached
 
 
 def convert_smiles(

@@ -10,8 +10,6 @@ distinct among 104,422 draws, an effective sample size of 10,888; docs/experimen
 """
 from __future__ import annotations
 
-import logging
-import os
 from functools import partial
 from pathlib import Path
 from typing import Sequence
@@ -19,10 +17,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from molgan.core.atomic import atomic_write
 from molgan.mol.rewards.functions import MOLECULE_REWARDS, RewardFunction
-
-log = logging.getLogger(__name__)
 
 #: The draw of the tilted rows is fixed, so that a resumed run sees the same data.
 TILT_SEED = 0
@@ -36,28 +31,24 @@ def training_rewards(smiles: Sequence[str], spec: str, processed_dir: str | Path
     """(M,) float64 per-molecule reward (`spec`'s molecule rewards; batch rewards and
     novelty do not apply to the data) of each training SMILES, computed once in parallel and
     cached beside the dataset as reward_SPEC.pt."""
-    from molgan.mol.data.convert import map_chunks
+    from molgan.mol.data.convert import cached_values
 
     names = [n for n in RewardFunction(spec).names if n in MOLECULE_REWARDS]
-    path = Path(processed_dir) / f"reward_{'-'.join(names) or 'none'}.pt"
-    cached = torch.load(path, weights_only=True) if path.is_file() else None
-    if cached is None or len(cached) != len(smiles):
-        log.info("computing the reward %s of %d training molecules (once; cached in %s)", spec, len(smiles), path)
-        workers = min(2, len(os.sched_getaffinity(0)))
-        parts = map_chunks(partial(_score_chunk, spec=",".join(names) or "validity"), list(smiles), 2000, workers,
-                           desc="reward", progress=progress)
-        cached = torch.tensor([value for part in parts for value in part], dtype=torch.float64)
-        with atomic_write(path, "wb") as handle:
-            torch.save(cached, handle)
-    return cached
+    return cached_values(Path(processed_dir) / f"reward_{'-'.join(names) or 'none'}.pt", smiles,
+                         partial(_score_chunk, spec=",".join(names) or "validity"), f"the reward {spec}", progress)
+
+
+def _weights(rewards: Tensor, strength: float) -> Tensor:
+    """The tilt's unnormalised weight of each row, exp(strength * reward), shifted so the
+    largest is 1 (no overflow)."""
+    return torch.exp(strength * (rewards - rewards.max())).double()
 
 
 def tilted_rows(rewards: Tensor, strength: float) -> Tensor:
     """len(rewards) row indices drawn with replacement, row i with probability
     proportional to exp(strength * rewards[i]) (a fixed draw: TILT_SEED)."""
-    weights = torch.exp(strength * (rewards - rewards.max())).double()
     generator = torch.Generator().manual_seed(TILT_SEED)
-    return torch.multinomial(weights, len(rewards), replacement=True, generator=generator)
+    return torch.multinomial(_weights(rewards, strength), len(rewards), replacement=True, generator=generator)
 
 
 def describe_tilt(rewards: Tensor, rows: Tensor, strength: float) -> str:
@@ -69,5 +60,5 @@ def describe_tilt(rewards: Tensor, rows: Tensor, strength: float) -> str:
 
 def effective_size(rewards: Tensor, strength: float) -> float:
     """Kish's effective sample size of the tilt's weights: (sum w)^2 / sum w^2."""
-    weights = torch.exp(strength * (rewards - rewards.max())).double()
+    weights = _weights(rewards, strength)
     return float(weights.sum() ** 2 / (weights ** 2).sum())
