@@ -7,8 +7,10 @@ target. A crash at any moment leaves either the previous file or the complete ne
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -60,16 +62,49 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
         raise
 
 
+def _staging_tag() -> str:
+    """host-pid of this process, as it appears in a staging directory's name (no dots)."""
+    return f"{socket.gethostname().replace('.', '_')}-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_staging(path: str | os.PathLike) -> list[Path]:
+    """Remove the staging directories of `path` left by killed builds on this host (their
+    process is gone: SIGKILL, or SIGTERM outside training, runs no clean-up); return them.
+    A build in progress, or one of another host sharing the directory, is left alone."""
+    path, removed = Path(path), []
+    host = _staging_tag().rsplit("-", 1)[0]
+    prefix = f".{path.name}."
+    for staging in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
+        tag = staging.name[len(prefix):-len(".partial")].rsplit(".", 1)[0]  # host-pid.random
+        owner, _, pid = tag.rpartition("-")
+        if owner == host and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty staging directory that becomes `path` when the block succeeds.
 
     If `path` appeared meanwhile (another process built it), the staged copy is dropped
-    and the existing one kept: both were built from the same inputs.
+    and the existing one kept: both were built from the same inputs. Staging directories
+    of killed builds are removed first (`remove_stale_staging`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    remove_stale_staging(path)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_staging_tag()}.", suffix=".partial", dir=path.parent))
     try:
         yield staging
         try:

@@ -1,6 +1,11 @@
 import os
+import signal
+import socket
+import subprocess
+import sys
 
 import pytest
+from helpers import wait_for
 
 from molgan.core.atomic import atomic_directory, atomic_write
 
@@ -32,3 +37,37 @@ def test_atomic_directory_appears_only_when_complete(tmp_path):
     with atomic_directory(target) as staging:
         (staging / "part").write_text("x")
     assert (target / "part").read_text() == "x"
+
+
+#: Stages a directory, says so, and waits to be killed.
+_STALLED_BUILD = """
+import sys, time
+from pathlib import Path
+from molgan.core.atomic import atomic_directory
+with atomic_directory(sys.argv[1]) as staging:
+    (staging / "half").write_text("x")
+    Path(sys.argv[2]).touch()
+    time.sleep(600)
+"""
+
+
+def test_a_killed_build_leaves_a_staging_directory_that_the_next_build_removes(tmp_path):
+    target, marker = tmp_path / "cache", tmp_path / "staged"
+    build = subprocess.Popen([sys.executable, "-c", _STALLED_BUILD, str(target), str(marker)])
+    try:
+        wait_for(marker.exists)
+    finally:
+        build.send_signal(signal.SIGKILL)  # no clean-up runs
+        build.wait()
+    [left] = tmp_path.glob(".cache.*.partial")
+    assert (left / "half").exists() and not target.exists()
+    # Not ours to remove: a build in progress (this process) and one on another host.
+    host = socket.gethostname().replace(".", "_")
+    running = tmp_path / f".cache.{host}-{os.getpid()}.abc.partial"
+    elsewhere = tmp_path / f".cache.otherhost-{build.pid}.abc.partial"
+    running.mkdir(), elsewhere.mkdir()
+    with atomic_directory(target) as staging:
+        (staging / "whole").write_text("x")
+    assert not left.exists()
+    assert running.is_dir() and elsewhere.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cache", "staged", running.name, elsewhere.name])
