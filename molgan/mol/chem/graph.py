@@ -10,6 +10,7 @@ so "valid" means the same thing everywhere: RDKit sanitizes it and it is one fra
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Sequence
@@ -37,6 +38,20 @@ class NotRepresentable(ValueError):
     """A molecule that cannot become a dense graph; the message is the reason."""
 
 
+#: One AtomType per (symbol, charge): a frozen dataclass costs more to build than to look up.
+_atom_type = functools.cache(AtomType)
+
+
+@functools.cache
+def _atom_prototype(atom_type: AtomType, aromatic: bool) -> Chem.Atom:
+    """An RDKit atom of `atom_type` for RWMol.AddAtom, which copies it: one per kind, not
+    three RDKit calls per atom of every molecule converted."""
+    atom = Chem.Atom(atom_type.symbol)
+    atom.SetFormalCharge(atom_type.charge)
+    atom.SetIsAromatic(aromatic)
+    return atom
+
+
 def canonical_smiles(mol: Chem.Mol) -> str:
     """Canonical SMILES without stereo or isotopes: what a dense graph can express."""
     return Chem.MolToSmiles(mol, isomericSmiles=False)
@@ -53,14 +68,17 @@ def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True,
     mol = Chem.MolFromSmiles(smiles) if smiles else None
     if mol is None:
         raise NotRepresentable("unparsable SMILES" if smiles else "empty SMILES")
-    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
-    if len(fragments) > 1:
+    fragments = len(Chem.GetMolFrags(mol))  # atom indices: no copies of a one-fragment molecule
+    if fragments > 1:
         if not keep_largest_fragment:
-            raise NotRepresentable(f"{len(fragments)} disconnected fragments")
-        mol = max(fragments, key=lambda m: m.GetNumAtoms())
+            raise NotRepresentable(f"{fragments} disconnected fragments")
+        mol = max(Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False), key=lambda m: m.GetNumAtoms())
     if mol.GetNumHeavyAtoms() == 0:
         raise NotRepresentable("no heavy atoms")
-    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+    # Atoms and bonds are read by index here: RDKit's Python sequences of them cost more than
+    # the reads. Hydrogens are looked for only when some atom is not heavy.
+    if mol.GetNumAtoms() != mol.GetNumHeavyAtoms() and any(
+            mol.GetAtomWithIdx(k).GetAtomicNum() == 1 for k in range(mol.GetNumAtoms())):
         # Hydrogens the parser kept (isotopes such as [2H], H bonded to H) become implicit.
         mol = Chem.RemoveAllHs(mol)
         if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
@@ -75,9 +93,10 @@ def smiles_to_graph(smiles: str, keep_largest_fragment: bool = True,
             Chem.Kekulize(mol, clearAromaticFlags=True)
         except Chem.KekulizeException:
             raise NotRepresentable("cannot be kekulized") from None
-    atoms = tuple(AtomType(a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms())
+    atoms = tuple(_atom_type(a.GetSymbol(), a.GetFormalCharge())
+                  for a in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms())))
     bonds = []
-    for bond in mol.GetBonds():
+    for bond in map(mol.GetBondWithIdx, range(mol.GetNumBonds())):
         order = BOND_ORDERS.get(bond.GetBondType())
         if order is None:
             raise NotRepresentable(f"unsupported bond type {bond.GetBondType()}")
@@ -140,12 +159,12 @@ def _sanitized(graph: MolGraph, aromatic_bonds: list[int],
     explicit hydrogen on each atom of `hydrogens`), or None and the reason."""
     rw = Chem.RWMol()
     for k, atom_type in enumerate(graph.atoms):
-        atom = Chem.Atom(atom_type.symbol)
-        atom.SetFormalCharge(atom_type.charge)
-        atom.SetIsAromatic(aromatic_bonds[k] > 0)
         if k in hydrogens:
+            atom = Chem.Atom(_atom_prototype(atom_type, aromatic_bonds[k] > 0))
             atom.SetNumExplicitHs(1)
-        rw.AddAtom(atom)
+        else:
+            atom = _atom_prototype(atom_type, aromatic_bonds[k] > 0)
+        rw.AddAtom(atom)  # a copy
     for i, j, order in graph.bonds:
         bond_type = BOND_RDKIT[int(order)]
         rw.AddBond(int(i), int(j), bond_type)
