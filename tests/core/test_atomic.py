@@ -65,7 +65,8 @@ def test_a_killed_build_leaves_a_staging_directory_that_the_next_build_removes(t
     host = socket.gethostname().replace(".", "_")
     running = tmp_path / f".cache.{host}-{os.getpid()}.abc.partial"
     elsewhere = tmp_path / f".cache.otherhost-{build.pid}.abc.partial"
-    running.mkdir(), elsewhere.mkdir()
+    running.mkdir()
+    elsewhere.mkdir()
     with atomic_directory(target) as staging:
         (staging / "whole").write_text("x")
     assert not left.exists()
