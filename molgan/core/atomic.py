@@ -62,9 +62,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
         raise
 
 
-def _staging_tag() -> str:
-    """host-pid of this process, as it appears in a staging directory's name (no dots)."""
-    return f"{socket.gethostname().replace('.', '_')}-{os.getpid()}"
+def _host() -> str:
+    """This machine's name as it appears in a staging directory's name (no dots)."""
+    return socket.gethostname().replace(".", "_")
 
 
 def _alive(pid: int) -> bool:
@@ -72,8 +72,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process
-        return True
+    except PermissionError:  # someone else's process: alive
+        pass
     return True
 
 
@@ -81,8 +81,7 @@ def remove_stale_staging(path: str | os.PathLike) -> list[Path]:
     """Remove the staging directories of `path` left by killed builds on this host (their
     process is gone: SIGKILL, or SIGTERM outside training, runs no clean-up); return them.
     A build in progress, or one of another host sharing the directory, is left alone."""
-    path, removed = Path(path), []
-    host = _staging_tag().rsplit("-", 1)[0]
+    path, removed, host = Path(path), [], _host()
     prefix = f".{path.name}."
     for staging in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
         tag = staging.name[len(prefix):-len(".partial")].rsplit(".", 1)[0]  # host-pid.random
@@ -104,7 +103,8 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(path)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_staging_tag()}.", suffix=".partial", dir=path.parent))
+    owner = f"{_host()}-{os.getpid()}"  # what remove_stale_staging reads back
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.{owner}.", suffix=".partial", dir=path.parent))
     try:
         yield staging
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -130,8 +131,6 @@ def training_properties(smiles: Sequence[str], names: Sequence[str], processed_d
                         progress: bool = True) -> Tensor:
     """(M, K) float64 values of `names` for a dataset's SMILES, each property computed once
     (in parallel, with a progress bar) and cached beside the dataset as property_NAME.pt."""
-    from functools import partial
-
     from molgan.mol.data.convert import cached_values
 
     columns = [cached_values(Path(processed_dir) / f"property_{name}.pt", smiles,

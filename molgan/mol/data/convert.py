@@ -11,11 +11,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 from tqdm import tqdm
 
+from molgan.core.atomic import atomic_write
 from molgan.mol.chem.graph import MolGraph, NotRepresentable, smiles_to_graph
 from molgan.mol.chem.vocab import AtomType
 
@@ -152,11 +154,7 @@ def cached_values(path: str | os.PathLike, smiles: Sequence[str], job: Callable[
     """(len(smiles),) float64 tensor of `job`'s per-molecule values of a dataset's SMILES,
     computed once on up to 2 processes (with a progress bar) and cached at `path`; a cache of
     another length is computed again."""
-    from pathlib import Path
-
     import torch
-
-    from molgan.core.atomic import atomic_write
 
     path = Path(path)
     cached = torch.load(path, weights_only=True) if path.is_file() else None
