@@ -29,6 +29,12 @@ class TrainConfig:
     feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
     mode_seeking: float = 0.0  # weight of the mode-seeking (anti-collapse) term in the G loss
     adversarial_weight: float = 1.0  # λ in λ·L_adv + (1−λ)·L_extra
+    # Generator steps of maximum likelihood on real batches (no critic) before the adversarial
+    # ones, for a generator that scores data (an autoregressive one); counted in max_steps.
+    likelihood_steps: int = 0
+    # Weight of that likelihood (mean nats per sample) in the generator's loss afterwards,
+    # which keeps the critic's pull from leaving the data; 0 = off.
+    likelihood_weight: float = 0.0
     normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
     amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
     on_nonfinite: Literal["stop", "skip"] = "stop"
@@ -51,6 +57,8 @@ class TrainConfig:
                      "sample_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if self.likelihood_steps < 0 or self.likelihood_weight < 0:
+            raise ValueError("train.likelihood_steps and train.likelihood_weight must be 0 (off) or more")
         if self.patience < 0:
             raise ValueError(f"train.patience must be 0 (off) or more, got {self.patience}")
         if self.patience and not self.best_metric:

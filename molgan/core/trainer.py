@@ -69,6 +69,15 @@ class Trainer:
         # batches of all n_critic critic steps (one large matmul per layer instead of n_critic
         # small ones). Not with BatchNorm: batch statistics over n_critic batches would differ.
         self._fakes_per_pass = 1 if has_batch_norm(task.generator) else config.n_critic
+        if config.likelihood_steps or config.likelihood_weight:
+            if not hasattr(task.generator, "negative_log_likelihood"):
+                raise InputError("train.likelihood_steps and train.likelihood_weight need a generator that "
+                                 "scores data (e.g. model.generator = autoregressive)")
+            if dist.enabled or config.compile:
+                # The likelihood runs on the bare generator: outside DDP's gradient averaging
+                # and the compiled update's graph.
+                raise InputError("train.likelihood_steps and train.likelihood_weight do not run under "
+                                 "distributed training or train.compile")
         self.compiled = config.compile and not dist.enabled
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
@@ -193,13 +202,26 @@ class Trainer:
         total = loss if penalty is None else loss + cfg.gp_weight * penalty
         return total, loss, d_real, d_fake, penalty
 
+    # ------------------------------------------------------------------ likelihood step
+    def likelihood_step(self) -> dict[str, float]:
+        """One maximum-likelihood step of the generator on a real batch (no critic)."""
+        real, cond = self.task.prepare_batch(to_device(next(self.stream), self.device))
+        with self.precision.autocast():
+            nll = self.task.generator.negative_log_likelihood(*real, cond=cond).float().mean()
+        if self._check("generator likelihood", nll.detach(), self.g_update.scaler):
+            self.g_update.step(nll)
+            if self.ema is not None:
+                self.ema.update_parameters(self.task.generator)
+        return {"g/loss": nll.detach(), "g/nll": nll.detach()}
+
     # ------------------------------------------------------------------ G step
     def generator_step(self) -> dict[str, float]:
         cfg, task = self.config, self.task
         batch = cfg.batch_size
         cond = task.sample_condition(batch)
         z = self._latent(batch)
-        real = task.prepare_batch(to_device(next(self.stream), self.device)) if cfg.feature_matching > 0 else None
+        needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0
+        real = task.prepare_batch(to_device(next(self.stream), self.device)) if needs_real else None
         # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
         # process do not compute them at all (DDP expects every parameter to get one).
         no_grads = contextlib.nullcontext() if self.dist.enabled else frozen(task.discriminator)
@@ -217,7 +239,7 @@ class Trainer:
     def _generator_losses_on(self, generate, score, z, cond, real) -> tuple[Tensor, Tensor]:
         """(loss, adversarial loss) of a generator step through `generate` (G, or G as a
         function of given parameters) and the critic `score`; `real`: (batch, condition)
-        for feature matching, or None."""
+        for feature matching and the likelihood term, or None."""
         terms, adversarial = self._generator_terms(generate, score, z, cond, real)
         return sum_in_order(terms.values()), adversarial
 
@@ -226,7 +248,8 @@ class Trainer:
         cfg = self.config
         with self.precision.autocast():
             fake = tuple(t.float() for t in generate(z, cond=cond))
-            if real is not None:
+            matching = real is not None and cfg.feature_matching > 0
+            if matching:
                 (real_graphs, real_cond) = real
                 d_fake, fake_features = score(*fake, cond=cond, features=True)
                 with torch.no_grad():
@@ -242,9 +265,12 @@ class Trainer:
                 if value is not None:
                     (mixed if objective.mixed else added)[objective.name] = value
             terms = {**mixed_loss_terms(adversarial, mixed, cfg.adversarial_weight, cfg.normalize_extra), **added}
-            if real is not None:
+            if matching:
                 fm = feature_matching_loss(real_features.float(), fake_features.float())
                 terms["feature_matching"] = cfg.feature_matching * fm
+            if real is not None and cfg.likelihood_weight > 0:
+                nll = self.task.generator.negative_log_likelihood(*real[0], cond=real[1]).float().mean()
+                terms["likelihood"] = cfg.likelihood_weight * nll
             if cfg.mode_seeking > 0:
                 terms["mode_seeking"] = cfg.mode_seeking * mode_seeking_loss(fake, z)
         return terms, adversarial
@@ -256,7 +282,8 @@ class Trainer:
         run (a DDP forward would wait for the other processes)."""
         cfg, task = self.config, self.task
         rows = task.data.__getitems__(list(range(min(cfg.batch_size, len(task.data)))))
-        real = task.prepare_batch(to_device(rows, self.device)) if cfg.feature_matching > 0 else None
+        needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0
+        real = task.prepare_batch(to_device(rows, self.device)) if needs_real else None
         with frozen(task.discriminator):
             terms, _ = self._generator_terms(task.generator, task.discriminator, self._latent(len(rows[0])),
                                              task.sample_condition(len(rows[0])), real)
@@ -283,10 +310,13 @@ class Trainer:
                 if self.stop_reason:
                     log.info("stopping at step %d: %s", self.step, self.stop_reason)
                     break
-                for k in range(cfg.n_critic):
-                    # Extra objectives (a reward network) train once per generator step.
-                    stats = self.critic_step(train_objectives=k == cfg.n_critic - 1)
-                stats.update(self.generator_step())
+                if self.step < cfg.likelihood_steps:
+                    stats = self.likelihood_step()
+                else:
+                    for k in range(cfg.n_critic):
+                        # Extra objectives (a reward network) train once per generator step.
+                        stats = self.critic_step(train_objectives=k == cfg.n_critic - 1)
+                    stats.update(self.generator_step())
                 with warnings.catch_warnings():
                     # A skipped step (non-finite loss, GradScaler backing off) steps the
                     # schedule without an optimizer step: intended, not a mistake.
@@ -300,7 +330,7 @@ class Trainer:
                 count += 1
                 if self.step % cfg.log_every == 0 or self.step == cfg.max_steps:
                     means = {k: v / count for k, v in sums.items()}
-                    bar.set_postfix(d=f"{means['d/loss']:.3g}", g=f"{means['g/loss']:.3g}")
+                    bar.set_postfix({k[0]: f"{means[k]:.3g}" for k in ("d/loss", "g/loss") if k in means})
                     metrics.log(self.step, {**means, "time/minutes": self.minutes()})
                     sums, count = {}, 0
                 self._on_cadence(metrics, final=self.step == cfg.max_steps)

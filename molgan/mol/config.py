@@ -47,6 +47,14 @@ class MolDataConfig:
 
 @dataclass
 class MolModelConfig:
+    # "mlp": MolGAN's generator, every logit from z at once, through an output layer (post);
+    # "autoregressive": atoms one at a time in the data's atom order, each choice within the
+    # valences (molgan/mol/nn/autoregressive.py), trained by likelihood first
+    # (train.likelihood_steps). Its latent size is one number per choice (latent_dim unused).
+    generator: Literal["mlp", "autoregressive"] = "mlp"
+    transformer_dim: int = 128  # the autoregressive generator's width, depth and heads
+    transformer_layers: int = 4
+    transformer_heads: int = 4
     latent_dim: int = 32
     generator_dims: tuple[int, ...] = (128, 256, 512)
     # How logits become the generator's graphs: st-valence builds them under the atoms'
@@ -116,6 +124,18 @@ class MolModelConfig:
                      "condition_pretrain_steps", "condition_lr"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
+        if self.generator == "autoregressive":
+            # These shape the MLP generator's output layer or its probabilities: an error, not
+            # settings that silently do nothing.
+            for name in ("layer_consistency", "soft_marginal_matching", "ring_threshold", "min_ring_size",
+                         "max_ring_size", "data_rules", "valence_penalty", "connectivity_penalty"):
+                if getattr(self, name):
+                    raise InputError(f"model.{name} applies to the MLP generator, not model.generator = "
+                                     f"autoregressive: set it to 0")
+        if min(self.transformer_dim, self.transformer_layers, self.transformer_heads) < 1 \
+                or self.transformer_dim % self.transformer_heads:
+            raise InputError(f"model.transformer_dim ({self.transformer_dim}) must be a positive multiple of "
+                             f"model.transformer_heads ({self.transformer_heads}), with at least one layer")
         if not 0 <= self.ring_threshold < 1:
             raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
         if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:
@@ -217,6 +237,9 @@ class MolRunConfig:
             have = f"unique@{self.eval.uniqueness_samples}" if self.eval.uniqueness_samples else "nothing (off)"
             raise InputError(f"train.best_requires asks for {required} but eval.uniqueness_samples = "
                              f"{self.eval.uniqueness_samples} measures {have}: set both, or best_requires=\"\"")
+        if self.model.generator == "autoregressive" and self.train.compile:
+            raise InputError("train.compile does not support model.generator = autoregressive (its sampling "
+                             "loop depends on the data)")
         if self.rl.tilt > 0 and self.rl.reward == MolRLConfig.reward:
             raise InputError("rl.tilt needs an rl.reward to tilt towards (e.g. reward=qed)")
         if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0 and self.rl.tilt == 0:

@@ -50,7 +50,7 @@ class MolTask:
                                                           max_valences(self.vocab).tolist(), self.bond_types,
                                                           kekule_roles(self.vocab).tolist(), allowed_bonds,
                                                           most_neighbours)
-        self.latent_dim = config.model.latent_dim
+        self.latent_dim = self.generator.latent_dim
         # Conditioned runs: each training molecule's normalised properties, a third data column.
         self.scale: PropertyScale | None = None
         self.conditions: Tensor | None = None
@@ -151,7 +151,7 @@ class MolTask:
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
         bonds, atoms, cond = self._sample_logits(generator, self.config.eval.samples)
         bias = self.delivered_bias(generator, step)
-        post = self.config.model.post
+        post = self.generator.post
         delivered = self._decode(bonds + bias, atoms, self.config.eval.decode)
         raw = delivered if same_as_raw(self.config.eval.decode, post, bias) else self._decode(bonds, atoms, "raw")
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
@@ -186,7 +186,7 @@ class MolTask:
 
     def _decode(self, bonds: Tensor, atoms: Tensor, mode: str) -> list[str | None]:
         """SMILES (None if invalid) of logits decoded with `mode` and the generator's output layer."""
-        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, self.config.model.post,
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, self.generator.post,
                                                 self.generator.rules)]
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
@@ -211,7 +211,7 @@ class MolTask:
         m, rules = self.config.model, self.generator.rules
         return {"domain": "molecule", "atom_types": self.vocab.names(), "max_atoms": self.max_atoms,
                 "bond_types": self.bond_types,
-                "latent_dim": m.latent_dim, "generator_dims": list(m.generator_dims),
+                "latent_dim": self.latent_dim, "generator_dims": list(m.generator_dims),
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,

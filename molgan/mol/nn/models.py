@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.chem.vocab import BOND_NAMES, BOND_ORDER
+from molgan.mol.nn.autoregressive import AutoregressiveGraphGenerator
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
 from molgan.mol.nn.valence import LayerRules, valence_decode
 
@@ -241,7 +242,7 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
                  valence_caps: Sequence[float] | None = None,
                  bond_types: int = len(BOND_NAMES),
                  kekule_roles: Sequence[int] | None = None,
-                 allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> tuple[MolGenerator, GraphCritic]:
+                 allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> tuple[nn.Module, GraphCritic]:
     """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
     valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`;
     `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds;
@@ -250,9 +251,16 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
     `len(config.condition)` normalised properties when it is set."""
     if config.chemistry_feature and valence_caps is None:
         raise ValueError("model.chemistry_feature needs the atom types' valence caps")
-    generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
-                             config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
-                             config.layer_rules(allowed_bonds, max_neighbours), len(config.condition))
+    if config.generator == "autoregressive":
+        if valence_caps is None:
+            raise ValueError("the autoregressive generator needs the atom types' valence caps")
+        generator: MolGenerator | AutoregressiveGraphGenerator = AutoregressiveGraphGenerator(
+            max_atoms, atom_types, bond_types, [int(c) for c in valence_caps], config.transformer_dim,
+            config.transformer_layers, config.transformer_heads, len(config.condition))
+    else:
+            generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
+                                 config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
+                                 config.layer_rules(allowed_bonds, max_neighbours), len(config.condition))
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,
