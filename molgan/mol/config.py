@@ -55,6 +55,7 @@ class MolModelConfig:
     transformer_dim: int = 128  # the autoregressive generator's width, depth and heads
     transformer_layers: int = 4
     transformer_heads: int = 4
+    pair_dim: int = 64  # the autoregressive generator's features per atom pair (its largest tensors)
     latent_dim: int = 32
     generator_dims: tuple[int, ...] = (128, 256, 512)
     # How logits become the generator's graphs: st-valence builds them under the atoms'
@@ -132,10 +133,11 @@ class MolModelConfig:
                 if getattr(self, name):
                     raise InputError(f"model.{name} applies to the MLP generator, not model.generator = "
                                      f"autoregressive: set it to 0")
-        if min(self.transformer_dim, self.transformer_layers, self.transformer_heads) < 1 \
+        if min(self.transformer_dim, self.transformer_layers, self.transformer_heads, self.pair_dim) < 1 \
                 or self.transformer_dim % self.transformer_heads:
             raise InputError(f"model.transformer_dim ({self.transformer_dim}) must be a positive multiple of "
-                             f"model.transformer_heads ({self.transformer_heads}), with at least one layer")
+                             f"model.transformer_heads ({self.transformer_heads}), with at least one layer "
+                             f"and a positive model.pair_dim")
         if not 0 <= self.ring_threshold < 1:
             raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
         if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:

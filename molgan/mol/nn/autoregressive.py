@@ -35,6 +35,9 @@ from molgan.mol.nn.valence import LayerRules
 MAX_DISTANCE = 32
 #: Embedded valence already used by an atom (in units of BOND_MIN_VALENCE), and neighbours.
 MAX_USED, MAX_DEGREE = 12, 6
+#: Bonds from the parent to an earlier atom told apart (a ring closure there makes a ring of
+#: that many + 2 atoms); farther or unconnected atoms share one embedding.
+MAX_PATH = 8
 #: Logit gap between the chosen category and the rest in `logits` (decoders take the argmax).
 _HARD = 100.0
 
@@ -79,6 +82,20 @@ class CausalGraphBlock(nn.Module):
         return f"dim={self.dim}, heads={self.heads}"
 
 
+def _path_lengths(adjacent: Tensor, source: Tensor) -> Tensor:
+    """(..., N) bonds on the shortest path from atom `source` (...,) over `adjacent`
+    (..., N, N) bool; MAX_PATH + 1 where farther or unconnected, or where source is -1."""
+    n = adjacent.shape[-1]
+    reached = F.one_hot(source.clamp(min=0), n).bool() & (source >= 0).unsqueeze(-1)
+    length = torch.where(reached, 0, MAX_PATH + 1)
+    frontier, steps = reached, adjacent.float()
+    for step in range(1, MAX_PATH + 1):
+        frontier = (steps @ frontier.float().unsqueeze(-1)).squeeze(-1).gt(0) & ~reached
+        length = torch.where(frontier, step, length)
+        reached = reached | frontier
+    return length
+
+
 def _pick(logits: Tensor, uniform: Tensor) -> tuple[Tensor, Tensor]:
     """Inverse-CDF choice from masked `logits` (..., C) with `uniform` (...): (index, log-prob).
     A masked category (-inf) has zero width and is never chosen."""
@@ -95,15 +112,17 @@ class AutoregressiveGraphGenerator(nn.Module):
         max_atoms, atom_types, bond_types: N, T and E ("no atom" / "no bond" included).
         valence_caps: each atom type's largest valence (index 0: "no atom").
         dim, layers, heads: the transformer's width, depth and attention heads.
+        pair_dim: width of the per-(atom, earlier atom) features of the bond choices, the
+            largest tensors (B, N, N, pair_dim) of a training step.
         condition_dim: normalised properties read at the start of every molecule.
     `latent_dim` = N (types) + N (parents) + N(N-1)/2 (other pairs): one normal per choice.
     """
 
     def __init__(self, max_atoms: int, atom_types: int, bond_types: int, valence_caps: Sequence[int],
-                 dim: int = 128, layers: int = 4, heads: int = 4, condition_dim: int = 0):
+                 dim: int = 128, layers: int = 4, heads: int = 4, condition_dim: int = 0, pair_dim: int = 64):
         super().__init__()
         self.max_atoms, self.atom_types, self.bond_types = max_atoms, atom_types, bond_types
-        self.dim, self.condition_dim = dim, condition_dim
+        self.dim, self.condition_dim, self.pair_dim = dim, condition_dim, pair_dim
         # What the decoders ask of a generator (molgan/mol/decoding/decode.py): its graphs are
         # the argmax of `logits`, with no output layer and no rules of one.
         self.post, self.rules = "st-argmax", LayerRules()
@@ -118,24 +137,25 @@ class AutoregressiveGraphGenerator(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.type_head = nn.Linear(dim, atom_types)
         self.new_type = nn.Embedding(atom_types, dim)
-        self.query, self.key = nn.Linear(dim, dim), nn.Linear(dim, dim)
-        self.used = nn.Embedding(MAX_USED + 1, dim)
-        self.degree = nn.Embedding(MAX_DEGREE + 1, dim)
-        self.distance = nn.Embedding(MAX_DISTANCE, dim)
-        # Per earlier atom: E - 1 parent logits (a bond type), then E logits for a bond or none.
-        self.pair_head = nn.Sequential(nn.GELU(), nn.Linear(dim, 2 * e - 1))
+        self.query, self.key = nn.Linear(dim, pair_dim), nn.Linear(dim, pair_dim)
+        self.used = nn.Embedding(MAX_USED + 1, pair_dim)
+        self.degree = nn.Embedding(MAX_DEGREE + 1, pair_dim)
+        self.distance = nn.Embedding(MAX_DISTANCE, pair_dim)
+        # Per earlier atom: E - 1 parent logits (a bond type); and, knowing the parent, E logits
+        # for a bond or none, which also see the ring such a bond would close.
+        self.parent_head = nn.Sequential(nn.GELU(), nn.Linear(pair_dim, e - 1))
+        self.path = nn.Embedding(MAX_PATH + 2, pair_dim)
+        self.other_head = nn.Sequential(nn.GELU(), nn.Linear(pair_dim, e))
         self.register_buffer("caps", torch.as_tensor(list(valence_caps), dtype=torch.long), persistent=False)
         self.register_buffer("cost", torch.tensor(BOND_MIN_VALENCE[:e]), persistent=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        # PyTorch's own initialisations (unit-variance embeddings): GPT-style small ones
+        # (std 0.02) left the bond and valence embeddings too faint at first and learnt
+        # slower on MOSES (docs/experiments.md).
         for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.normal_(module.weight, std=0.02)
-                nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.Embedding):
-                nn.init.normal_(module.weight, std=0.02)
-            elif isinstance(module, nn.LayerNorm):
+            if module is not self and hasattr(module, "reset_parameters"):
                 module.reset_parameters()
 
     # ------------------------------------------------------------------ shared parts
@@ -154,15 +174,18 @@ class AutoregressiveGraphGenerator(nn.Module):
         return bias.permute(0, 3, 1, 2)
 
     def _pair_logits(self, query: Tensor, new_type: Tensor, keys: Tensor, used: Tensor, degree: Tensor,
-                     distance: Tensor) -> tuple[Tensor, Tensor]:
+                     distance: Tensor, path: Tensor) -> tuple[Tensor, Tensor]:
         """query (B, K, D), new_type (B, K), keys (B, J, D) (`key` of the states after each atom);
-        used/degree/distance (B, K, J) ->
+        used/degree/distance (B, K, J); path (B, K, J) bonds from the parent (`_path_lengths`) ->
         parent logits (B, K, J, E - 1) and other-bond logits (B, K, J, E)."""
+        h = self._pair_hidden(query, new_type, keys, used, degree, distance)
+        return self.parent_head(h), self.other_head(h + self.path(path))
+
+    def _pair_hidden(self, query: Tensor, new_type: Tensor, keys: Tensor, used: Tensor, degree: Tensor,
+                     distance: Tensor) -> Tensor:
         q = self.query(query + self.new_type(new_type))
-        h = (q.unsqueeze(2) + keys.unsqueeze(1) + self.used(used.clamp(0, MAX_USED))
-             + self.degree(degree.clamp(0, MAX_DEGREE)) + self.distance(distance.clamp(0, MAX_DISTANCE - 1)))
-        out = self.pair_head(h)
-        return out[..., :self.bond_types - 1], out[..., self.bond_types - 1:]
+        return (q.unsqueeze(2) + keys.unsqueeze(1) + self.used(used.clamp(0, MAX_USED))
+                + self.degree(degree.clamp(0, MAX_DEGREE)) + self.distance(distance.clamp(0, MAX_DISTANCE - 1)))
 
     # ------------------------------------------------------------------ teacher forcing
     def _decisions(self, bonds: Tensor, atoms: Tensor, cond: Tensor | None):
@@ -198,8 +221,11 @@ class AutoregressiveGraphGenerator(nn.Module):
         allowed |= F.one_hot(atoms, self.atom_types).bool()  # the data's own choice, always
         type_logits = type_logits.masked_fill(~allowed, float("-inf"))
 
+        # Bonds from each atom's parent to the earlier atoms, among the atoms before it.
+        before = earlier[:, :, None] & earlier[:, None, :]  # (k, i, j): i and j both before k
+        path = _path_lengths((bonds > 0).unsqueeze(1) & before, parent)
         parent_logits, other_logits = self._pair_logits(h[:, :n], atoms, self.key(h[:, 1:]), used, degree,
-                                                        distance[1:, 1:].expand(b, n, n))
+                                                        distance[1:, 1:].expand(b, n, n), path)
         cap_new = self.caps[atoms].unsqueeze(2)  # (B, k, 1)
         fits = self.cost[1:] <= torch.minimum(room, cap_new).unsqueeze(-1)  # (B, k, j, E - 1)
         fits &= earlier.unsqueeze(-1)
@@ -321,14 +347,15 @@ class AutoregressiveGraphGenerator(nn.Module):
         e = self.bond_types
         key_states = torch.stack(keys, 1)  # (B, k, D)
         distance = (k - torch.arange(k, device=h.device)).expand(h.shape[0], 1, k)
-        parent_logits, other_logits = self._pair_logits(h.unsqueeze(1), atoms[:, k:k + 1], key_states,
-                                                        used[:, None, :k], degree[:, None, :k], distance)
-        parent_logits, other_logits = parent_logits[:, 0], other_logits[:, 0]  # (B, k, E - 1), (B, k, E)
+        hidden = self._pair_hidden(h.unsqueeze(1), atoms[:, k:k + 1], key_states, used[:, None, :k],
+                                   degree[:, None, :k], distance)[:, 0]  # (B, k, D)
         cap_new = self.caps[atoms[:, k]]
         room = self.caps[atoms[:, :k]] - used[:, :k]
         fits = self.cost[1:] <= torch.minimum(room, cap_new[:, None]).unsqueeze(-1)
-        choice, lp = _pick(parent_logits.masked_fill(~fits, float("-inf")).flatten(1), u_parent)
+        choice, lp = _pick(self.parent_head(hidden).masked_fill(~fits, float("-inf")).flatten(1), u_parent)
         parent, kind = choice // (e - 1), choice % (e - 1) + 1
+        path = _path_lengths(bonds[:, :k, :k] > 0, parent)  # before atom k's own bonds
+        other_logits = self.other_head(hidden + self.path(path))  # (B, k, E)
         log_prob += torch.where(alive, lp, 0.0)
         kind = torch.where(alive, kind, 0)
         self._bond(k, parent, kind, bonds, used, degree, rows)
@@ -382,5 +409,5 @@ class AutoregressiveGraphGenerator(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"max_atoms={self.max_atoms}, atom_types={self.atom_types}, bond_types={self.bond_types}, "
-                f"dim={self.dim}, latent_dim={self.latent_dim}"
+                f"dim={self.dim}, pair_dim={self.pair_dim}, latent_dim={self.latent_dim}"
                 + (f", condition_dim={self.condition_dim}" if self.condition_dim else ""))

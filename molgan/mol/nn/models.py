@@ -256,7 +256,7 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
             raise ValueError("the autoregressive generator needs the atom types' valence caps")
         generator: MolGenerator | AutoregressiveGraphGenerator = AutoregressiveGraphGenerator(
             max_atoms, atom_types, bond_types, [int(c) for c in valence_caps], config.transformer_dim,
-            config.transformer_layers, config.transformer_heads, len(config.condition))
+            config.transformer_layers, config.transformer_heads, len(config.condition), config.pair_dim)
     else:
             generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                                  config.dropout, config.post, config.temperature, valence_caps, kekule_roles,

@@ -93,7 +93,8 @@ def test_output_is_one_hot_with_the_choices_probabilities_as_gradient():
     assert torch.allclose(bond_probs.sum(-1), torch.ones(bond_probs.shape[:-1]), atol=1e-5)
     assert torch.equal(bond_probs, bond_probs.transpose(1, 2))
     critic(*soft).sum().backward()
-    for name in ("type_head.weight", "pair_head.1.weight", "blocks.0.qkv.weight", "token.weight"):
+    for name in ("type_head.weight", "parent_head.1.weight", "other_head.1.weight", "path.weight",
+                 "blocks.0.qkv.weight", "token.weight"):
         grad = dict(model.named_parameters())[name].grad
         assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0, name
 
@@ -105,4 +106,14 @@ def test_a_conditioned_generator_reads_its_condition():
     high = model.negative_log_likelihood(bonds, atoms, cond=torch.full((4, 2), 3.0))
     assert not torch.allclose(low, high)
     assert torch.allclose(low, model.negative_log_likelihood(bonds, atoms))  # no condition: zeros
-    assert "condition_dim=2" in repr(model) and "latent_dim=90" in repr(model)
+    assert "condition_dim=2" in repr(model) and "latent_dim=90" in repr(model) and "pair_dim=64" in repr(model)
+
+
+def test_path_lengths_count_bonds_from_the_parent():
+    from molgan.mol.nn.autoregressive import MAX_PATH, _path_lengths
+
+    adjacent = torch.zeros(1, 6, 6, dtype=torch.bool)
+    for i, j in [(0, 1), (1, 2), (2, 3), (3, 0)]:  # a four-ring; atoms 4 and 5 unconnected
+        adjacent[0, i, j] = adjacent[0, j, i] = True
+    assert _path_lengths(adjacent, torch.tensor([1])).tolist() == [[1, 0, 1, 2, MAX_PATH + 1, MAX_PATH + 1]]
+    assert (_path_lengths(adjacent, torch.tensor([-1])) == MAX_PATH + 1).all()
