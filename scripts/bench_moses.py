@@ -45,9 +45,10 @@ WORSE = {**{k: "min" for k in MOSES_KEYS + OURS},
 LOAD_SNIPPET = """
 import time, sys
 from molgan.mol.data.dataset import open_mol_dataset
-from molgan.mol.config import MolDataConfig
+from molgan.mol.config import MolDataConfig, dataset_data_defaults
 start = time.perf_counter()
-data = open_mol_dataset("moses", MolDataConfig(dataset="moses").options(), data_dir=sys.argv[1], progress=False,
+options = MolDataConfig(dataset="moses", **dataset_data_defaults("moses")).options()
+data = open_mol_dataset("moses", options, data_dir=sys.argv[1], progress=False,
                         report_skips=False)
 print(time.perf_counter() - start, len(data))
 """

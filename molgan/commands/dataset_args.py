@@ -51,7 +51,10 @@ def dataset_settings(args: argparse.Namespace) -> list[str]:
 
 def data_config(args: argparse.Namespace):
     """The `MolDataConfig` that the flags describe (for commands that only read data)."""
-    from molgan.core.config import build_config
-    from molgan.mol.config import MolDataConfig
+    from molgan.core.config import build_config, merge, to_dict
+    from molgan.mol.config import MolDataConfig, dataset_data_defaults
 
-    return build_config(MolDataConfig, overrides=[s.removeprefix("data.") for s in dataset_settings(args)])
+    # A dataset's preset may convert it differently (MOSES: kekulized): the cache its runs use.
+    base = merge(to_dict(MolDataConfig()), dataset_data_defaults(args.dataset or ""))
+    return build_config(MolDataConfig, overrides=[s.removeprefix("data.") for s in dataset_settings(args)],
+                        base=base)

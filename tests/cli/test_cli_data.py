@@ -2,6 +2,7 @@ import json
 
 import pytest
 from conftest import run_cli
+from helpers import TINY
 
 
 def test_help_and_version(capsys):
@@ -59,3 +60,15 @@ def test_bad_input_is_one_line_exit_2_and_no_cache(tmp_path, capsys, data_dir, n
 def test_bad_usage_is_one_line_exit_2(capsys, data_dir, argv, message):
     code, _, err = run_cli(capsys, *argv)
     assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_data_info_builds_the_cache_that_training_uses(tmp_path, capsys, data_dir, small_moses):
+    # MOSES' preset trains on kekulized graphs: `data info` opens (and builds) that cache.
+    code, out, err = run_cli(capsys, "data", "info", "--dataset", "moses", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["options"]["aromatic"] is False and "aromatic" not in summary["bond_counts"]
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", "moses", "--out", run, "--max-steps", 1, *TINY)
+    assert code == 0, err
+    assert len(list(data_dir.glob("moses-*"))) == 1  # no second cache built
