@@ -148,7 +148,7 @@ def moses_section(result: dict) -> list[str]:
     lines += [f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |" for row in PUBLISHED_MOSES]
     d, a, run = s["delivered"], s.get("argmax", {}), s["run"]
     lines += ["", f"molgan's own validity (sanitizes and one fragment): {_mean_worst(d, 'validity', _pct, n)}; "
-              f"argmax (`--decode argmax`, no output layer): {_mean_worst(a, 'validity', _pct, n)}. "
+              f"the generator's graphs with no repair (`--decode argmax`): {_mean_worst(a, 'validity', _pct, n)}. "
               f"Property distances to Test (logP / SA / QED / weight): "
               + " / ".join(_mean_worst(d, k, _num, n) for k in ("logP", "SA", "QED", "weight")) + "."]
     seeds = [f"seed {r['seed']}: FCD/Test {_num(r['delivered']['FCD/Test'])}, best.pt at step {r['best_step']:,} of "
