@@ -271,8 +271,9 @@ class MolRunConfig:
 #: graph within the valences is a molecule (validation FCD 12 after 1,000 steps where the MLP
 #: generator's best was 27, docs/experiments.md). It learns by likelihood for most of the hour
 #: (batch 128, about 0.4 s a step on one core), then against the critic with the likelihood
-#: kept as a term; the 54-minute budget keeps the whole command within the hour on a slower
-#: or busier machine. An evaluation samples 11,000 molecules (about a minute): every 1,000 steps.
+#: kept as a term (about 2 s a step: its samples are made atom by atom); the 54-minute budget
+#: keeps the whole command within the hour on a slower or busier machine. An evaluation
+#: samples 11,000 molecules (about a minute): every 1,000 steps.
 DATASET_PRESETS: dict[str, dict] = {
     "moses": {"data": {"aromatic": False},
               "model": {"generator": "autoregressive", "marginal_matching": 0.0, "ring_feature": True},
@@ -287,6 +288,7 @@ DATASET_PRESETS: dict[str, dict] = {
 def dataset_data_defaults(dataset: str) -> dict:
     """The [data] settings of `dataset`'s preset ({} = the defaults): what its cache is built with."""
     return dict(DATASET_PRESETS.get(dataset, {}).get("data", {}))
+
 
 #: What a conditioned run (model.condition) trains with unless --config or --set say
 #: otherwise: best.pt is the evaluation whose molecules come closest to the properties asked

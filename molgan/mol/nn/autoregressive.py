@@ -275,6 +275,7 @@ class AutoregressiveGraphGenerator(nn.Module):
         """The probability of each entry's value given the choices before it: (B, N, N, E) and
         (B, N, T), what the straight-through output differentiates. A pair above the parent
         takes the parent choice's marginal; entries after the stop are "none" for sure."""
+        bonds, atoms = self._indices(bonds, atoms)
         type_logits, parent_logits, other_logits, parent = self._decisions(bonds, atoms, cond)
         b, n = atoms.shape
         index = torch.arange(n, device=atoms.device)
