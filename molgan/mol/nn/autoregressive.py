@@ -206,9 +206,10 @@ class AutoregressiveGraphGenerator(nn.Module):
 
         index = torch.arange(n, device=device)
         earlier = index[None, :] < index[:, None]  # (k, j): j before k
-        cost = self.cost[bonds] * earlier  # (B, k, j) valence a bond k-j takes, earlier j only
+        bond_cost = self.cost[bonds]  # (B, N, N) valence each bond takes
+        cost = bond_cost * earlier  # (B, k, j): bonds of k to earlier atoms only
         # Valence and neighbours of j from atoms before k: sum over m < k of row j.
-        used = F.pad(self.cost[bonds].cumsum(2), (1, 0))[..., :n].transpose(1, 2)
+        used = F.pad(bond_cost.cumsum(2), (1, 0))[..., :n].transpose(1, 2)
         degree = F.pad((bonds > 0).long().cumsum(2), (1, 0))[..., :n].transpose(1, 2)
         room = self.caps[atoms].unsqueeze(1) - used  # (B, k, j)
         parent = torch.where((bonds > 0) & earlier, index, -1).amax(2)  # (B, k)
