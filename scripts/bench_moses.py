@@ -50,7 +50,7 @@ start = time.perf_counter()
 options = MolDataConfig(dataset="moses", **dataset_data_defaults("moses")).options()
 data = open_mol_dataset("moses", options, data_dir=sys.argv[1], progress=False,
                         report_skips=False)
-print(time.perf_counter() - start, len(data))
+print(time.perf_counter() - start, len(data.smiles))
 """
 
 

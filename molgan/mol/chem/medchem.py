@@ -52,9 +52,11 @@ class MedChem(NamedTuple):
         return getattr(self, name) == ""
 
 
-def lipinski_violations(mol: Chem.Mol) -> int:
-    return (int(Descriptors.MolWt(mol) > 500) + int(Crippen.MolLogP(mol) > 5)
-            + int(Lipinski.NumHDonors(mol) > 5) + int(Lipinski.NumHAcceptors(mol) > 10))
+def lipinski_violations(mol: Chem.Mol, logp: float | None = None, mw: float | None = None) -> int:
+    """Rule-of-five violations (`logp`, `mw`: Crippen logP and weight, when the caller has them)."""
+    logp = Crippen.MolLogP(mol) if logp is None else logp
+    mw = Descriptors.MolWt(mol) if mw is None else mw
+    return int(mw > 500) + int(logp > 5) + int(Lipinski.NumHDonors(mol) > 5) + int(Lipinski.NumHAcceptors(mol) > 10)
 
 
 def screen(mol: Chem.Mol) -> np.ndarray:
@@ -155,15 +157,18 @@ def first_mcf(with_hydrogens: Chem.Mol, have=None) -> str | None:
     return next((mcf[i][0] for i in _mcf_screens().candidates(have) if with_hydrogens.HasSubstructMatch(mcf[i][1])), "")
 
 
-def medchem(mol: Chem.Mol, with_hydrogens: Chem.Mol | None = None, hydrogens_screen=None) -> MedChem:
+def medchem(mol: Chem.Mol, with_hydrogens: Chem.Mol | None = None, hydrogens_screen=None, have=None,
+            logp: float | None = None, mw: float | None = None) -> MedChem:
     """Every filter's verdict on a sanitized molecule (`with_hydrogens`: `Chem.AddHs(mol)`
-    and its screen, when the caller has them)."""
-    have = screen(mol)
+    and its screen; `have`: the molecule's screen; `logp`, `mw`: its Crippen logP and
+    weight; each when the caller has them)."""
+    have = screen(mol) if have is None else have
     mcf_hit = None
     if mcf_alerts() is not None:
         with_hydrogens = Chem.AddHs(mol) if with_hydrogens is None else with_hydrogens
         mcf_hit = first_mcf(with_hydrogens, hydrogens_screen)
-    return MedChem(lipinski_violations(mol), first_alert(mol, "pains", have), first_alert(mol, "brenk", have), mcf_hit)
+    return MedChem(lipinski_violations(mol, logp, mw), first_alert(mol, "pains", have),
+                   first_alert(mol, "brenk", have), mcf_hit)
 
 
 def parse_filters(text: str) -> tuple[str, ...]:

@@ -112,7 +112,17 @@ class MolGraphDataset(InMemoryDataset):
         # Memory-mapped: the graph tensors are read from the file as they are used (MOSES'
         # training split is 1.3 GB, and sampling needs only its SMILES).
         data, self.slices, _ = torch.load(path, weights_only=True, mmap=True)
+        utf8 = data.pop("smiles_utf8", None)
+        # The SMILES are one byte tensor (a pickled list of 1.6 million strings took 5 s to
+        # load); caches written before that hold a list, which still loads.
+        self._smiles = data.pop("smiles") if utf8 is None else None
+        self._smiles_utf8 = utf8
         self.data = data_cls.from_dict(data)
+
+    def get(self, idx: int) -> Data:
+        item = super().get(idx)
+        item.smiles = self.smiles[idx]
+        return item
 
     @property
     def atom_types(self) -> torch.Tensor:
@@ -124,7 +134,12 @@ class MolGraphDataset(InMemoryDataset):
 
     @property
     def smiles(self) -> list[str]:
-        return self._data.smiles
+        """The split's canonical SMILES, in the order of its graphs (decoded on first use)."""
+        if self._smiles is None:
+            text = self._smiles_utf8.numpy().tobytes().decode("utf-8")
+            self._smiles = text.split("\n") if text else []
+            self._smiles_utf8 = None
+        return self._smiles
 
     def download(self) -> None:
         if self.source is None:
@@ -171,14 +186,17 @@ def _read_raw(path: Path, name) -> SmilesRecords:
 def _save_split(path: str, build: GraphBuild, index: np.ndarray) -> None:
     # The storage format of InMemoryDataset.save/collate, built directly from the dense
     # arrays, instead of collating one tiny Data object per molecule.
+    # The SMILES go in as one newline-joined UTF-8 byte tensor (SMILES have no newlines).
     count = len(index)
     atoms = torch.from_numpy(build.atoms[index])
     data = Data(atom_types=atoms, bond_types=torch.from_numpy(build.bonds[index]),
-                num_atoms=(atoms > 0).sum(dim=1), smiles=[build.smiles[i] for i in index])
+                num_atoms=(atoms > 0).sum(dim=1)).to_dict()
+    text = "\n".join(build.smiles[i] for i in index).encode("utf-8")
+    data["smiles_utf8"] = torch.tensor(np.frombuffer(text, dtype=np.uint8))
     steps = torch.arange(count + 1)
     slices = {key: steps for key in ("atom_types", "bond_types", "num_atoms", "smiles")}
     with atomic_write(path, mode="wb") as handle:
-        torch.save((data.to_dict(), slices, Data), handle)
+        torch.save((data, slices, Data), handle)
 
 
 class SmilesSource:

@@ -109,15 +109,19 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
     RDLogger.DisableLog("rdApp.*")
     morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=FP_BITS)
     ecfp4 = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=KL_FP_BITS)
-    functions = [getattr(Descriptors, name) for name in KL_CONTINUOUS + KL_DISCRETE]
+    functions = {name: getattr(Descriptors, name) for name in KL_CONTINUOUS + KL_DISCRETE}
     out = Profiles(smiles=list(smiles))
     properties, descriptors, structure = [], [], []
     for text in smiles:
         mol = Chem.MolFromSmiles(text)
         if mol is None:
             raise ValueError(f"not a valid SMILES: {text!r}")
-        properties.append(molecule_properties(mol))
-        values = np.array([f(mol) for f in functions], dtype=np.float64)
+        have = screen(mol)  # every heavy-atom alert search below is screened with it
+        qed, logp, sa, mw = molecule_properties(mol, have)
+        properties.append((qed, logp, sa, mw))
+        shared = {"MolLogP": logp, "MolWt": mw}
+        values = np.array([shared[name] if name in shared else f(mol) for name, f in functions.items()],
+                          dtype=np.float64)
         descriptors.append(np.where(np.isfinite(values), values, 0.0))
         structure.append(structure_counts(mol))
         out.fingerprints.append(np.array(list(morgan.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
@@ -127,7 +131,7 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         # the molecule with explicit hydrogens, and its screen, serve MCF and MOSES' PAINS
         with_hydrogens = Chem.AddHs(mol)
         hydrogens_screen = screen(with_hydrogens)
-        verdicts = medchem(mol, with_hydrogens, hydrogens_screen)
+        verdicts = medchem(mol, with_hydrogens, hydrogens_screen, have, logp, mw)
         out.medchem.append(verdicts)
         if moses_filters:
             out.passes_filters.append(passes_moses_filters(mol, verdicts.mcf, with_hydrogens, hydrogens_screen))
