@@ -269,15 +269,17 @@ class MolRunConfig:
 #: What a dataset trains with unless --config or --set say otherwise, over the defaults above
 #: (QM9's). MOSES (27 atoms): the autoregressive generator on kekulized graphs, so that every
 #: graph within the valences is a molecule (validation FCD 12 after 1,000 steps where the MLP
-#: generator's best was 27, docs/experiments.md). It learns by likelihood for most of the hour
-#: (batch 128, about 0.4 s a step on one core), then against the critic with the likelihood
-#: kept as a term (about 2 s a step: its samples are made atom by atom); the 54-minute budget
-#: keeps the whole command within the hour on a slower or busier machine. An evaluation
-#: samples 11,000 molecules (about a minute): every 1,000 steps.
+#: generator's best was 27, docs/experiments.md). It learns by likelihood for the whole hour
+#: (batch 128, about 0.43 s a step on one core; 6,500 steps, a cosine rate): a critic step
+#: costs about five likelihood steps (its samples are made atom by atom) and did not pay for
+#: them in an hour (docs/experiments.md). `--set train.likelihood_steps=4500` gives the last
+#: 2,000 steps to the critic with the settings below, the likelihood kept as a term. The
+#: 54-minute budget keeps the whole command within the hour on a slower or busier machine;
+#: an evaluation (11,000 samples, about 20 s) every 1,000 steps.
 DATASET_PRESETS: dict[str, dict] = {
     "moses": {"data": {"aromatic": False},
               "model": {"generator": "autoregressive", "marginal_matching": 0.0, "ring_feature": True},
-              "train": {"max_steps": 5500, "max_minutes": 54.0, "likelihood_steps": 4500, "likelihood_weight": 0.05,
+              "train": {"max_steps": 6500, "max_minutes": 54.0, "likelihood_steps": 6500, "likelihood_weight": 0.05,
                         "batch_size": 128, "n_critic": 2, "lr_g": 5e-4, "betas": [0.9, 0.999], "grad_clip": 1.0,
                         "feature_matching": 0.0, "eval_every": 1000, "sample_every": 1000, "checkpoint_every": 500,
                         "patience": 0},

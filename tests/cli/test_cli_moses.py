@@ -21,7 +21,7 @@ def test_moses_trains_samples_and_evaluates_with_the_moses_suite(tmp_path, capsy
     # The preset's model: the autoregressive generator on kekulized graphs, learning by likelihood
     # first (all four steps here), and a critic that sees rings.
     assert config["model"]["generator"] == "autoregressive" and config["data"]["aromatic"] is False
-    assert config["train"]["likelihood_steps"] == 4500 and state["task"]["ring_feature"]
+    assert config["train"]["likelihood_steps"] == 6500 and state["task"]["ring_feature"]
     assert state["task"]["bond_types"] == 4
     assert state["task"]["max_atoms"] <= 27 and set(state["task"]["atom_types"]) <= {"C", "N", "O", "S", "F", "Cl",
                                                                                       "Br"}

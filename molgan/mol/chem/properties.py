@@ -15,7 +15,8 @@ from molgan.mol.chem.medchem import Screens, screen
 from molgan.mol.conditioning import PROPERTY_NAMES
 
 PROPERTIES = PROPERTY_NAMES
-_FUNCTIONS = {"qed": lambda mol: qed(mol), "logp": Crippen.MolLogP, "sa": sascorer.calculateScore, "mw": Descriptors.MolWt}
+_FUNCTIONS = {"qed": lambda mol: qed(mol), "logp": Crippen.MolLogP, "sa": sascorer.calculateScore,
+              "mw": Descriptors.MolWt}
 
 
 def molecule_properties(mol: Chem.Mol, have: np.ndarray | None = None) -> tuple[float, float, float, float]:

