@@ -52,10 +52,11 @@ def alert_screens(which: str = "all") -> Screens:
 
 
 def passes_moses_filters(mol: Chem.Mol, mcf_hit: str | None = None, with_hydrogens: Chem.Mol | None = None,
-                         hydrogens_screen=None) -> bool:
+                         hydrogens_screen=None, parsed_from: str | None = None) -> bool:
     """MOSES' `mol_passes_filters` for a sanitized molecule. `mcf_hit`: the molecule's MCF
     verdict when already known (medchem's `first_mcf`), so only PAINS is searched;
-    `with_hydrogens`: `Chem.AddHs(mol)` and its screen, when the caller has them."""
+    `with_hydrogens`: `Chem.AddHs(mol)` and its screen, when the caller has them;
+    `parsed_from`: the SMILES `mol` was parsed from, if any."""
     if any(len(ring) > MAX_RING_SIZE for ring in mol.GetRingInfo().AtomRings()):
         return False
     if any(atom.GetFormalCharge() != 0 or atom.GetSymbol() not in ALLOWED_ELEMENTS for atom in mol.GetAtoms()):
@@ -67,4 +68,6 @@ def passes_moses_filters(mol: Chem.Mol, mcf_hit: str | None = None, with_hydroge
                          else (moses_alerts(), alert_screens()))
     if matches_any(with_hydrogens, patterns, screens, hydrogens_screen):
         return False
-    return Chem.MolFromSmiles(Chem.MolToSmiles(mol)) is not None  # MOSES also asks that it round-trips
+    # MOSES also asks that it round-trips; a SMILES it was parsed from is known to parse
+    written = Chem.MolToSmiles(mol)
+    return written == parsed_from or Chem.MolFromSmiles(written) is not None

@@ -78,8 +78,8 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
         result[f"SNN/{split}"] = float(weights @ similarity) / total
         result[f"Frag/{split}"] = cosine_similarity(reference.fragments, fragments)
         result[f"Scaf/{split}"] = cosine_similarity(reference.scaffolds, scaffolds)
-    for power, name in ((1, "IntDiv"), (2, "IntDiv2")):
-        mean = tanimoto_reduce(bits, bits, "mean", table_weights=weights, power=power)
+    means = tanimoto_reduce(bits, bits, "mean", table_weights=weights, power=(1, 2))
+    for mean, power, name in zip(means, (1, 2), ("IntDiv", "IntDiv2")):
         result[name] = 1.0 - float(weights @ mean ** (1.0 / power)) / total
     result["Filters"] = float(weights @ np.asarray(profiles.passes_filters, dtype=np.float64)) / total
     for i, name in enumerate(PROPERTIES):

@@ -134,7 +134,8 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         verdicts = medchem(mol, with_hydrogens, hydrogens_screen, have, logp, mw)
         out.medchem.append(verdicts)
         if moses_filters:
-            out.passes_filters.append(passes_moses_filters(mol, verdicts.mcf, with_hydrogens, hydrogens_screen))
+            out.passes_filters.append(passes_moses_filters(mol, verdicts.mcf, with_hydrogens, hydrogens_screen,
+                                                           parsed_from=text))
     out.properties = np.array(properties, dtype=np.float64).reshape(-1, len(PROPERTIES))
     out.descriptors = np.array(descriptors, dtype=np.float64).reshape(-1, len(functions))
     out.structure = np.array(structure, dtype=np.float64).reshape(-1, len(STRUCTURE))

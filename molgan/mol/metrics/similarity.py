@@ -59,9 +59,10 @@ _BF16_EXACT = 256
 
 def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean"],
                     table_weights: np.ndarray | None = None, exclude_self: bool = False,
-                    block: int = 1024, table_block: int = 1024, power: int = 1) -> np.ndarray:
+                    block: int = 1024, table_block: int = 1024, power: int | tuple[int, ...] = 1) -> np.ndarray:
     """Per query molecule: max, or (weighted) mean, of its Tanimoto similarity to the table
-    (the mean of its `power`-th power, for MOSES' IntDiv2).
+    (the mean of its `power`-th power, for MOSES' IntDiv2; a tuple of powers gives one row
+    of means per power, from one pass).
 
     `exclude_self` (query is table) leaves each molecule's similarity to itself out of
     the max, as GuacaMol's nearest-neighbour similarity does. Empty fingerprints have
@@ -74,7 +75,8 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
         raise ValueError("fingerprints of different lengths")
     n, m = len(query), len(table)
     weights = torch.ones(m) if table_weights is None else torch.as_tensor(table_weights, dtype=torch.float32)
-    best = torch.zeros(n) if reduce == "max" else torch.zeros(n, dtype=torch.float64)
+    powers = (power,) if isinstance(power, int) else tuple(power)
+    best = torch.zeros(n) if reduce == "max" else torch.zeros(len(powers), n, dtype=torch.float64)
     # An empty table fingerprint counts 1 in the union (its intersections are 0): no 0 / 0.
     table_counts = torch.from_numpy(np.maximum(table.counts, 1)).float()
     exact_bf16 = max(query.counts.max(initial=0), table.counts.max(initial=0)) <= _BF16_EXACT
@@ -97,7 +99,9 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
             if reduce == "max":
                 best[q0:q1] = torch.maximum(best[q0:q1], sim.amax(dim=1))  # amax: no indices, 20x faster
             else:
-                best[q0:q1] += ((sim if power == 1 else sim.pow(power)) @ weights[t0:t1]).double()
+                for row, p in enumerate(powers):
+                    best[row, q0:q1] += ((sim if p == 1 else sim.pow(p)) @ weights[t0:t1]).double()
     if reduce == "mean":
         best /= float(weights.sum())
+        best = best[0] if isinstance(power, int) else best
     return best.numpy().astype(np.float64)

@@ -34,6 +34,9 @@ def test_reductions_match_brute_force(sizes):
                                expected @ weights / weights.sum(), rtol=1e-5)
     np.testing.assert_allclose(tanimoto_reduce(q, t, "mean", power=2, **kwargs),
                                (expected ** 2).mean(axis=1), rtol=1e-5)
+    both = tanimoto_reduce(q, t, "mean", table_weights=weights, power=(1, 2), **kwargs)
+    np.testing.assert_allclose(both, [expected @ weights / weights.sum(), expected ** 2 @ weights / weights.sum()],
+                               rtol=1e-5)
     self_similarity = _brute(query, query)
     np.fill_diagonal(self_similarity, 0.0)
     np.testing.assert_allclose(tanimoto_reduce(q, q, "max", exclude_self=True, **kwargs),
