@@ -3,9 +3,12 @@
   python scripts/bench_moses.py --seeds 0 1 --out runs/bench-moses
   python scripts/bench_moses.py --seeds 0 1 --out runs/bench-moses --skip-training --skip-build
 
+`--skip-training` measures the runs already in `--out` again (sampling, evaluation) and keeps
+their training figures from the last result file, with the commit they were measured at.
+
 1. Data (unless --skip-build): `molgan data info --dataset moses` into an empty cache
    directory (the cache build, all cores), then the cached training split opened in a new
-   process (seconds after imports).
+   process (seconds after imports, its SMILES decoded).
 2. The reference statistics of `--reference moses`, built once if missing (timed).
 3. For each seed (`--jobs` at a time, each with `--threads`): `molgan train --dataset moses --seed S`
    (minutes of the whole command, peak RSS); `molgan sample RUN -n 10000` (seconds,
@@ -50,7 +53,8 @@ start = time.perf_counter()
 options = MolDataConfig(dataset="moses", **dataset_data_defaults("moses")).options()
 data = open_mol_dataset("moses", options, data_dir=sys.argv[1], progress=False,
                         report_skips=False)
-print(time.perf_counter() - start, len(data.smiles))
+count = len(data.smiles)  # decoded: training needs them (novelty), as sampling does
+print(time.perf_counter() - start, count)
 """
 
 
@@ -63,7 +67,10 @@ def data_figures(threads: int) -> dict:
             "train_molecules": int(out[1])}
 
 
-def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, sets: list[str]) -> dict:
+def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, sets: list[str],
+                 earlier: dict | None = None) -> dict:
+    """One seed's figures; without `train`, its training figures are `earlier`'s (the same
+    run directory's row of the last result file)."""
     run = out / f"seed{seed}"
     row: dict = {"seed": seed}
     if train:
@@ -73,12 +80,14 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
     summary = json.loads((run / "summary.json").read_text())
     # minutes: the whole `molgan train` command (start-up and the last evaluation included);
     # training_minutes: the trainer's own clock, which the molecules/s figure divides by
-    row.update({"minutes": seconds / 60 if train else None, "training_minutes": summary["minutes"],
+    row.update({"minutes": seconds / 60 if train else (earlier or {}).get("minutes"),
+                "training_minutes": summary["minutes"],
                 "steps": summary["step"], "best_step": summary.get("best_step"),
                 "stopped": summary.get("stopped_early")})
-    config = tomllib.loads((run / "config.toml").read_text())["train"]  # real molecules the critic read per second
-    row["real_molecules_per_second"] = (row["steps"] * config["batch_size"] * config["n_critic"]
-                                        / (row["training_minutes"] * 60))
+    if not train and earlier and "train_rss_gb" in earlier:
+        row["train_rss_gb"] = earlier["train_rss_gb"]
+    row["real_molecules_per_second"] = real_molecules(tomllib.loads((run / "config.toml").read_text())["train"],
+                                                      row["steps"]) / (row["training_minutes"] * 60)
     for decode in ("delivered", "argmax"):
         csv, report = run / f"{decode}.csv", run / f"{decode}.json"
         extra = ["--decode", decode] if decode != "delivered" else []
@@ -92,6 +101,15 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
         if decode == "delivered":
             row["evaluate_seconds_beside_others"] = seconds  # beside the other seeds' work
     return row
+
+
+def real_molecules(train: dict, steps: int) -> int:
+    """Real molecules a run read in `steps` steps: a batch per likelihood step; per adversarial
+    step a batch per critic step, and one more for the generator when it has a term that
+    reads real molecules (likelihood, feature matching)."""
+    likelihood = min(steps, train.get("likelihood_steps", 0))
+    per_step = train["n_critic"] + int(train.get("likelihood_weight", 0) > 0 or train.get("feature_matching", 0) > 0)
+    return train["batch_size"] * (likelihood + (steps - likelihood) * per_step)
 
 
 def time_evaluation(out: Path, seed: int) -> float:
@@ -126,9 +144,14 @@ def main(argv: list[str] | None = None) -> None:
         probe.write_text("smiles\nCCO\n")
         seconds, _ = molgan("evaluate", str(probe), "--reference", "moses", threads=args.threads)
         data["reference_minutes_cached" if cached else "reference_minutes_first_use"] = seconds / 60
+    earlier = {}
+    if args.skip_training and Path(args.result).is_file():  # the runs' training figures, measured then
+        previous = json.loads(Path(args.result).read_text())
+        earlier = {row["seed"]: row for row in previous["seeds"]}
+        data["training_measured_at"] = previous["data"].get("training_measured_at", previous["commit"])
     with ThreadPoolExecutor(args.jobs) as pool:  # each seed's work runs in its own processes
         rows = list(pool.map(lambda s: measure_seed(Path(args.out), s, args.samples, args.threads,
-                                                    not args.skip_training, args.sets), args.seeds))
+                                                    not args.skip_training, args.sets, earlier.get(s)), args.seeds))
     for row in rows:  # one at a time, alone
         row["evaluate_seconds"] = time_evaluation(Path(args.out), row["seed"])
     summary = {decode: aggregate([r[decode] for r in rows], WORSE) for decode in ("delivered", "argmax")}
@@ -137,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     summary["run"] = aggregate([{k: r.get(k) for k in run_keys} for r in rows], WORSE)
     command = "python scripts/bench_moses.py " + " ".join(
         ["--seeds", *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads),
-         "--jobs", str(args.jobs)]
+         "--jobs", str(args.jobs)] + (["--skip-training"] if args.skip_training else [])
         + sum((["--set", s] for s in args.sets), []))
     result = {"benchmark": "moses_default", "command": command, **env, "samples": args.samples,
               "reference": "MOSES test and scaffold-test splits", "data": data, "seeds": rows, "summary": summary,

@@ -160,7 +160,7 @@ def moses_section(result: dict) -> list[str]:
                 if "training_minutes" in run else ""),
              f"peak RSS training {_mean_worst(run, 'train_rss_gb', lambda v: f'{v:.1f} GB', n)}",
              f"{_mean_worst(run, 'real_molecules_per_second', lambda v: f'{v:.0f}', n)} real molecules/s "
-             "read by the critic",
+             "read in training",
              f"sampling 10,000 {_mean_worst(run, 'sample_seconds', lambda v: f'{v:.0f} s', n)} "
              f"({_mean_worst(run, 'molecules_per_second', lambda v: f'{v:.0f}', n)} molecules/s, peak RSS "
              f"{_mean_worst(run, 'sample_rss_gb', lambda v: f'{v:.1f} GB', n)})",
@@ -177,7 +177,10 @@ def moses_section(result: dict) -> list[str]:
     elif "reference_minutes_cached" in data:
         costs.append(f"`--reference moses` of one molecule with its statistics cached "
                      f"{data['reference_minutes_cached']:.1f} min")
-    lines += ["", "Costs (mean (worst seed)): " + "; ".join(costs) + ".", "", _provenance(result), ""]
+    trained = data.get("training_measured_at")
+    lines += ["", "Costs (mean (worst seed)): " + "; ".join(costs) + ".", "",
+              _provenance(result) + (f"; the runs and their training figures: commit `{trained}`" if trained else ""),
+              ""]
     return lines
 
 
