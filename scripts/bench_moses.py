@@ -77,15 +77,14 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
         seconds, row["train_rss_gb"] = molgan("train", "--dataset", "moses", "--out", str(run), "--overwrite",
                                               "--seed", str(seed), *sum((["--set", s] for s in sets), []),
                                               threads=threads)
+        row["minutes"] = seconds / 60
+    else:  # the figures only training measures, as measured then
+        row.update({key: earlier[key] for key in ("minutes", "train_rss_gb") if key in (earlier or {})})
     summary = json.loads((run / "summary.json").read_text())
     # minutes: the whole `molgan train` command (start-up and the last evaluation included);
     # training_minutes: the trainer's own clock, which the molecules/s figure divides by
-    row.update({"minutes": seconds / 60 if train else (earlier or {}).get("minutes"),
-                "training_minutes": summary["minutes"],
-                "steps": summary["step"], "best_step": summary.get("best_step"),
-                "stopped": summary.get("stopped_early")})
-    if not train and earlier and "train_rss_gb" in earlier:
-        row["train_rss_gb"] = earlier["train_rss_gb"]
+    row.update({"training_minutes": summary["minutes"], "steps": summary["step"],
+                "best_step": summary.get("best_step"), "stopped": summary.get("stopped_early")})
     row["real_molecules_per_second"] = real_molecules(tomllib.loads((run / "config.toml").read_text())["train"],
                                                       row["steps"]) / (row["training_minutes"] * 60)
     for decode in ("delivered", "argmax"):

@@ -132,15 +132,9 @@ def sample_logits(generator: MolGenerator, count: int, device: torch.device,
 def _properties(smiles: list[str]) -> list[tuple]:
     from rdkit import Chem
 
-    from molgan.mol.chem.medchem import medchem, screen
-    from molgan.mol.chem.properties import molecule_properties
+    from molgan.mol.chem.properties import properties_and_verdicts
 
-    rows = []
-    for mol in map(Chem.MolFromSmiles, smiles):
-        have = screen(mol)
-        properties = molecule_properties(mol, have)
-        rows.append((properties, medchem(mol, have=have, logp=properties[1], mw=properties[3])))
-    return rows
+    return [properties_and_verdicts(mol) for mol in map(Chem.MolFromSmiles, smiles)]
 
 
 def score_properties(smiles: list[str], workers: int | None = None) -> dict[str, tuple]:

@@ -11,7 +11,7 @@ from rdkit import Chem
 from rdkit.Chem import QED, Crippen, Descriptors, MolSurf, rdMolDescriptors
 from rdkit.Contrib.SA_Score import sascorer
 
-from molgan.mol.chem.medchem import Screens, screen
+from molgan.mol.chem.medchem import MedChem, Screens, medchem, screen
 from molgan.mol.conditioning import PROPERTY_NAMES
 
 PROPERTIES = PROPERTY_NAMES
@@ -24,6 +24,15 @@ def molecule_properties(mol: Chem.Mol, have: np.ndarray | None = None) -> tuple[
     `medchem.screen`, when the caller has it)."""
     logp, mw = Crippen.MolLogP(mol), Descriptors.MolWt(mol)
     return qed(mol, logp, mw, have), logp, sascorer.calculateScore(mol), mw
+
+
+def properties_and_verdicts(mol: Chem.Mol, with_hydrogens: Chem.Mol | None = None, hydrogens_screen=None,
+                            ) -> tuple[tuple[float, float, float, float], MedChem]:
+    """`molecule_properties` and `medchem`'s verdicts of one molecule, which share its screen,
+    logP and weight (`with_hydrogens` and its screen: passed on to `medchem`)."""
+    have = screen(mol)
+    properties = molecule_properties(mol, have)
+    return properties, medchem(mol, with_hydrogens, hydrogens_screen, have, properties[1], properties[3])
 
 
 @functools.cache

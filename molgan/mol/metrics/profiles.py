@@ -18,8 +18,8 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgan.mol.chem.medchem import MedChem, medchem, screen
-from molgan.mol.chem.properties import PROPERTIES, molecule_properties
+from molgan.mol.chem.medchem import MedChem, screen
+from molgan.mol.chem.properties import PROPERTIES, properties_and_verdicts
 from molgan.mol.metrics.filters import passes_moses_filters
 from molgan.mol.metrics.similarity import BitSets
 
@@ -116,10 +116,13 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         mol = Chem.MolFromSmiles(text)
         if mol is None:
             raise ValueError(f"not a valid SMILES: {text!r}")
-        have = screen(mol)  # every heavy-atom alert search below is screened with it
-        qed, logp, sa, mw = molecule_properties(mol, have)
-        properties.append((qed, logp, sa, mw))
-        shared = {"MolLogP": logp, "MolWt": mw}
+        # the molecule with explicit hydrogens, and its screen, serve MCF and MOSES' PAINS
+        with_hydrogens = Chem.AddHs(mol)
+        hydrogens_screen = screen(with_hydrogens)
+        measured, verdicts = properties_and_verdicts(mol, with_hydrogens, hydrogens_screen)  # (QED, logP, SA, MW)
+        properties.append(measured)
+        out.medchem.append(verdicts)
+        shared = {"MolLogP": measured[1], "MolWt": measured[3]}
         values = np.array([shared[name] if name in shared else f(mol) for name, f in functions.items()],
                           dtype=np.float64)
         descriptors.append(np.where(np.isfinite(values), values, 0.0))
@@ -128,11 +131,6 @@ def profile_molecules(smiles: Sequence[str], moses_filters: bool = False) -> Pro
         out.kl_fingerprints.append(np.array(list(ecfp4.GetFingerprint(mol).GetOnBits()), dtype=np.int64))
         out.fragments.append(fragments(mol))
         out.scaffolds.append(scaffold(mol))
-        # the molecule with explicit hydrogens, and its screen, serve MCF and MOSES' PAINS
-        with_hydrogens = Chem.AddHs(mol)
-        hydrogens_screen = screen(with_hydrogens)
-        verdicts = medchem(mol, with_hydrogens, hydrogens_screen, have, logp, mw)
-        out.medchem.append(verdicts)
         if moses_filters:
             out.passes_filters.append(passes_moses_filters(mol, verdicts.mcf, with_hydrogens, hydrogens_screen,
                                                            parsed_from=text))
