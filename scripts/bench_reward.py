@@ -2,9 +2,11 @@
 
   python scripts/bench_reward.py --reward qed --seeds 0 1 2 --samples 10000 --jobs 2
 
-For each seed: `molgan train --dataset qm9 --set reward=REWARD --set adversarial_weight=W
---seed S` (best.pt: the highest mean reward with 90 % distinct molecules, the reward runs'
-default), `molgan sample RUN -n N` and `molgan evaluate` against the QM9 test split. From the
+For each seed: `molgan train --dataset qm9 --set reward=REWARD --seed S` (the generator
+conditioned on its reward; with --adversarial-weight W, MolGAN's reward term of weight 1 - W
+instead; best.pt: the highest mean reward with 90 % distinct molecules, the reward runs'
+default), `molgan sample RUN -n N` (a conditioned run asks for its aim, rl.aim) and `molgan
+evaluate` against the QM9 test split. From the
 samples file: the mean QED (and logP, SA) of the valid molecules, and the top-1 / top-10 /
 top-100 mean QED of the distinct novel ones; from the evaluation: validity, uniqueness,
 novelty, IntDiv, FCD. Writes docs/results/reward_REWARD.json; scripts/write_benchmarks.py
@@ -55,24 +57,30 @@ def training_qed() -> dict:
 def measure_seed(out: Path, seed: int, args: argparse.Namespace) -> dict:
     run = out / f"{args.reward.replace(',', '-')}-seed{seed}"
     if not args.skip_training:
+        weight = ["--set", f"adversarial_weight={args.adversarial_weight}"] if args.adversarial_weight else []
         molgan("train", "--dataset", "qm9", "--out", str(run), "--overwrite", "--seed", str(seed),
-               "--set", f"reward={args.reward}", "--set", f"adversarial_weight={args.adversarial_weight}",
-               *sum((["--set", s] for s in args.sets), []), threads=args.threads)
+               "--set", f"reward={args.reward}", *weight, *sum((["--set", s] for s in args.sets), []),
+               threads=args.threads)
     summary = json.loads((run / "summary.json").read_text())
     samples, report = run / "delivered.csv", run / "delivered.json"
     molgan("sample", str(run), "-n", str(args.samples), "-o", str(samples), "--seed", "0", threads=args.threads)
     molgan("evaluate", str(samples), "--reference", "qm9", "-o", str(report), "--workers", str(args.threads),
            threads=args.threads)
     scores = json.loads(report.read_text())
+    from molgan.core.checkpoint import load_checkpoint
+    from molgan.mol.sampling import resolve_checkpoint
+
+    aim = load_checkpoint(resolve_checkpoint(run))["task"].get("reward_aim")
     return {"seed": seed, "minutes": summary["minutes"], "steps": summary["step"],
-            "best_step": summary.get("best_step"), **top_means(samples),
+            "best_step": summary.get("best_step"), "reward_aim": aim, **top_means(samples),
             **{k: scores.get(k) for k in ("validity", "uniqueness", "novelty", "intdiv", "fcd")}}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reward", default="qed", help="rl.reward, e.g. qed or qed,sa")
-    parser.add_argument("--adversarial-weight", type=float, default=0.5, help="train.adversarial_weight (λ)")
+    parser.add_argument("--adversarial-weight", type=float, default=None,
+                        help="train.adversarial_weight (λ) below 1: MolGAN's reward term instead of conditioning")
     add_seed_arguments(parser, "runs/bench-reward", 10_000)
     parser.add_argument("--result", default=None, help="default: docs/results/reward_REWARD.json")
     args = parser.parse_args(argv)
@@ -80,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     env = environment(args.threads)
     rows = measure_seeds(measure_seed, args)
     command = "python scripts/bench_reward.py " + " ".join(
-        ["--reward", args.reward, "--adversarial-weight", str(args.adversarial_weight), "--seeds",
+        ["--reward", args.reward, *(["--adversarial-weight", str(args.adversarial_weight)] if args.adversarial_weight
+                                    else []), "--seeds",
          *map(str, args.seeds), "--samples", str(args.samples), "--threads", str(args.threads), "--jobs",
          str(args.jobs)] + sum((["--set", s] for s in args.sets), []))
     result = {"benchmark": f"reward_{args.reward}", "command": command, **env, "reward": args.reward,

@@ -233,18 +233,23 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
         return _mean_worst(summary, key, fmt, seeds)
 
     tops = " / ".join(_mean_worst(summary, f"top{k}", _num3, seeds, worst="") for k in (1, 10, 100))
+    weight = result.get("adversarial_weight")
+    aims = ", ".join(f"{r['reward_aim']:.3f}" for r in result["seeds"] if r.get("reward_aim") is not None)
     words = result["command"].split()
     sets = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--set"]  # the runs' extra settings
-    return [f"## QM9, reward `{result['reward']}`" + "".join(f", `{s}`" for s in sets), "",
-            f"`molgan train --dataset qm9 --set reward={result['reward']} --set "
-            f"adversarial_weight={result['adversarial_weight']}" + "".join(f" --set {s}" for s in sets)
+    method = f", MolGAN's reward term (λ = {weight})" if weight else ", conditioned on it"
+    return [f"## QM9, reward `{result['reward']}`{method}" + "".join(f", `{s}`" for s in sets), "",
+            f"`molgan train --dataset qm9 --set reward={result['reward']}"
+            + (f" --set adversarial_weight={weight}" if weight else "") + "".join(f" --set {s}" for s in sets)
             + ("` (`best.pt`: the highest mean reward among evaluations with 90 % distinct molecules in "
                f"10,000), then `molgan sample RUN -n {result['samples']:,}` and `molgan evaluate` against the "
                "QM9 test split. Top-k: the mean QED of the k best distinct novel molecules. QM9's training "
                f"molecules: mean QED {result['qm9_training_qed']['mean']:.3f}, 90th percentile "
                f"{result['qm9_training_qed']['p90']:.3f}. TorchDrug's published QED optimisation reaches top-1 "
                "0.948, on ZINC250k (larger, drug-like molecules: not comparable with QM9's nine atoms)."
-               if context else "`, measured as above."), "",
+               if context else "`, measured as above.")
+            + ("" if weight else " The generator is conditioned on each training molecule's reward and sampled "
+               f"at the run's aim (`rl.aim`, the training rewards' 99th percentile: {aims})."), "",
             f"| {seeds} seeds, mean (worst) | mean QED of valid | top-1 / top-10 / top-100 QED | validity | "
             "uniqueness | novelty | IntDiv | FCD |", "|---|---|---|---|---|---|---|---|",
             f"| molgan | {cell('mean_qed', _num3)} | {tops} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} "

@@ -4,6 +4,7 @@
   molgan sample runs/qm9/checkpoints/step-0001500.pt -n 500 -o top.sdf --format sdf --valid-only --unique
 
   molgan sample runs/qm9-qed -n 1000 -o qed52.csv --condition qed=0.52
+  molgan sample runs/qm9-reward-qed -n 1000 -o high-qed.csv --condition reward=0.6
 
 A run directory means its best.pt (by default the lowest validation FCD; a conditioned
 run's: closest to its conditions; a reward run's: the highest reward), else its latest checkpoint. The
@@ -46,7 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--condition", default=None, metavar="NAME=VALUE[,...]",
                         help="property values to ask a conditioned run for (trained with --set condition=qed "
                              "and the like), e.g. qed=0.52 or qed=0.5,logp=1.0; a conditioned property left out "
-                             "is drawn as in the training data; a value outside the data's range is refused")
+                             "is drawn as in the training data; a value outside the data's range is refused. "
+                             "A run trained with a reward (--set reward=qed) is asked for a high one (its "
+                             "rl.aim) unless given reward=VALUE")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
     parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
                         help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
@@ -63,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from molgan.core.atomic import atomic_write
-    from molgan.mol.conditioning import parse_condition
+    from molgan.mol.conditioning import REWARD_CONDITION, parse_condition
     from molgan.mol.config import check_latent_scale
+    from molgan.mol.rewards.functions import RewardFunction
     from molgan.mol.chem.medchem import parse_filters
     from molgan.mol.sampling import (COLUMNS, filter_rows, generate_rows, load_generator, sdf_text, training_smiles,
                                      validation_fcd)
@@ -89,10 +93,15 @@ def run(args: argparse.Namespace) -> int:
     generated = generate_rows(loaded, args.num, known, args.batch_size, decode, progress=not args.quiet,
                               latent_scale=args.latent_scale or loaded.config.eval.latent_scale, targets=targets)
     rows = generated.rows
-    for name, value in (targets or {}).items():
-        got = [r[name] for r in rows if r["valid"]]
+    asked = dict(targets or {})
+    if loaded.aim is not None:  # a reward-conditioned run: its reward, at its aim unless told
+        asked.setdefault(REWARD_CONDITION, loaded.aim)
+    for name, value in asked.items():
+        got = [r[name] for r in rows if r["valid"]] if name != REWARD_CONDITION else \
+            RewardFunction(loaded.config.rl.reward).molecule_scores([r["smiles"] for r in rows if r["valid"]]).tolist()
         if got:
-            log.info("%s of the valid molecules: mean %.3f (asked for %g)", name, sum(got) / len(got), value)
+            label = f"reward {loaded.config.rl.reward}" if name == REWARD_CONDITION else name
+            log.info("%s of the valid molecules: mean %.3f (asked for %g)", label, sum(got) / len(got), value)
     valid = sum(r["valid"] for r in rows)
     fcd = validation_fcd(loaded.state, [r["smiles"] for r in rows if r["valid"]])
     unique = len({r["smiles"] for r in rows if r["valid"]})

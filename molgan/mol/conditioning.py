@@ -26,6 +26,9 @@ from molgan.errors import InputError
 
 #: What a model can be conditioned on (molgan/mol/chem/properties.py computes them).
 PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
+#: The condition of a reward-conditioned run: each molecule's value of the run's rl.reward
+#: (molgan/mol/rewards/functions.py), asked for at rl.aim when sampling.
+REWARD_CONDITION = "reward"
 #: Rows of training values a checkpoint keeps for sampling the properties not asked for.
 REFERENCE_ROWS = 1000
 
@@ -39,13 +42,15 @@ def check_property_names(names: Sequence[str], where: str) -> None:
 
 
 def parse_condition(text: str) -> dict[str, float]:
-    """``"qed=0.5,logp=1.0"`` -> {"qed": 0.5, "logp": 1.0}."""
+    """``"qed=0.5,logp=1.0"`` -> {"qed": 0.5, "logp": 1.0}; ``"reward=0.6"`` for a
+    reward-conditioned run."""
     targets: dict[str, float] = {}
     for item in text.split(","):
         name, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not name:
             raise InputError(f"--condition {text!r}: expected name=value[,name=value...], e.g. qed=0.5")
-        check_property_names([name], "--condition")
+        if name != REWARD_CONDITION:
+            check_property_names([name], "--condition")
         if name in targets:
             raise InputError(f"--condition {text!r}: {name} is given twice")
         try:

@@ -5,9 +5,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from molgan.core.config import merge
 from molgan.core.train_config import TrainConfig, parse_requirement
 from molgan.errors import InputError
-from molgan.mol.conditioning import check_property_names
+from molgan.mol.conditioning import REWARD_CONDITION, check_property_names
 from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
@@ -157,6 +158,14 @@ class MolModelConfig:
 @dataclass
 class MolRLConfig:
     reward: str = "validity"  # product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty
+    # How a run pursues its reward. "condition": the generator is told each training
+    # molecule's reward and learns by likelihood, then is asked for a high one (rl.aim);
+    # "critic": MolGAN's reward network, a term of weight 1 - train.adversarial_weight;
+    # "auto": critic when train.adversarial_weight < 1 or model.condition is set, else condition.
+    method: Literal["auto", "condition", "critic"] = "auto"
+    # The reward a conditioned reward run is asked for by default (its evaluations and `molgan
+    # sample`): this quantile of the training molecules' rewards.
+    aim: float = 0.99
     warmup_steps: int = 0  # generator steps before the reward term switches on
     lr: float = 1e-4
     # Real molecules drawn with probability ~ exp(tilt * reward) instead of uniformly, so the
@@ -166,6 +175,8 @@ class MolRLConfig:
     def __post_init__(self):
         if not (self.tilt >= 0 and math.isfinite(self.tilt)):
             raise InputError(f"rl.tilt must be a finite number >= 0, got {self.tilt}")
+        if not 0 < self.aim <= 1:
+            raise InputError(f"rl.aim is a quantile of the training rewards, above 0 and at most 1, got {self.aim}")
 
 
 @dataclass
@@ -242,27 +253,50 @@ class MolRunConfig:
         if self.model.generator == "autoregressive" and self.train.compile:
             raise InputError("train.compile does not support model.generator = autoregressive (its sampling "
                              "loop depends on the data)")
-        if self.rl.tilt > 0 and self.rl.reward == MolRLConfig.reward:
+        rewarded = self.rl.reward != MolRLConfig.reward
+        if self.rl.tilt > 0 and not rewarded:
             raise InputError("rl.tilt needs an rl.reward to tilt towards (e.g. reward=qed)")
-        if self.rl.reward != MolRLConfig.reward and self.train.adversarial_weight >= 1.0 and self.rl.tilt == 0:
-            raise InputError(f"rl.reward = {self.rl.reward!r} needs a reward term: set train.adversarial_weight "
-                             "below 1 (the reward's share is 1 - adversarial_weight, e.g. 0.5) or rl.tilt above 0")
+        if self.rl.method == "condition" and self.train.adversarial_weight < 1.0:
+            raise InputError("rl.method = condition asks for the reward by conditioning, not by a reward term: "
+                             "train.adversarial_weight must stay 1 (or rl.method = critic)")
+        if rewarded and self.rl.method == "critic" and self.train.adversarial_weight >= 1.0 and self.rl.tilt == 0:
+            raise InputError(f"rl.reward = {self.rl.reward!r} with rl.method = critic needs a reward term: set "
+                             "train.adversarial_weight below 1 (the reward's share is 1 - adversarial_weight, e.g. "
+                             "0.5) or rl.tilt above 0")
+        if self.reward_conditioned and self.model.condition:
+            raise InputError("model.condition and a conditioned reward (rl.reward with rl.method = condition) both "
+                             "condition the generator: choose one, or rl.method = critic with adversarial_weight < 1")
+
+    @property
+    def condition_names(self) -> tuple[str, ...]:
+        """What the generator is conditioned on: model.condition, or a reward-conditioned
+        run's reward (REWARD_CONDITION)."""
+        return (REWARD_CONDITION,) if self.reward_conditioned else tuple(self.model.condition)
+
+    @property
+    def reward_conditioned(self) -> bool:
+        """The generator is conditioned on the reward (rl.method condition, or auto without a
+        reward term or another condition)."""
+        return self.rl.reward != MolRLConfig.reward and (self.rl.method == "condition" or (
+            self.rl.method == "auto" and self.train.adversarial_weight >= 1.0 and not self.model.condition))
 
     def settings_preset(self) -> dict:
         """Defaults these settings call for, under --config and --set: a conditioned run trains
         the conditioned model (CONDITION_PRESET) and chooses best.pt by how close its molecules
-        come to the properties asked for, a run with a reward term by its reward (REWARD_PRESET)."""
-        if self.model.condition:
+        come to the properties asked for; a run with a reward by its reward (REWARD_CHOICE),
+        trained as the conditioned model when conditioned on it."""
+        if self.model.condition or self.reward_conditioned:
+            choice = REWARD_CHOICE if self.reward_conditioned else CONDITION_CHOICE
             if self.data.dataset in DATASET_PRESETS:
-                return {**CONDITION_CHOICE, "model": {"condition_weight": 0.0}}
-            return CONDITION_PRESET
-        return REWARD_PRESET if self.train.adversarial_weight < 1.0 or self.rl.tilt > 0 else {}
+                return {**choice, "model": {"condition_weight": 0.0}}
+            return merge(CONDITION_PRESET, choice)
+        return REWARD_CHOICE if self.rl.reward != MolRLConfig.reward else {}
 
     @staticmethod
     def preset(dataset: str) -> dict | None:
         """The full settings of `dataset`'s preset (DATASET_PRESETS), or None when it trains
         with the defaults."""
-        from molgan.core.config import merge, to_dict
+        from molgan.core.config import to_dict
 
         changes = DATASET_PRESETS.get(dataset)
         return merge(to_dict(MolRunConfig()), changes) if changes else None
@@ -319,9 +353,8 @@ CONDITION_PRESET: dict = {
     "eval": {"latent_scale": 1.0, "decode": "raw"},
 }
 
-#: What a run with a reward term (train.adversarial_weight < 1) trains with unless --config
-#: or --set say otherwise: best.pt is the evaluation with the highest mean reward of its
-#: delivered molecules (invalid ones scoring 0), among those with at least 90 % distinct
-#: molecules in 10,000: MolGAN's reward term is known to buy reward with collapse, and FCD
-#: measures closeness to the data, which a reward pulls away from.
-REWARD_PRESET: dict = {"train": {"best_metric": "reward", "best_mode": "max", "best_requires": "unique@10000>=0.9"}}
+#: How best.pt is chosen in a run with a reward: the evaluation with the highest mean reward
+#: of its delivered molecules (invalid ones scoring 0), among those with at least 90 %
+#: distinct molecules in 10,000: MolGAN's reward term is known to buy reward with collapse,
+#: and FCD measures closeness to the data, which a reward pulls away from.
+REWARD_CHOICE: dict = {"train": {"best_metric": "reward", "best_mode": "max", "best_requires": "unique@10000>=0.9"}}

@@ -20,7 +20,7 @@ from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
 from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
-from molgan.mol.conditioning import PropertyScale
+from molgan.mol.conditioning import REWARD_CONDITION, PropertyScale
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
@@ -43,6 +43,7 @@ class LoadedGenerator:
     state: dict
     path: Path
     scale: PropertyScale | None = None  # a conditioned generator's properties
+    aim: float | None = None  # a reward-conditioned generator's default reward (rl.aim)
 
     def check_targets(self, targets: dict[str, float] | None) -> None:
         """InputError for property targets this generator cannot be asked for."""
@@ -55,8 +56,11 @@ class LoadedGenerator:
 
     def conditions(self, targets: dict[str, float] | None, count: int) -> Tensor | None:
         """(count, C) normalised conditions asking for `targets` (the other conditioned
-        properties drawn as in the training data), or None for an unconditioned generator."""
+        properties drawn as in the training data; a reward-conditioned generator's aim when
+        none are given), or None for an unconditioned generator."""
         self.check_targets(targets)
+        if not targets and self.aim is not None:
+            targets = {REWARD_CONDITION: self.aim}
         return None if self.scale is None else self.scale.conditions(targets or {}, count)
 
 
@@ -92,7 +96,8 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         bond_types = task.get("bond_types", KEKULE_BOND_TYPES)
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
                                     bond_types, kekule_roles(vocab).tolist(), _allowed_bonds(task),
-                                    tuple(task.get("max_neighbours", ())))
+                                    tuple(task.get("max_neighbours", ())),
+                                    condition_dim=len(task["condition"]["names"]) if "condition" in task else 0)
         scale = PropertyScale.from_dict(task["condition"]) if "condition" in task else None
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
@@ -101,7 +106,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
             generator = ema.module
     except (KeyError, RuntimeError, ValueError) as exc:
         raise InputError(f"{path}: incompatible checkpoint ({str(exc).splitlines()[0][:150]})") from None
-    return LoadedGenerator(generator.eval(), vocab, config, state, path, scale)
+    return LoadedGenerator(generator.eval(), vocab, config, state, path, scale, task.get("reward_aim"))
 
 
 @torch.no_grad()

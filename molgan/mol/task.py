@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
 from molgan.mol.chem.vocab import BOND_NAMES
-from molgan.mol.conditioning import PropertyScale, training_properties
+from molgan.mol.conditioning import REWARD_CONDITION, PropertyScale, training_properties
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
 from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
@@ -24,6 +24,7 @@ from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.models import GraphCritic, MolGenerator, build_models
 from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
+from molgan.mol.rewards.functions import RewardFunction
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
 from molgan.mol.sampling import sample_logits
@@ -49,21 +50,31 @@ class MolTask:
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
                                                           kekule_roles(self.vocab).tolist(), allowed_bonds,
-                                                          most_neighbours)
+                                                          most_neighbours, len(config.condition_names))
         self.latent_dim = self.generator.latent_dim
-        # Conditioned runs: each training molecule's normalised properties, a third data column.
+        # Conditioned runs: each training molecule's normalised properties (or its reward), a
+        # third data column.
         self.scale: PropertyScale | None = None
         self.conditions: Tensor | None = None
+        self.aim: float | None = None  # the reward a reward-conditioned generator is asked for
         columns = [train.atom_types, train.bond_types]
-        if config.model.condition:
-            values = training_properties(train.smiles, config.model.condition, train.processed_dir)
-            self.scale = PropertyScale.fit(config.model.condition, values)
+        rewards = None
+        if config.reward_conditioned or config.rl.tilt > 0:
+            rewards = training_rewards(train.smiles, config.rl.reward, train.processed_dir)
+        if config.condition_names:
+            names = config.condition_names
+            values = rewards[:, None] if config.reward_conditioned else \
+                training_properties(train.smiles, names, train.processed_dir)
+            self.scale = PropertyScale.fit(names, values)
             self.conditions = self.scale.normalize(values)
             columns.append(self.conditions)
             log.info("conditioned on %s", ", ".join(f"{n} ({lo:.3g} to {hi:.3g})" for n, lo, hi in zip(
                 self.scale.names, self.scale.low, self.scale.high)))
+        if config.reward_conditioned:
+            self.aim = round(float(torch.quantile(rewards.double(), config.rl.aim)), 4)
+            log.info("asking for reward %s = %.4g (the training molecules' %g %% quantile) when sampling",
+                     config.rl.reward, self.aim, 100 * config.rl.aim)
         if config.rl.tilt > 0:  # real molecules drawn towards the reward (molgan/mol/rewards/tilt.py)
-            rewards = training_rewards(train.smiles, config.rl.reward, train.processed_dir)
             rows = tilted_rows(rewards, config.rl.tilt)
             log.info(describe_tilt(rewards, rows, config.rl.tilt))
             columns = [column[rows] for column in columns]
@@ -93,10 +104,13 @@ class MolTask:
             self.objectives.append(PropertyRegression(regressor, m.condition_weight, m.condition_lr,
                                                       (train.atom_types, train.bond_types, self.conditions),
                                                       m.condition_pretrain_steps, score=self._fake_conditions))
-        self.reward: RewardObjective | None = None
+        self.reward: RewardFunction | None = None  # what the run aims at, scored at every evaluation
         if config.train.adversarial_weight < 1.0:
-            self.reward = RewardObjective(self.vocab, self.known, config.model, config.rl, device, self.bond_types)
-            self.objectives.append(self.reward)
+            objective = RewardObjective(self.vocab, self.known, config.model, config.rl, device, self.bond_types)
+            self.objectives.append(objective)
+            self.reward = objective.reward
+        elif config.rl.reward != type(config.rl).reward:
+            self.reward = RewardFunction(config.rl.reward, self.known)
         # Fixed molecules on which the critic is watched at every evaluation.
         self._watched_train = _fixed_subset(train, config.eval.samples)
         self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
@@ -128,8 +142,11 @@ class MolTask:
 
     def _sample_logits(self, generator: nn.Module, count: int) -> tuple[Tensor, Tensor, Tensor | None]:
         """Bond and atom logits of `count` samples at the evaluation latent scale, and their
-        conditions (None for an unconditional run)."""
-        cond = self.sample_condition(count)
+        conditions (None for an unconditional run): a reward-conditioned run's at its aim."""
+        if self.aim is not None:
+            cond = self.scale.conditions({REWARD_CONDITION: self.aim}, count).to(self.device)
+        else:
+            cond = self.sample_condition(count)
         bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale,
                                      conditions=cond)
         return bonds, atoms, cond
@@ -162,10 +179,10 @@ class MolTask:
         metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
-        if self.scale is not None:
+        if self.scale is not None and self.aim is None:
             metrics.update(condition_errors(delivered, cond, self.scale))
-        if self.reward is not None:  # what the reward term asks for, on the delivered molecules
-            metrics["reward"] = float(self.reward.reward(delivered).mean())
+        if self.reward is not None:  # what the run asks for, on the delivered molecules
+            metrics["reward"] = float(self.reward(delivered).mean())
         if self.config.eval.uniqueness_samples:
             metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples, bias))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
@@ -216,7 +233,8 @@ class MolTask:
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,
                 "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
-                "reward": self.config.rl.reward if self.objectives else None,
+                "reward": self.config.rl.reward if self.reward is not None or self.objectives else None,
+                **({"reward_aim": self.aim} if self.aim is not None else {}),
                 # only when on: checkpoints from before the option stay resumable
                 **({"chemistry_feature": True} if m.chemistry_feature else {}),
                 **({"ring_feature": True} if m.ring_feature else {}),

@@ -51,6 +51,46 @@ def test_samples_follow_the_condition(tmp_path, capsys, data_dir, mols_csv):
     assert frame.mw[frame.valid == 1].mean() > 60
 
 
+def test_a_reward_run_is_conditioned_on_its_reward_and_asks_for_a_high_one(tmp_path, capsys, data_dir, mols_csv):
+    import numpy as np
+    import tomllib
+
+    from helpers import MOLECULES
+    from rdkit.Chem import Crippen
+
+    from molgan.core.checkpoint import load_checkpoint
+
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", run, "--max-steps", 400, *TINY_MOL,
+                           *STEERABLE, "--set", "reward=logp", "--set", "rl.aim=0.9")
+    assert code == 0, err
+    config = tomllib.loads((run / "config.toml").read_text())
+    assert config["model"]["generator"] == "autoregressive" and config["train"]["likelihood_steps"] == 8000
+    assert "reward" in (run / "metrics.csv").read_text().splitlines()[0].split(",")
+    # The aim: the 90th percentile of the training molecules' rewards (logP mapped to 0..1 over
+    # MolGAN's range, recomputed here), of the file's training split.
+    task = load_checkpoint(run / "checkpoints" / "step-0000400.pt")["task"]
+    logp = np.array([Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in MOLECULES])
+    rewards = np.clip((logp + 2.12178879609) / (6.0429063424 + 2.12178879609), 0, 1)
+    assert np.quantile(rewards, 0.8) <= task["reward_aim"] <= rewards.max()
+    high, low = tmp_path / "high.csv", tmp_path / "low.csv"
+    code, _, err = run_cli(capsys, "sample", run, "-n", 200, "-o", high, "--seed", 1)  # at the aim
+    assert code == 0, err
+    assert re.search(rf"reward logp of the valid molecules: mean [0-9.]+ \(asked for {task['reward_aim']:g}\)", err)
+    low_reward = float(np.quantile(rewards, 0.1))
+    assert run_cli(capsys, "sample", run, "-n", 200, "-o", low, "--seed", 1, "--condition",
+                   f"reward={low_reward}")[0] == 0
+
+    def mean_logp(path):
+        rows = [r for r in csv.DictReader(path.open()) if r["valid"] == "1"]
+        assert len(rows) > 50
+        return sum(Crippen.MolLogP(Chem.MolFromSmiles(r["smiles"])) for r in rows) / len(rows)
+
+    assert mean_logp(high) > mean_logp(low) + 0.5
+    code, _, err = run_cli(capsys, "sample", run, "-n", 5, "-o", low, "--condition", "qed=0.5")
+    assert code == 2 and "conditioned on reward only" in err
+
+
 def test_conditioned_and_reward_runs_choose_best_by_what_they_aim_at(tmp_path, capsys, data_dir, mols_csv):
     import tomllib
 
@@ -95,17 +135,20 @@ def test_a_tilted_reward_run_learns_from_higher_reward_molecules(tmp_path, capsy
 
 # The preset (the autoregressive generator, by likelihood) and MolGAN's generator steered by a
 # property regressor through the critic.
-@pytest.mark.parametrize("model", [[], ["--set", "generator=mlp", "--set", "aromatic=true", "--set", "likelihood_steps=0",
-                                        "--set", "condition_weight=1", "--set", "condition_pretrain_steps=20"]],
-                         ids=["autoregressive", "mlp-regressor"])
+MLP_REGRESSOR = ["--set", "generator=mlp", "--set", "aromatic=true", "--set", "likelihood_steps=0",
+                 "--set", "condition_weight=1", "--set", "condition_pretrain_steps=20"]
+
+
+@pytest.mark.parametrize("model", [[], MLP_REGRESSOR], ids=["autoregressive", "mlp-regressor"])
 def test_a_conditioned_run_resumes_bit_exact(tmp_path, capsys, data_dir, mols_csv, model):
     import torch
 
     from molgan.core.checkpoint import load_checkpoint
 
     # A constant rate: a run stopped at step 3 and resumed to 6 has the schedule of one run to 6.
-    settings = [*TINY_MOL, "--set", "condition=qed,logp", "--set", "lr_schedule=constant", "--set", "checkpoint_every=3",
-                "--set", "eval_every=3", "--set", "transformer_dim=32", "--set", "pair_dim=16", *model]
+    settings = [*TINY_MOL, "--set", "condition=qed,logp", "--set", "lr_schedule=constant",
+                "--set", "checkpoint_every=3", "--set", "eval_every=3", "--set", "transformer_dim=32",
+                "--set", "pair_dim=16", *model]
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", straight, "--max-steps", 6, *settings)[0] == 0
     assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", resumed, "--max-steps", 3, *settings)[0] == 0
@@ -123,10 +166,13 @@ def test_a_conditioned_run_resumes_bit_exact(tmp_path, capsys, data_dir, mols_cs
 
 
 def test_a_dataset_with_a_preset_keeps_it_when_conditioned():
-    from molgan.mol.config import CONDITION_PRESET, MolRunConfig, MolModelConfig, MolDataConfig
+    from molgan.mol.config import CONDITION_PRESET, MolDataConfig, MolModelConfig, MolRLConfig, MolRunConfig
 
     moses = MolRunConfig(data=MolDataConfig(dataset="moses"), model=MolModelConfig(condition=("qed",)))
-    assert moses.settings_preset() == {"train": {"best_metric": "condition_error", "best_requires": "unique@10000>=0.9"},
-                                       "model": {"condition_weight": 0.0}}
+    assert moses.settings_preset() == {"model": {"condition_weight": 0.0}, "train": {
+        "best_metric": "condition_error", "best_requires": "unique@10000>=0.9"}}
     qm9 = MolRunConfig(data=MolDataConfig(dataset="qm9"), model=MolModelConfig(condition=("qed",)))
-    assert qm9.settings_preset() is CONDITION_PRESET
+    assert qm9.settings_preset() == CONDITION_PRESET
+    rewarded = MolRunConfig(data=MolDataConfig(dataset="moses"), rl=MolRLConfig(reward="qed"))
+    assert rewarded.reward_conditioned and rewarded.settings_preset()["train"]["best_metric"] == "reward"
+    assert "generator" not in rewarded.settings_preset()["model"]  # MOSES' own

@@ -9,7 +9,8 @@ from rdkit.Chem import QED
 
 import molgan.mol.rewards.tilt as tilt
 from molgan.errors import InputError
-from molgan.mol.config import REWARD_PRESET, MolRLConfig, MolRunConfig
+from molgan.core.config import merge
+from molgan.mol.config import CONDITION_PRESET, REWARD_CHOICE, MolRLConfig, MolRunConfig
 
 
 def test_rows_are_drawn_in_proportion_to_the_tilted_weights():
@@ -44,8 +45,10 @@ def test_tilt_settings_are_checked():
     with pytest.raises(InputError, match="rl.tilt must be a finite number"):
         MolRLConfig(tilt=-1.0)
     # a tilt is a reward run, with or without the reward network's term
-    config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0))
-    assert config.settings_preset() == REWARD_PRESET
+    config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0, method="critic"))
+    assert not config.reward_conditioned and config.settings_preset() == REWARD_CHOICE
+    config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0))  # conditioned on its reward
+    assert config.reward_conditioned and config.settings_preset() == merge(CONDITION_PRESET, REWARD_CHOICE)
     assert MolRunConfig().settings_preset() == {}
 
 
