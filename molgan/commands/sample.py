@@ -48,8 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="property values to ask a conditioned run for (trained with --set condition=qed "
                              "and the like), e.g. qed=0.52 or qed=0.5,logp=1.0; a conditioned property left out "
                              "is drawn as in the training data; a value outside the data's range is refused. "
-                             "A run trained with a reward (--set reward=qed) is asked for a high one (its "
-                             "rl.aim) unless given reward=VALUE")
+                             "A run trained with a reward (--set reward=qed) is asked for rewards of the "
+                             "training molecules' top quarter (its rl.aim) unless given reward=VALUE")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA copy")
     parser.add_argument("--latent-scale", type=float, default=None, metavar="S",
                         help="multiply the latent noise by S: larger, more diverse; smaller, more typical "
@@ -93,15 +93,15 @@ def run(args: argparse.Namespace) -> int:
     generated = generate_rows(loaded, args.num, known, args.batch_size, decode, progress=not args.quiet,
                               latent_scale=args.latent_scale or loaded.config.eval.latent_scale, targets=targets)
     rows = generated.rows
-    asked = dict(targets or {})
-    if loaded.aim is not None:  # a reward-conditioned run: its reward, at its aim unless told
-        asked.setdefault(REWARD_CONDITION, loaded.aim)
+    asked = {name: f"{value:g}" for name, value in (targets or {}).items()}
+    if loaded.aim is not None and not targets:  # a reward-conditioned run's default
+        asked[REWARD_CONDITION] = f"the training molecules' top {100 * (1 - loaded.aim):g} %"
     for name, value in asked.items():
         got = [r[name] for r in rows if r["valid"]] if name != REWARD_CONDITION else \
             RewardFunction(loaded.config.rl.reward).molecule_scores([r["smiles"] for r in rows if r["valid"]]).tolist()
         if got:
             label = f"reward {loaded.config.rl.reward}" if name == REWARD_CONDITION else name
-            log.info("%s of the valid molecules: mean %.3f (asked for %g)", label, sum(got) / len(got), value)
+            log.info("%s of the valid molecules: mean %.3f (asked for %s)", label, sum(got) / len(got), value)
     valid = sum(r["valid"] for r in rows)
     fcd = validation_fcd(loaded.state, [r["smiles"] for r in rows if r["valid"]])
     unique = len({r["smiles"] for r in rows if r["valid"]})

@@ -27,7 +27,7 @@ from molgan.errors import InputError
 #: What a model can be conditioned on (molgan/mol/chem/properties.py computes them).
 PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
 #: The condition of a reward-conditioned run: each molecule's value of the run's rl.reward
-#: (molgan/mol/rewards/functions.py), asked for at rl.aim when sampling.
+#: (molgan/mol/rewards/functions.py); sampling asks for values above its rl.aim quantile.
 REWARD_CONDITION = "reward"
 #: Rows of training values a checkpoint keeps for sampling the properties not asked for.
 REFERENCE_ROWS = 1000
@@ -114,6 +114,18 @@ class PropertyScale:
         rows = reference[torch.randint(len(reference), (count,), generator=generator)]
         for name, value in targets.items():
             rows[:, self.names.index(name)] = value
+        return self.normalize(rows)
+
+    def upper_conditions(self, name: str, quantile: float, count: int, seed: int | None = None) -> Tensor:
+        """(count, K) normalised conditions asking for values of `name` drawn from the training
+        data's distribution above its `quantile` (a reward-conditioned run's rl.aim); the
+        other properties drawn as in `conditions`."""
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        reference = torch.tensor(self.reference, dtype=torch.float64)
+        rows = reference[torch.randint(len(reference), (count,), generator=generator)]
+        k = self.names.index(name)
+        levels = quantile + (1 - quantile) * torch.rand(count, generator=generator, dtype=torch.float64)
+        rows[:, k] = torch.quantile(reference[:, k], levels)
         return self.normalize(rows)
 
     def to_dict(self) -> dict:

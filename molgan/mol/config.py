@@ -159,13 +159,16 @@ class MolModelConfig:
 class MolRLConfig:
     reward: str = "validity"  # product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty
     # How a run pursues its reward. "condition": the generator is told each training
-    # molecule's reward and learns by likelihood, then is asked for a high one (rl.aim);
+    # molecule's reward and learns by likelihood, then is asked for high ones (rl.aim);
     # "critic": MolGAN's reward network, a term of weight 1 - train.adversarial_weight;
     # "auto": critic when train.adversarial_weight < 1 or model.condition is set, else condition.
     method: Literal["auto", "condition", "critic"] = "auto"
-    # The reward a conditioned reward run is asked for by default (its evaluations and `molgan
-    # sample`): this quantile of the training molecules' rewards.
-    aim: float = 0.99
+    # What a conditioned reward run is asked for by default (its evaluations and `molgan
+    # sample`): rewards drawn from the training molecules' above this quantile. A single high
+    # value repeats the few molecules that have it: on QM9, QED 0.614 (the 99th percentile)
+    # gave mean QED 0.579 at 63 % distinct in 10,000; the top quarter about 0.535 at 91 %
+    # (docs/experiments.md).
+    aim: float = 0.75
     warmup_steps: int = 0  # generator steps before the reward term switches on
     lr: float = 1e-4
     # Real molecules drawn with probability ~ exp(tilt * reward) instead of uniformly, so the
@@ -175,8 +178,8 @@ class MolRLConfig:
     def __post_init__(self):
         if not (self.tilt >= 0 and math.isfinite(self.tilt)):
             raise InputError(f"rl.tilt must be a finite number >= 0, got {self.tilt}")
-        if not 0 < self.aim <= 1:
-            raise InputError(f"rl.aim is a quantile of the training rewards, above 0 and at most 1, got {self.aim}")
+        if not 0 < self.aim < 1:
+            raise InputError(f"rl.aim is a quantile of the training rewards, above 0 and below 1, got {self.aim}")
 
 
 @dataclass

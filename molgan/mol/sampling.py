@@ -43,7 +43,7 @@ class LoadedGenerator:
     state: dict
     path: Path
     scale: PropertyScale | None = None  # a conditioned generator's properties
-    aim: float | None = None  # a reward-conditioned generator's default reward (rl.aim)
+    aim: float | None = None  # a reward-conditioned generator's default: rewards above this quantile
 
     def check_targets(self, targets: dict[str, float] | None) -> None:
         """InputError for property targets this generator cannot be asked for."""
@@ -56,11 +56,11 @@ class LoadedGenerator:
 
     def conditions(self, targets: dict[str, float] | None, count: int) -> Tensor | None:
         """(count, C) normalised conditions asking for `targets` (the other conditioned
-        properties drawn as in the training data; a reward-conditioned generator's aim when
-        none are given), or None for an unconditioned generator."""
+        properties drawn as in the training data; when none are given, a reward-conditioned
+        generator asks for rewards above its aim), or None for an unconditioned generator."""
         self.check_targets(targets)
         if not targets and self.aim is not None:
-            targets = {REWARD_CONDITION: self.aim}
+            return self.scale.upper_conditions(REWARD_CONDITION, self.aim, count)
         return None if self.scale is None else self.scale.conditions(targets or {}, count)
 
 

@@ -56,7 +56,7 @@ class MolTask:
         # third data column.
         self.scale: PropertyScale | None = None
         self.conditions: Tensor | None = None
-        self.aim: float | None = None  # the reward a reward-conditioned generator is asked for
+        self.aim: float | None = None  # a reward-conditioned run asks for rewards above this quantile
         columns = [train.atom_types, train.bond_types]
         rewards = None
         if config.reward_conditioned or config.rl.tilt > 0:
@@ -71,9 +71,10 @@ class MolTask:
             log.info("conditioned on %s", ", ".join(f"{n} ({lo:.3g} to {hi:.3g})" for n, lo, hi in zip(
                 self.scale.names, self.scale.low, self.scale.high)))
         if config.reward_conditioned:
-            self.aim = round(float(torch.quantile(rewards.double(), config.rl.aim)), 4)
-            log.info("asking for reward %s = %.4g (the training molecules' %g %% quantile) when sampling",
-                     config.rl.reward, self.aim, 100 * config.rl.aim)
+            self.aim = config.rl.aim
+            log.info("sampling asks for rewards %s of the training molecules' top %g %% (%.3g to %.3g)",
+                     config.rl.reward, 100 * (1 - self.aim), float(torch.quantile(rewards.double(), self.aim)),
+                     float(rewards.max()))
         if config.rl.tilt > 0:  # real molecules drawn towards the reward (molgan/mol/rewards/tilt.py)
             rows = tilted_rows(rewards, config.rl.tilt)
             log.info(describe_tilt(rewards, rows, config.rl.tilt))
@@ -142,9 +143,9 @@ class MolTask:
 
     def _sample_logits(self, generator: nn.Module, count: int) -> tuple[Tensor, Tensor, Tensor | None]:
         """Bond and atom logits of `count` samples at the evaluation latent scale, and their
-        conditions (None for an unconditional run): a reward-conditioned run's at its aim."""
+        conditions (None for an unconditional run): a reward-conditioned run's above its aim."""
         if self.aim is not None:
-            cond = self.scale.conditions({REWARD_CONDITION: self.aim}, count).to(self.device)
+            cond = self.scale.upper_conditions(REWARD_CONDITION, self.aim, count).to(self.device)
         else:
             cond = self.sample_condition(count)
         bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale,
@@ -234,7 +235,7 @@ class MolTask:
                 "minibatch_discrimination": m.minibatch_discrimination,
                 "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
                 "reward": self.config.rl.reward if self.reward is not None or self.objectives else None,
-                **({"reward_aim": self.aim} if self.aim is not None else {}),
+                **({"reward_aim": self.aim} if self.aim is not None else {}),  # a quantile
                 # only when on: checkpoints from before the option stay resumable
                 **({"chemistry_feature": True} if m.chemistry_feature else {}),
                 **({"ring_feature": True} if m.ring_feature else {}),

@@ -168,3 +168,15 @@ def test_condition_errors_are_rdkit_distances_to_the_values_asked_for():
     assert metrics["condition_mae/logp"] == pytest.approx(logp_error, rel=1e-5)
     assert metrics["condition_error"] == pytest.approx((qed_error / scale.std[0] + logp_error / scale.std[1]) / 2,
                                                        rel=1e-5)
+
+
+def test_upper_conditions_ask_for_values_above_the_quantile():
+    values = torch.stack([torch.arange(1000, dtype=torch.float64), torch.ones(1000, dtype=torch.float64)], 1)
+    values[:, 1] = torch.linspace(-1, 1, 1000, dtype=torch.float64)
+    scale = PropertyScale.fit(("reward", "other"), values)
+    asked = scale.denormalize(scale.upper_conditions("reward", 0.75, 4000, seed=0))
+    assert asked[:, 0].min() >= 749 - 1e-6 and asked[:, 0].max() <= 999 + 1e-6
+    assert abs(float(asked[:, 0].mean()) - 874) < 5  # uniform over the top quarter
+    assert float(asked[:, 1].std()) > 0.4  # the other column drawn as in the data
+    assert torch.equal(scale.upper_conditions("reward", 0.75, 10, seed=3), scale.upper_conditions("reward", 0.75, 10,
+                                                                                                  seed=3))
