@@ -223,7 +223,8 @@ def condition_section(result: dict) -> list[str]:
     steps = ", ".join(f"seed {r['seed']}: {r['best_step']} / {r['steps']}" for r in result["seeds"])
     lines += ["", f"Training: {minutes['mean']:.1f} min on average (longest {minutes['worst']:.1f}). "
               f"Per seed, best step / steps: {steps}.",
-              f"The unconditioned run samples and scores 1,000 molecules in {per_thousand:.1f} s (seed {first['seed']}'s "
+              f"The unconditioned run samples and scores 1,000 molecules in {per_thousand:.1f} s "
+              f"(seed {first['seed']}'s "
               f"{10 * result['samples']:,}-sample command, start-up included).", "", _provenance(result), ""]
     return lines
 
