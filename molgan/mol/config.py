@@ -343,7 +343,7 @@ CONDITION_CHOICE: dict = {"train": {"best_metric": "condition_error", "best_requ
 #: learning them by likelihood alone (8,000 steps of batch 128, a cosine rate; 21-25 minutes
 #: on one core). Each molecule is trained with its own property values, so no regressor is
 #: needed (condition_weight 0). MolGAN's generator conditioned through a property regressor
-#: and the critic came within 0.03 of QED 0.52 but 0.055 short of 0.58, at 85 % distinct;
+#: and the critic came within 0.02 of QED 0.52 but 0.055 short of 0.58, at 85 % distinct;
 #: this one is within 0.03 at every target, 96-99 % distinct (docs/benchmarks.md). A dataset
 #: with a preset (MOSES) keeps its own, conditioned the same way.
 CONDITION_PRESET: dict = {
