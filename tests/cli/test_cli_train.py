@@ -140,10 +140,17 @@ def test_bad_training_requests_are_one_line_exit_2(tmp_path, capsys, argv, messa
     assert not out.exists()
 
 
-def test_a_reward_without_a_reward_term_is_refused(tmp_path, capsys, data_dir):
+@pytest.mark.parametrize("settings, message", [
+    (["rl.method=critic"], "set train.adversarial_weight below 1"),  # MolGAN's term, with no weight
+    (["rl.method=condition", "adversarial_weight=0.5"], "train.adversarial_weight must stay 1"),
+    (["condition=qed", "rl.method=condition"], "both condition the generator"),
+    (["rl.aim=1"], "rl.aim is a quantile"),
+])
+def test_contradictory_reward_settings_are_refused(tmp_path, capsys, data_dir, settings, message):
     out = tmp_path / "bad"
-    code, _, err = run_cli(capsys, "train", "--dataset", "qm9", "--out", out, "--set", "reward=qed")
-    assert code == 2 and err.count("\n") == 1 and "set train.adversarial_weight below 1" in err, err
+    code, _, err = run_cli(capsys, "train", "--dataset", "qm9", "--out", out, "--set", "reward=qed",
+                           *sum((["--set", s] for s in settings), []))
+    assert code == 2 and err.count("\n") == 1 and message in err, err
     assert not out.exists() and not data_dir.exists()
 
 
