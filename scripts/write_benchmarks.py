@@ -239,7 +239,7 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
 
     tops = " / ".join(_mean_worst(summary, f"top{k}", _num3, seeds, worst="") for k in (1, 10, 100))
     weight = result.get("adversarial_weight")
-    aims = ", ".join(f"{r['reward_aim']:.3f}" for r in result["seeds"] if r.get("reward_aim") is not None)
+    aims = ", ".join(sorted({f"{r['reward_aim']:g}" for r in result["seeds"] if r.get("reward_aim") is not None}))
     words = result["command"].split()
     sets = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--set"]  # the runs' extra settings
     method = f", MolGAN's reward term (λ = {weight})" if weight else ", conditioned on it"
@@ -251,16 +251,17 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
                "QM9 test split. Top-k: the mean QED of the k best distinct novel molecules. QM9's training "
                f"molecules: mean QED {result['qm9_training_qed']['mean']:.3f}, 90th percentile "
                f"{result['qm9_training_qed']['p90']:.3f}. TorchDrug's published QED optimisation reaches top-1 "
-               "0.948, on ZINC250k (larger, drug-like molecules: not comparable with QM9's nine atoms)."
+               "0.948, on ZINC250k (larger, drug-like molecules: not comparable with QM9's nine atoms); MolGAN's "
+               "paper rewards QED on QM9 with its RL term and reports the mode collapse that comes with it."
                if context else "`, measured as above.")
-            + ("" if weight else " The generator is conditioned on each training molecule's reward and sampled "
-               f"at the run's aim (`rl.aim`, the training rewards' 99th percentile: {aims})."), "",
+            + ("" if weight else " The generator is conditioned on each training molecule's reward and asked "
+               f"for rewards drawn from the training molecules' above the `rl.aim` quantile ({aims})."), "",
             f"| {seeds} seeds, mean (worst) | mean QED of valid | top-1 / top-10 / top-100 QED | validity | "
             "uniqueness | novelty | IntDiv | FCD |", "|---|---|---|---|---|---|---|---|",
             f"| molgan | {cell('mean_qed', _num3)} | {tops} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} "
             f"| {cell('novelty', _pct)} | {cell('intdiv', _num3)} | {cell('fcd', _num)} |", "",
-            "Per seed, best step / steps: " + ", ".join(f"seed {r['seed']}: {r['best_step']} / {r['steps']}"
-                                                        for r in result["seeds"]) + ".", "",
+            f"Training: {cell('minutes', lambda v: f'{v:.1f}')} min. Per seed, best step / steps: "
+            + ", ".join(f"seed {r['seed']}: {r['best_step']} / {r['steps']}" for r in result["seeds"]) + ".", "",
             _provenance(result), ""]
 
 
