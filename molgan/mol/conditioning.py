@@ -109,9 +109,7 @@ class PropertyScale:
         """(count, K) normalised conditions: `targets` where given, the other properties drawn
         with the training data's joint distribution (rows of `reference`)."""
         self.check(targets)
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        reference = torch.tensor(self.reference, dtype=torch.float64)
-        rows = reference[torch.randint(len(reference), (count,), generator=generator)]
+        rows, _, _ = self._drawn_rows(count, seed)
         for name, value in targets.items():
             rows[:, self.names.index(name)] = value
         return self.normalize(rows)
@@ -120,13 +118,17 @@ class PropertyScale:
         """(count, K) normalised conditions asking for values of `name` drawn from the training
         data's distribution above its `quantile` (a reward-conditioned run's rl.aim); the
         other properties drawn as in `conditions`."""
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        reference = torch.tensor(self.reference, dtype=torch.float64)
-        rows = reference[torch.randint(len(reference), (count,), generator=generator)]
+        rows, reference, generator = self._drawn_rows(count, seed)
         k = self.names.index(name)
         levels = quantile + (1 - quantile) * torch.rand(count, generator=generator, dtype=torch.float64)
         rows[:, k] = torch.quantile(reference[:, k], levels)
         return self.normalize(rows)
+
+    def _drawn_rows(self, count: int, seed: int | None) -> tuple[Tensor, Tensor, torch.Generator | None]:
+        """`count` rows of `reference` drawn at random, the reference, and the generator drawn with."""
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        reference = torch.tensor(self.reference, dtype=torch.float64)
+        return reference[torch.randint(len(reference), (count,), generator=generator)], reference, generator
 
     def to_dict(self) -> dict:
         return {"names": list(self.names), "mean": list(self.mean), "std": list(self.std), "low": list(self.low),
