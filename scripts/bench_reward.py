@@ -3,11 +3,11 @@
   python scripts/bench_reward.py --reward qed --seeds 0 1 2 --samples 10000 --jobs 2
 
 For each seed: `molgan train --dataset qm9 --set reward=REWARD --seed S` (the generator
-conditioned on its reward; with --adversarial-weight W, MolGAN's reward term of weight 1 - W
-instead; best.pt: the highest mean reward with 90 % distinct molecules, the reward runs'
-default), `molgan sample RUN -n N` (a conditioned run asks for its aim, rl.aim) and `molgan
-evaluate` against the QM9 test split. From the
-samples file: the mean QED (and logP, SA) of the valid molecules, and the top-1 / top-10 /
+conditioned on its reward, then policy steps on its own samples; with --adversarial-weight W,
+MolGAN's reward term of weight 1 - W instead; best.pt: the highest mean reward with 90 %
+distinct molecules, the reward runs' default), `molgan sample RUN -n N` (a conditioned run
+asks for its aim, rl.aim) and `molgan evaluate` against the QM9 test split. From the samples
+file: the mean QED (and logP, SA) of the valid molecules, and the top-1 / top-10 /
 top-100 mean QED of the distinct novel ones; from the evaluation: validity, uniqueness,
 novelty, IntDiv, FCD. Writes docs/results/reward_REWARD.json; scripts/write_benchmarks.py
 turns it into docs/benchmarks.md.
@@ -70,9 +70,12 @@ def measure_seed(out: Path, seed: int, args: argparse.Namespace) -> dict:
     from molgan.core.checkpoint import load_checkpoint
     from molgan.mol.sampling import resolve_checkpoint
 
-    aim = load_checkpoint(resolve_checkpoint(run))["task"].get("reward_aim")
+    best = load_checkpoint(resolve_checkpoint(run))
+    train = best["config"]["train"]
+    policy_start = min(train["max_steps"], max(train["likelihood_steps"], train["max_steps"] - train["policy_steps"]))
     return {"seed": seed, "minutes": summary["minutes"], "steps": summary["step"],
-            "best_step": summary.get("best_step"), "reward_aim": aim, **top_means(samples),
+            "best_step": summary.get("best_step"), "reward_aim": best["task"].get("reward_aim"),
+            "policy_start": policy_start if train["policy_steps"] else None, **top_means(samples),
             **{k: scores.get(k) for k in ("validity", "uniqueness", "novelty", "intdiv", "fcd")}}
 
 

@@ -242,7 +242,9 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
     aims = ", ".join(sorted({f"{r['reward_aim']:g}" for r in result["seeds"] if r.get("reward_aim") is not None}))
     words = result["command"].split()
     sets = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--set"]  # the runs' extra settings
-    method = f", MolGAN's reward term (λ = {weight})" if weight else ", conditioned on it"
+    starts = sorted({r["policy_start"] for r in result["seeds"] if r.get("policy_start") is not None})
+    method = (f", MolGAN's reward term (λ = {weight})" if weight else
+              ", conditioned on it, then policy steps" if starts else ", conditioned on it")
     return [f"## QM9, reward `{result['reward']}`{method}" + "".join(f", `{s}`" for s in sets), "",
             f"`molgan train --dataset qm9 --set reward={result['reward']}"
             + (f" --set adversarial_weight={weight}" if weight else "") + "".join(f" --set {s}" for s in sets)
@@ -255,7 +257,9 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
                "paper rewards QED on QM9 with its RL term and reports the mode collapse that comes with it."
                if context else "`, measured as above.")
             + ("" if weight else " The generator is conditioned on each training molecule's reward and asked "
-               f"for rewards drawn from the training molecules' above the `rl.aim` quantile ({aims})."), "",
+               f"for rewards drawn from the training molecules' above the `rl.aim` quantile ({aims})"
+               + (f"; after step {', '.join(map(str, starts))}, policy steps on its own samples climb the reward "
+                  "less a price on repeated molecules (`molgan/mol/rewards/policy.py`)." if starts else ".")), "",
             f"| {seeds} seeds, mean (worst) | mean QED of valid | top-1 / top-10 / top-100 QED | validity | "
             "uniqueness | novelty | IntDiv | FCD |", "|---|---|---|---|---|---|---|---|",
             f"| molgan | {cell('mean_qed', _num3)} | {tops} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} "

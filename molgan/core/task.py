@@ -56,6 +56,12 @@ class GANTask(Protocol):
     #: lets sampling find the training set for novelty ({} = nothing to record).
     data_source: dict
 
+    #: Scores the generator's own samples for the policy steps (`train.policy_steps`), or
+    #: None: ``policy.sample(generator, batch_size, device)`` returns (graphs, condition,
+    #: scores (B,), statistics) with graphs the generator's `negative_log_likelihood` reads;
+    #: ``state_dict()`` / ``load_state_dict()`` keep what it remembers in checkpoints.
+    policy: object | None
+
     def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
         """Rows on the device -> (critic inputs, condition or None)."""
 

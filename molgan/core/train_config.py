@@ -35,6 +35,16 @@ class TrainConfig:
     # Weight of that likelihood (mean nats per sample) in the generator's loss afterwards,
     # which keeps the critic's pull from leaving the data; 0 = off.
     likelihood_weight: float = 0.0
+    # The last generator steps as policy steps: the generator samples, the task scores its
+    # samples, and the generator climbs their score (REINFORCE with the batch's standardised
+    # scores as advantages), with its own Adam at a constant `policy_lr`. Never before the
+    # likelihood steps; 0 = off. Needs a task that scores samples (a reward run).
+    policy_steps: int = 0
+    policy_lr: float = 5e-5
+    policy_batch_size: int = 0  # 0 = batch_size
+    # Evaluations during the policy steps (0 = eval_every): the policy moves faster than the
+    # likelihood, and best.pt is chosen among these.
+    policy_eval_every: int = 0
     normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
     amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
     on_nonfinite: Literal["stop", "skip"] = "stop"
@@ -57,6 +67,9 @@ class TrainConfig:
                      "sample_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if min(self.policy_steps, self.policy_batch_size, self.policy_eval_every) < 0 or not self.policy_lr > 0:
+            raise ValueError("train.policy_steps, policy_batch_size and policy_eval_every must be 0 (off) or "
+                             "more, train.policy_lr above 0")
         if self.likelihood_steps < 0 or self.likelihood_weight < 0:
             raise ValueError("train.likelihood_steps and train.likelihood_weight must be 0 (off) or more")
         if self.patience < 0:
@@ -68,6 +81,12 @@ class TrainConfig:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
+
+    @property
+    def policy_start(self) -> int:
+        """The first policy step: the last `policy_steps` of `max_steps`, after the
+        likelihood steps (max_steps when there are none)."""
+        return min(self.max_steps, max(self.likelihood_steps, self.max_steps - self.policy_steps))
 
 
 def fit_batch_to_data(config: TrainConfig, rows: int, world_size: int = 1, minimum: int = 2) -> str | None:
@@ -90,7 +109,7 @@ def lr_factor(config: TrainConfig) -> Callable[[int], float]:
     """The learning-rate multiplier at each step for `config.lr_schedule` (read at each
     call: a resumed run with more steps stretches its schedule)."""
     def factor(step: int) -> float:
-        progress = min(step / config.max_steps, 1.0)
+        progress = min(step / max(1, config.policy_start), 1.0)
         if config.lr_schedule == "linear":
             return 1.0 - progress
         if config.lr_schedule == "cosine":

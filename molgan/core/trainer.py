@@ -78,11 +78,22 @@ class Trainer:
                 # and the compiled update's graph.
                 raise InputError("train.likelihood_steps and train.likelihood_weight do not run under "
                                  "distributed training or train.compile")
+        self.policy = getattr(task, "policy", None) if config.policy_steps else None
+        if config.policy_steps:
+            if self.policy is None or not hasattr(task.generator, "negative_log_likelihood"):
+                raise InputError("train.policy_steps needs a task that scores its samples (a reward run) and a "
+                                 "generator that scores data (e.g. model.generator = autoregressive)")
+            if dist.enabled or config.compile:
+                raise InputError("train.policy_steps does not run under distributed training or train.compile")
         self.compiled = config.compile and not dist.enabled
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
         self._generate, self._score = self.G, self.D
         self.d_update, self.g_update = self._build_updates()
+        # The policy steps' own optimizer: their gradients are of another scale than the
+        # likelihood's, and the cosine rate of the steps before them has run out.
+        self.p_update = NetworkUpdate(task.generator, None, config.policy_lr, config.betas, lambda step: 1.0,
+                                      precision.scaler(), config.grad_clip) if self.policy is not None else None
 
     def _build_updates(self) -> tuple[NetworkUpdate, NetworkUpdate]:
         """The critic's and the generator's updates: eager, or under `train.compile` each
@@ -214,6 +225,33 @@ class Trainer:
                 self.ema.update_parameters(self.task.generator)
         return {"g/loss": nll.detach(), "g/nll": nll.detach()}
 
+    # ------------------------------------------------------------------ policy step
+    def policy_step(self) -> dict[str, float]:
+        """One REINFORCE step on the generator's own samples, scored by the task."""
+        cfg, generator = self.config, self.task.generator
+        if self.step == cfg.policy_start and self.ema is not None:
+            # The policy starts from the averaged generator, the one evaluations sampled.
+            self._copy_parameters(self.ema.module, generator)
+        graphs, cond, scores, stats = self.policy.sample(generator, cfg.policy_batch_size or cfg.batch_size,
+                                                         self.device)
+        # Standardised scores: the step size does not depend on the reward's scale.
+        advantage = (scores - scores.mean()) / (scores.std() + 1e-6)
+        with self.precision.autocast():
+            log_prob = -generator.negative_log_likelihood(*graphs, cond=cond).float()
+        loss = -(advantage * log_prob).mean()
+        if self._check("policy loss", loss.detach(), self.p_update.scaler):
+            self.p_update.step(loss)
+            if self.ema is not None:
+                # Evaluations sample the policy itself: an average over its steps would lag behind.
+                self._copy_parameters(generator, self.ema.module)
+        return {"g/loss": loss.detach(), **stats}
+
+    @staticmethod
+    def _copy_parameters(source: torch.nn.Module, target: torch.nn.Module) -> None:
+        with torch.no_grad():
+            for mine, theirs in zip(target.parameters(), source.parameters()):
+                mine.copy_(theirs)
+
     # ------------------------------------------------------------------ G step
     def generator_step(self) -> dict[str, float]:
         cfg, task = self.config, self.task
@@ -312,6 +350,8 @@ class Trainer:
                     break
                 if self.step < cfg.likelihood_steps:
                     stats = self.likelihood_step()
+                elif self.step >= cfg.policy_start:
+                    stats = self.policy_step()
                 else:
                     for k in range(cfg.n_critic):
                         # Extra objectives (a reward network) train once per generator step.
@@ -376,7 +416,8 @@ class Trainer:
         if not self.dist.is_main:
             return
         is_best = False
-        evaluate_now = (final or step % cfg.eval_every == 0) and self._hooks_ran.get("evaluate") != step
+        every = cfg.policy_eval_every if cfg.policy_eval_every and step > cfg.policy_start else cfg.eval_every
+        evaluate_now = (final or step % every == 0) and self._hooks_ran.get("evaluate") != step
         sample_now = (final or step % cfg.sample_every == 0) and self._hooks_ran.get("samples") != step
         if evaluate_now or sample_now:
             is_best = self._run_hooks(metrics, step, evaluate_now, sample_now)
@@ -422,6 +463,8 @@ class Trainer:
             "opt_g": self.g_update.optimizer.state_dict(), "opt_d": self.d_update.optimizer.state_dict(),
             "sched_g": self.g_update.schedule.state_dict(), "sched_d": self.d_update.schedule.state_dict(),
             "scaler_g": self.g_update.scaler.state_dict(), "scaler_d": self.d_update.scaler.state_dict(),
+            **({"policy": {"update": self.p_update.state_dict(), "scores": self.policy.state_dict()}}
+               if self.policy is not None else {}),
             "data": self.stream.state(), "rng": rng_state(),
             **self.tracker.state_dict(),
             "last_eval": self.last_eval,
@@ -443,6 +486,9 @@ class Trainer:
         for update, suffix in ((self.g_update, "g"), (self.d_update, "d")):
             update.load_state_dict({"optimizer": state[f"opt_{suffix}"], "schedule": state[f"sched_{suffix}"],
                                     "scaler": state[f"scaler_{suffix}"]})
+        if self.policy is not None and "policy" in state:
+            self.p_update.load_state_dict(state["policy"]["update"])
+            self.policy.load_state_dict(state["policy"]["scores"])
         self.stream.load_state(state["data"])
         set_rng_state(state["rng"])
         self.step, self.last_eval = state["step"], state["last_eval"]

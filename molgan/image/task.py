@@ -67,6 +67,7 @@ class ImageTask:
         rows = (images.images,) + ((images.labels,) if self.num_classes else ())
         self.data = TensorData(*rows)
         self.objectives: list = []
+        self.policy = None  # no policy steps: no reward to score images with
         self.score = None
         if score and labelled:
             real = to_unit_range(images.images)

@@ -26,6 +26,7 @@ from molgan.mol.nn.models import GraphCritic, MolGenerator, build_models
 from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
 from molgan.mol.rewards.functions import RewardFunction
 from molgan.mol.rewards.objective import RewardObjective
+from molgan.mol.rewards.policy import RepeatPricedReward
 from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
 from molgan.mol.sampling import sample_logits
 
@@ -112,6 +113,11 @@ class MolTask:
             self.reward = objective.reward
         elif config.rl.reward != type(config.rl).reward:
             self.reward = RewardFunction(config.rl.reward, self.known)
+        self.policy: RepeatPricedReward | None = None  # scores the policy steps' samples
+        if config.train.policy_steps:
+            self.reward = self.reward or RewardFunction(config.rl.reward, self.known)
+            self.policy = RepeatPricedReward(self.reward, self.vocab, config.rl.repeat_price, config.rl.memory,
+                                             self._conditions)
         # Fixed molecules on which the critic is watched at every evaluation.
         self._watched_train = _fixed_subset(train, config.eval.samples)
         self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
@@ -141,13 +147,17 @@ class MolTask:
         smiles = [d.smiles for d in decode_logits(*fake, self.vocab, "raw")]
         return self.scale.normalize(torch.tensor(smiles_properties(smiles, self.scale.names), dtype=torch.float64))
 
+    def _conditions(self, count: int) -> Tensor | None:
+        """Conditions to sample `count` molecules with (None for an unconditional run): a
+        reward-conditioned run's ask for rewards above its aim."""
+        if self.aim is not None:
+            return self.scale.upper_conditions(REWARD_CONDITION, self.aim, count).to(self.device)
+        return self.sample_condition(count)
+
     def _sample_logits(self, generator: nn.Module, count: int) -> tuple[Tensor, Tensor, Tensor | None]:
         """Bond and atom logits of `count` samples at the evaluation latent scale, and their
-        conditions (None for an unconditional run): a reward-conditioned run's above its aim."""
-        if self.aim is not None:
-            cond = self.scale.upper_conditions(REWARD_CONDITION, self.aim, count).to(self.device)
-        else:
-            cond = self.sample_condition(count)
+        conditions (`_conditions`)."""
+        cond = self._conditions(count)
         bonds, atoms = sample_logits(generator, count, self.device, latent_scale=self.config.eval.latent_scale,
                                      conditions=cond)
         return bonds, atoms, cond

@@ -66,6 +66,7 @@ def test_a_reward_run_is_conditioned_on_its_reward_and_asks_for_a_high_one(tmp_p
     assert code == 0, err
     config = tomllib.loads((run / "config.toml").read_text())
     assert config["model"]["generator"] == "autoregressive" and config["train"]["likelihood_steps"] == 8000
+    assert config["train"]["policy_steps"] == 1200  # after the likelihood steps (none in these 400 steps)
     assert "reward" in (run / "metrics.csv").read_text().splitlines()[0].split(",")
     task = load_checkpoint(run / "checkpoints" / "step-0000400.pt")["task"]
     assert task["reward_aim"] == 0.9 and task["condition"]["names"] == ["reward"]

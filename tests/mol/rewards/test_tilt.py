@@ -10,7 +10,7 @@ from rdkit.Chem import QED
 import molgan.mol.rewards.tilt as tilt
 from molgan.errors import InputError
 from molgan.core.config import merge
-from molgan.mol.config import CONDITION_PRESET, REWARD_CHOICE, MolRLConfig, MolRunConfig
+from molgan.mol.config import CONDITION_PRESET, REWARD_CHOICE, REWARD_POLICY, MolRLConfig, MolRunConfig
 
 
 def test_rows_are_drawn_in_proportion_to_the_tilted_weights():
@@ -48,7 +48,7 @@ def test_tilt_settings_are_checked():
     config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0, method="critic"))
     assert not config.reward_conditioned and config.settings_preset() == REWARD_CHOICE
     config = MolRunConfig(rl=MolRLConfig(reward="qed", tilt=20.0))  # conditioned on its reward
-    assert config.reward_conditioned and config.settings_preset() == merge(CONDITION_PRESET, REWARD_CHOICE)
+    assert config.reward_conditioned and config.settings_preset() == merge(CONDITION_PRESET, REWARD_POLICY)
     assert MolRunConfig().settings_preset() == {}
 
 

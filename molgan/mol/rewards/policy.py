@@ -1,0 +1,100 @@
+"""Rewards for the policy steps of a reward run: RDKit's reward minus a price on repeats.
+
+A generator trained by likelihood and then asked for a high reward trades reward for
+repeats along one line (docs/experiments.md): the same few high-scoring molecules come out
+again and again. The policy steps (`train.policy_steps`, molgan/core/trainer.py) climb the
+gradient of
+
+    J = E[reward(x)] - w · Σ_m p(m)²
+
+over the generator's own samples x, where p(m) is the chance that a sample is molecule m:
+Σ_m p(m)² is the chance that two samples are the same molecule, so the second term prices
+diversity directly (1 - uniqueness in n samples is about n/2 · Σ p²). Its gradient, per
+sample, is that of a reward r(x) - 2w · p(m(x)). p(m) is read from the canonical SMILES of
+the latest `memory` samples: by molecule, not by the generator's atom order, so the same
+molecule generated along another atom order is still a repeat.
+"""
+from __future__ import annotations
+
+from collections import Counter, deque
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from molgan.mol.chem.vocab import AtomVocab
+from molgan.mol.decoding.decode import decode_logits
+from molgan.mol.rewards.functions import RewardFunction
+
+
+class RepeatPricedReward:
+    """Scores of a generator's samples for its policy steps: reward - 2w · p̂(molecule).
+
+    Args:
+        reward: the run's reward (invalid molecules score 0).
+        vocab: the atom types of the generator's graphs.
+        repeat_price: w, the price of Σ p(m)² in reward units.
+        memory: how many of the latest samples estimate p(m).
+        conditions: count -> the conditions to sample with (None: unconditioned).
+    """
+
+    def __init__(self, reward: RewardFunction, vocab: AtomVocab, repeat_price: float, memory: int,
+                 conditions: Callable[[int], Tensor | None]):
+        self.reward, self.vocab, self.repeat_price, self.memory = reward, vocab, repeat_price, memory
+        self.conditions = conditions
+        self._batches: deque[list[str]] = deque()  # the remembered samples' SMILES, batch by batch
+        self._counts: Counter[str] = Counter()
+        self._remembered = 0
+
+    def sample(self, generator: nn.Module, batch_size: int, device: torch.device
+               ) -> tuple[tuple[Tensor, Tensor], Tensor | None, Tensor, dict[str, float]]:
+        """`batch_size` graphs of `generator` (bonds (B, N, N), atoms (B, N) indices), their
+        conditions, their scores (B,) and statistics to log."""
+        cond = self.conditions(batch_size)
+        cond = None if cond is None else cond.to(device)
+        was_training = generator.training
+        generator.eval()
+        with torch.no_grad():
+            bonds, atoms, _ = generator.sample(torch.randn(batch_size, generator.latent_dim, device=device), cond)
+        generator.train(was_training)
+        smiles = self._smiles(generator, bonds, atoms)
+        scores, reward, share = self.score(smiles)
+        distinct = len(set(smiles) - {None}) / max(1, sum(s is not None for s in smiles))
+        stats = {"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),
+                 "policy/distinct": distinct}
+        return (bonds, atoms), cond, scores.to(device), stats
+
+    def score(self, smiles: list[str | None]) -> tuple[Tensor, Tensor, Tensor]:
+        """Remember a batch of canonical SMILES (None: invalid) and score it: (scores, rewards,
+        shares), each (B,): a molecule's share of the remembered samples, this batch's included."""
+        reward = torch.as_tensor(self.reward(smiles), dtype=torch.float32)
+        self._remember([s for s in smiles if s is not None])
+        share = torch.tensor([self._counts[s] / self._remembered if s is not None else 0.0 for s in smiles])
+        return reward - 2 * self.repeat_price * share, reward, share
+
+    def _smiles(self, generator: nn.Module, bonds: Tensor, atoms: Tensor) -> list[str | None]:
+        bonds = F.one_hot(bonds.cpu(), generator.bond_types).float()
+        atoms = F.one_hot(atoms.cpu(), generator.atom_types).float()
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]
+
+    def _remember(self, smiles: list[str]) -> None:
+        self._batches.append(smiles)
+        self._counts.update(smiles)
+        self._remembered += len(smiles)
+        while len(self._batches) > 1 and self._remembered - len(self._batches[0]) >= self.memory:
+            old = self._batches.popleft()
+            self._counts.subtract(old)
+            self._remembered -= len(old)
+        if len(self._counts) > 4 * self.memory:  # forgotten molecules leave zero counts behind
+            self._counts = +self._counts
+
+    def state_dict(self) -> dict:
+        return {"batches": [list(b) for b in self._batches]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._batches, self._counts, self._remembered = deque(), Counter(), 0
+        for smiles in state["batches"]:
+            self._batches.append(smiles)
+            self._counts.update(smiles)
+            self._remembered += len(smiles)
