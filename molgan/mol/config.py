@@ -179,7 +179,7 @@ class MolRLConfig:
     # of mean reward - repeat_price · (chance that two samples are one molecule)
     # (molgan/mol/rewards/policy.py).
     repeat_price: float = 2000.0
-    memory: int = 2560
+    memory: int = 12800
 
     def __post_init__(self):
         if not (self.repeat_price >= 0 and math.isfinite(self.repeat_price)) or self.memory < 1:
