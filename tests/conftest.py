@@ -62,6 +62,19 @@ def run_cli(capsys, *argv):
     return code, captured.out, captured.err
 
 
+def straight_and_resumed(capsys, tmp_path, dataset, settings, stop: int, end: int) -> tuple[dict, dict]:
+    """The step-`end` checkpoints of a run trained straight to `end` and of one stopped at
+    `stop` and resumed to `end`, with the same settings."""
+    from molgan.core.checkpoint import load_checkpoint
+
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert run_cli(capsys, "train", "--dataset", dataset, "--out", straight, "--max-steps", end, *settings)[0] == 0
+    assert run_cli(capsys, "train", "--dataset", dataset, "--out", resumed, "--max-steps", stop, *settings)[0] == 0
+    code, _, err = run_cli(capsys, "train", "--out", resumed, "--resume", "--max-steps", end)
+    assert code == 0, err
+    return tuple(load_checkpoint(run / "checkpoints" / f"step-{end:07d}.pt") for run in (straight, resumed))
+
+
 def pytest_report_header(config):
     """CI output names the versions it ran with: drift in a dependency shows in the log."""
     from molgan.cli import versions

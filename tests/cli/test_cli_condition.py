@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, straight_and_resumed
 from helpers import TINY_MOL
 from rdkit import Chem
 from rdkit.Chem import Descriptors
@@ -144,18 +144,11 @@ MLP_REGRESSOR = ["--set", "generator=mlp", "--set", "aromatic=true", "--set", "l
 def test_a_conditioned_run_resumes_bit_exact(tmp_path, capsys, data_dir, mols_csv, model):
     import torch
 
-    from molgan.core.checkpoint import load_checkpoint
-
     # A constant rate: a run stopped at step 3 and resumed to 6 has the schedule of one run to 6.
     settings = [*TINY_MOL, "--set", "condition=qed,logp", "--set", "lr_schedule=constant",
                 "--set", "checkpoint_every=3", "--set", "eval_every=3", "--set", "transformer_dim=32",
                 "--set", "pair_dim=16", *model]
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", straight, "--max-steps", 6, *settings)[0] == 0
-    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", resumed, "--max-steps", 3, *settings)[0] == 0
-    code, _, err = run_cli(capsys, "train", "--out", resumed, "--resume", "--max-steps", 6)
-    assert code == 0, err
-    a, b = (load_checkpoint(run / "checkpoints" / "step-0000006.pt") for run in (straight, resumed))
+    a, b = straight_and_resumed(capsys, tmp_path, mols_csv, settings, 3, 6)
     assert a["config"]["model"]["generator"] == ("mlp" if model else "autoregressive")
     for name in a["generator"]:
         assert torch.equal(a["generator"][name], b["generator"][name]), name

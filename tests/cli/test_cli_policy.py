@@ -7,7 +7,7 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import Crippen
 
-from conftest import run_cli
+from conftest import run_cli, straight_and_resumed
 from helpers import TINY_MOL
 
 # A generator that can move in a few hundred steps: a faster rate, no EMA copy, a narrower model.
@@ -41,19 +41,13 @@ def test_policy_steps_raise_the_reward_of_the_samples(tmp_path, capsys, data_dir
 def test_a_run_with_policy_steps_resumes_bit_exact(tmp_path, capsys, data_dir, mols_csv):
     import torch
 
-    from molgan.core.checkpoint import load_checkpoint
-
-    # A constant rate: a run stopped at step 4 and resumed to 8 has the schedule of one run to 8.
+    # A run stopped at step 4 (one policy step in) and resumed to 8: the policy's optimizer,
+    # its remembered samples and the random streams carry over. A constant rate: the schedule
+    # of one run to 8.
     settings = [*TINY_MOL, "--set", "reward=qed", "--set", "likelihood_steps=3", "--set", "policy_steps=5",
-                "--set", "policy_batch_size=8",
-                "--set", "lr_schedule=constant", "--set", "checkpoint_every=4", "--set", "eval_every=4",
-                "--set", "transformer_dim=32", "--set", "pair_dim=16", "--set", "fcd=false"]
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", straight, "--max-steps", 8, *settings)[0] == 0
-    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", resumed, "--max-steps", 4, *settings)[0] == 0
-    code, _, err = run_cli(capsys, "train", "--out", resumed, "--resume", "--max-steps", 8)
-    assert code == 0, err
-    a, b = (load_checkpoint(run / "checkpoints" / "step-0000008.pt") for run in (straight, resumed))
+                "--set", "policy_batch_size=8", "--set", "lr_schedule=constant", "--set", "checkpoint_every=4",
+                "--set", "eval_every=4", "--set", "transformer_dim=32", "--set", "pair_dim=16", "--set", "fcd=false"]
+    a, b = straight_and_resumed(capsys, tmp_path, mols_csv, settings, 4, 8)
     for name in a["generator"]:
         assert torch.equal(a["generator"][name], b["generator"][name]), name
     assert a["policy"]["scores"] == b["policy"]["scores"]  # the remembered samples
