@@ -67,9 +67,13 @@ class TrainConfig:
                      "sample_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
-        if min(self.policy_steps, self.policy_batch_size, self.policy_eval_every) < 0 or not self.policy_lr > 0:
-            raise ValueError("train.policy_steps, policy_batch_size and policy_eval_every must be 0 (off) or "
-                             "more, train.policy_lr above 0")
+        if min(self.policy_steps, self.policy_eval_every) < 0 or not self.policy_lr > 0:
+            raise ValueError("train.policy_steps and train.policy_eval_every must be 0 (off) or more, "
+                             "train.policy_lr above 0")
+        if self.policy_batch_size < 0 or self.policy_batch_size == 1:
+            # Advantages are scores less their batch mean, over the batch's spread.
+            raise ValueError(f"train.policy_batch_size must be 0 (= batch_size) or at least 2, "
+                             f"got {self.policy_batch_size}")
         if self.likelihood_steps < 0 or self.likelihood_weight < 0:
             raise ValueError("train.likelihood_steps and train.likelihood_weight must be 0 (off) or more")
         if self.patience < 0:

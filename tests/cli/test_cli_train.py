@@ -129,6 +129,8 @@ def test_mnist_twenty_steps(tmp_path, capsys):
     (["--set", "nonsense=1"], "--set nonsense: unknown config key"),
     (["--set", "lr_g=fast"], "train.lr_g must be float"),
     (["--max-steps", "0"], "--max-steps must be at least 1"),
+    (["--set", "policy_batch_size=1"], "train.policy_batch_size must be 0 (= batch_size) or at least 2"),
+    (["--set", "policy_lr=0"], "train.policy_lr above 0"),
     (["--device", "tpu"], "--device must be auto, cpu or cuda"),
     (["--config", "missing.toml"], "no such config file"),
     (["--resume"], "no run to resume"),
