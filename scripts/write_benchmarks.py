@@ -258,8 +258,9 @@ def reward_section(result: dict, context: bool = True) -> list[str]:
                if context else "`, measured as above.")
             + ("" if weight else " The generator is conditioned on each training molecule's reward and asked "
                f"for rewards drawn from the training molecules' above the `rl.aim` quantile ({aims})"
-               + (f"; after step {', '.join(map(str, starts))}, policy steps on its own samples climb the reward "
-                  "less a price on repeated molecules (`molgan/mol/rewards/policy.py`)." if starts else ".")), "",
+               + (f"; after step {', '.join(f'{s:,}' for s in starts)}, policy steps on its own samples climb the "
+                  "reward less a price on repeated molecules (`molgan/mol/rewards/policy.py`)." if starts else ".")),
+            "",
             f"| {seeds} seeds, mean (worst) | mean QED of valid | top-1 / top-10 / top-100 QED | validity | "
             "uniqueness | novelty | IntDiv | FCD |", "|---|---|---|---|---|---|---|---|",
             f"| molgan | {cell('mean_qed', _num3)} | {tops} | {cell('validity', _pct)} | {cell('uniqueness', _pct)} "
