@@ -68,14 +68,15 @@ def measure_seed(out: Path, seed: int, args: argparse.Namespace) -> dict:
            threads=args.threads)
     scores = json.loads(report.read_text())
     from molgan.core.checkpoint import load_checkpoint
+    from molgan.core.config import from_dict
+    from molgan.core.train_config import TrainConfig
     from molgan.mol.sampling import resolve_checkpoint
 
     best = load_checkpoint(resolve_checkpoint(run))
-    train = best["config"]["train"]
-    policy_start = min(train["max_steps"], max(train["likelihood_steps"], train["max_steps"] - train["policy_steps"]))
+    train = from_dict(TrainConfig, best["config"]["train"])
     return {"seed": seed, "minutes": summary["minutes"], "steps": summary["step"],
             "best_step": summary.get("best_step"), "reward_aim": best["task"].get("reward_aim"),
-            "policy_start": policy_start if train["policy_steps"] else None, **top_means(samples),
+            "policy_start": train.policy_start if train.policy_steps else None, **top_means(samples),
             **{k: scores.get(k) for k in ("validity", "uniqueness", "novelty", "intdiv", "fcd")}}
 
 
