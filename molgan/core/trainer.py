@@ -78,7 +78,7 @@ class Trainer:
                 # and the compiled update's graph.
                 raise InputError("train.likelihood_steps and train.likelihood_weight do not run under "
                                  "distributed training or train.compile")
-        self.policy = getattr(task, "policy", None) if config.policy_steps else None
+        self.policy = task.policy if config.policy_steps else None
         if config.policy_steps:
             if self.policy is None or not hasattr(task.generator, "negative_log_likelihood"):
                 raise InputError("train.policy_steps needs a task that scores its samples (a reward run) and a "
@@ -231,7 +231,7 @@ class Trainer:
         cfg, generator = self.config, self.task.generator
         if self.step == cfg.policy_start and self.ema is not None:
             # The policy starts from the averaged generator, the one evaluations sampled.
-            self._copy_parameters(self.ema.module, generator)
+            generator.load_state_dict(self.ema.module.state_dict())
         graphs, cond, scores, stats = self.policy.sample(generator, cfg.policy_batch_size or cfg.batch_size,
                                                          self.device)
         # Standardised scores: the step size does not depend on the reward's scale.
@@ -243,14 +243,8 @@ class Trainer:
             self.p_update.step(loss)
             if self.ema is not None:
                 # Evaluations sample the policy itself: an average over its steps would lag behind.
-                self._copy_parameters(generator, self.ema.module)
+                self.ema.module.load_state_dict(generator.state_dict())
         return {"g/loss": loss.detach(), **stats}
-
-    @staticmethod
-    def _copy_parameters(source: torch.nn.Module, target: torch.nn.Module) -> None:
-        with torch.no_grad():
-            for mine, theirs in zip(target.parameters(), source.parameters()):
-                mine.copy_(theirs)
 
     # ------------------------------------------------------------------ G step
     def generator_step(self) -> dict[str, float]:

@@ -114,8 +114,7 @@ class MolTask:
         elif config.rl.reward != type(config.rl).reward:
             self.reward = RewardFunction(config.rl.reward, self.known)
         self.policy: RepeatPricedReward | None = None  # scores the policy steps' samples
-        if config.train.policy_steps:
-            self.reward = self.reward or RewardFunction(config.rl.reward, self.known)
+        if config.train.policy_steps:  # a reward run (MolRunConfig checks): self.reward is set
             self.policy = RepeatPricedReward(self.reward, self.vocab, config.rl.repeat_price, config.rl.memory,
                                              self._conditions)
         # Fixed molecules on which the critic is watched at every evaluation.

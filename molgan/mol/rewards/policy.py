@@ -20,11 +20,10 @@ from collections import Counter, deque
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from molgan.mol.chem.graph import decode_dense
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.decoding.decode import decode_logits
 from molgan.mol.rewards.functions import RewardFunction
 
 
@@ -58,7 +57,7 @@ class RepeatPricedReward:
         with torch.no_grad():
             bonds, atoms, _ = generator.sample(torch.randn(batch_size, generator.latent_dim, device=device), cond)
         generator.train(was_training)
-        smiles = self._smiles(generator, bonds, atoms)
+        smiles = self._smiles(bonds, atoms)
         scores, reward, share = self.score(smiles)
         distinct = len(set(smiles) - {None}) / max(1, sum(s is not None for s in smiles))
         stats = {"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),
@@ -73,10 +72,8 @@ class RepeatPricedReward:
         share = torch.tensor([self._counts[s] / self._remembered if s is not None else 0.0 for s in smiles])
         return reward - 2 * self.repeat_price * share, reward, share
 
-    def _smiles(self, generator: nn.Module, bonds: Tensor, atoms: Tensor) -> list[str | None]:
-        bonds = F.one_hot(bonds.cpu(), generator.bond_types).float()
-        atoms = F.one_hot(atoms.cpu(), generator.atom_types).float()
-        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]
+    def _smiles(self, bonds: Tensor, atoms: Tensor) -> list[str | None]:
+        return [decode_dense(a, b, self.vocab)[0] for a, b in zip(atoms.cpu().numpy(), bonds.cpu().numpy())]
 
     def _remember(self, smiles: list[str]) -> None:
         self._batches.append(smiles)
@@ -84,17 +81,16 @@ class RepeatPricedReward:
         self._remembered += len(smiles)
         while len(self._batches) > 1 and self._remembered - len(self._batches[0]) >= self.memory:
             old = self._batches.popleft()
-            self._counts.subtract(old)
             self._remembered -= len(old)
-        if len(self._counts) > 4 * self.memory:  # forgotten molecules leave zero counts behind
-            self._counts = +self._counts
+            for molecule in old:
+                self._counts[molecule] -= 1
+                if not self._counts[molecule]:
+                    del self._counts[molecule]
 
     def state_dict(self) -> dict:
         return {"batches": [list(b) for b in self._batches]}
 
     def load_state_dict(self, state: dict) -> None:
         self._batches, self._counts, self._remembered = deque(), Counter(), 0
-        for smiles in state["batches"]:
-            self._batches.append(smiles)
-            self._counts.update(smiles)
-            self._remembered += len(smiles)
+        for batch in state["batches"]:
+            self._remember(batch)
