@@ -60,14 +60,14 @@ class Generator:
         from molgan.errors import InputError
         from molgan.mol.conditioning import parse_condition
         from molgan.mol.config import check_latent_scale
-        from molgan.mol.decoding.decode import DECODINGS
+        from molgan.mol.decoding.decode import SAMPLE_DECODINGS
         from molgan.mol.sampling import COLUMNS, generate_rows
 
         if n < 1:
             raise InputError(f"n must be at least 1, got {n}")
         decode = decode or self._loaded.config.eval.decode
-        if decode not in DECODINGS:
-            raise InputError(f"decode must be one of {', '.join(DECODINGS)}, got {decode!r}")
+        if decode not in SAMPLE_DECODINGS:
+            raise InputError(f"decode must be one of {', '.join(SAMPLE_DECODINGS)}, got {decode!r}")
         latent_scale = latent_scale or self._loaded.config.eval.latent_scale
         check_latent_scale(latent_scale, "latent_scale")
         if isinstance(condition, str):

@@ -37,8 +37,15 @@ class Domain:
         return preset(dataset) if preset is not None else None
 
 
+#: Dataset names that always mean the shipped dataset, whatever the working directory holds
+#: (a folder of that name is reached as ./qm9).
+BUILT_IN = {"qm9": "molecule", "moses": "molecule", "mnist": "image", "synthetic": "image"}
+
+
 def _is_image_dataset(dataset: str) -> bool:
-    return dataset in ("mnist", "synthetic") or Path(dataset).is_dir()
+    if dataset in BUILT_IN:
+        return BUILT_IN[dataset] == "image"
+    return Path(dataset).is_dir()
 
 
 #: In order: the first domain that claims a dataset gets it; molecules take the rest

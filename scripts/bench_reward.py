@@ -9,7 +9,8 @@ distinct molecules, the reward runs' default), `molgan sample RUN -n N` (a condi
 asks for its aim, rl.aim) and `molgan evaluate` against the QM9 test split. From the samples
 file: the mean QED (and logP, SA) of the valid molecules, and the top-1 / top-10 /
 top-100 mean QED of the distinct novel ones; from the evaluation: validity, uniqueness,
-novelty, IntDiv, FCD. Writes docs/results/reward_REWARD.json; scripts/write_benchmarks.py
+novelty, IntDiv, FCD; and the validity of as many samples without correction (`--decode
+uncorrected`: the autoregressive generator without its valence masks). Writes docs/results/reward_REWARD.json; scripts/write_benchmarks.py
 turns it into docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import add_seed_arguments, aggregate, environment, measure_seeds, write_result  # noqa: E402
 from bench_common import run_molgan as molgan  # noqa: E402
 
-WORSE = {"mean_qed": "min", "top1": "min", "top10": "min", "top100": "min", "validity": "min", "uniqueness": "min",
+WORSE = {"validity_uncorrected": "min", "mean_qed": "min", "top1": "min", "top10": "min", "top100": "min", "validity": "min", "uniqueness": "min",
          "novelty": "min", "intdiv": "min", "fcd": "max", "minutes": "max"}
 
 
@@ -67,6 +68,10 @@ def measure_seed(out: Path, seed: int, args: argparse.Namespace) -> dict:
     molgan("evaluate", str(samples), "--reference", "qm9", "-o", str(report), "--workers", str(args.threads),
            threads=args.threads)
     scores = json.loads(report.read_text())
+    uncorrected = run / "uncorrected.csv"
+    molgan("sample", str(run), "-n", str(args.samples), "-o", str(uncorrected), "--seed", "0", "--decode",
+           "uncorrected", threads=args.threads)
+    rows = list(csv.DictReader(uncorrected.open()))
     from molgan.core.checkpoint import load_checkpoint
     from molgan.core.config import from_dict
     from molgan.core.train_config import TrainConfig
@@ -77,7 +82,8 @@ def measure_seed(out: Path, seed: int, args: argparse.Namespace) -> dict:
     return {"seed": seed, "minutes": summary["minutes"], "steps": summary["step"],
             "best_step": summary.get("best_step"), "reward_aim": best["task"].get("reward_aim"),
             "policy_start": train.policy_start if train.policy_steps else None, **top_means(samples),
-            **{k: scores.get(k) for k in ("validity", "uniqueness", "novelty", "intdiv", "fcd")}}
+            **{k: scores.get(k) for k in ("validity", "uniqueness", "novelty", "intdiv", "fcd")},
+            "validity_uncorrected": sum(r["valid"] == "1" for r in rows) / len(rows)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -72,6 +72,7 @@ def straight_and_resumed(capsys, tmp_path, dataset, settings, stop: int, end: in
     assert run_cli(capsys, "train", "--dataset", dataset, "--out", resumed, "--max-steps", stop, *settings)[0] == 0
     code, _, err = run_cli(capsys, "train", "--out", resumed, "--resume", "--max-steps", end)
     assert code == 0, err
+    assert f"step-{stop:07d}.pt at step {stop}" in err, err  # resumed where it stopped, not from step 0
     return tuple(load_checkpoint(run / "checkpoints" / f"step-{end:07d}.pt") for run in (straight, resumed))
 
 

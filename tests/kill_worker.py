@@ -4,7 +4,8 @@
 
 The checkpoint of generator step STEP is fully written to its temporary file and synced,
 then the process writes MARKER and sleeps before the rename: a kill now is a kill in the
-middle of a checkpoint write.
+middle of a checkpoint write. STEP 0: it stalls when training starts instead (the run's
+config written, no checkpoint yet).
 """
 import contextlib
 import sys
@@ -28,6 +29,14 @@ def stalling_atomic_write(path, mode="w", **kwargs):
 
 
 checkpoint.atomic_write = stalling_atomic_write
+if stall_step == 0:
+    from molgan.core.trainer import Trainer
+
+    def stalling_fit(self, until=None):
+        marker.write_text("training")
+        time.sleep(600)
+
+    Trainer.fit = stalling_fit
 from molgan.cli import main  # noqa: E402
 
 sys.exit(main(argv))

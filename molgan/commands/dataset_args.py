@@ -14,7 +14,8 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
     group.add_argument("--dataset", required=required, metavar="qm9|moses|PATH",
                        help="'qm9' (shipped in the qm9pack package, no download), 'moses' (the MOSES "
                             "benchmark's drug-like splits, shipped in the molsets package) or a "
-                            ".csv/.csv.gz/.smi file of your own SMILES")
+                            ".csv/.csv.gz/.smi file of your own SMILES (a file or folder named like a "
+                            "built-in dataset: ./qm9)")
     group.add_argument("--smiles-column", metavar="NAME",
                        help="CSV column holding SMILES (default: found by name, e.g. 'smiles')")
     group.add_argument("--max-atoms", type=int, metavar="N",

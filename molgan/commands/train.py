@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         distributed.shutdown(ctx)
 
 
-def _resolve_config(args: argparse.Namespace, run_dir: Path):
+def resolve_config(args: argparse.Namespace, run_dir: Path):
     """(domain, config): the recorded settings of a resumed run, else the defaults, then
     --config, the dataset flags and --set."""
     from molgan.core import config as cfg
@@ -100,27 +100,14 @@ def _resolve_config(args: argparse.Namespace, run_dir: Path):
     return domain, config
 
 
-def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
+def build_training(args: argparse.Namespace, domain, config, ctx):
+    """(task, device, precision) of a `molgan train` command line's resolved `config`, seeded
+    as its run is: what `_train` trains (and scripts/fingerprints.py fingerprints)."""
     import torch
 
-    from molgan.core import config as cfg
-    from molgan.core import distributed
-    from molgan.core.checkpoint import CheckpointManager, load_checkpoint
     from molgan.core.devices import resolve_precision, select_device
-    from molgan.core.interrupt import StopSignals
-    from molgan.core.run import RunDirectory, holds_run
     from molgan.core.train_config import fit_batch_to_data
-    from molgan.core.trainer import Trainer
 
-    # Every rank checks before any rank writes (the barrier below): all agree, none hangs.
-    existing = holds_run(run_dir)
-    if existing and not (args.resume or args.overwrite):
-        raise InputError(f"{run_dir} already holds a run: --resume to continue it or --overwrite to replace it")
-    if args.resume and not existing:
-        raise InputError(f"{run_dir}: no run to resume")
-    domain, config = _resolve_config(args, run_dir)
-
-    distributed.barrier(ctx)
     random.seed(args.seed)
     device = select_device(args.device, ctx.local_rank)
     if device.type == "cuda":
@@ -134,23 +121,46 @@ def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
         raise InputError(f"{config.data.dataset}: {exc}") from None
     if warning:
         log.warning("%s", warning)
+    return task, device, precision
+
+
+def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
+    from molgan.core import config as cfg
+    from molgan.core import distributed
+    from molgan.core.checkpoint import CheckpointManager, load_checkpoint
+    from molgan.core.interrupt import StopSignals
+    from molgan.core.run import RunDirectory, holds_run
+    from molgan.core.trainer import Trainer
+
+    # Every rank checks before any rank writes (the barrier below): all agree, none hangs.
+    existing = holds_run(run_dir)
+    if existing and not (args.resume or args.overwrite):
+        raise InputError(f"{run_dir} already holds a run: --resume to continue it or --overwrite to replace it")
+    if args.resume and not existing:
+        raise InputError(f"{run_dir}: no run to resume")
+    domain, config = resolve_config(args, run_dir)
+    resume_from = CheckpointManager(run_dir).latest() if args.resume else None
+    distributed.barrier(ctx)
+    task, device, precision = build_training(args, domain, config, ctx)
     with RunDirectory(run_dir) if ctx.is_main else contextlib.nullcontext() as directory, StopSignals() as signals:
-        if ctx.is_main and args.overwrite:
+        if args.resume and resume_from is None:
+            # Killed before its first checkpoint (a preempted job requeued with --resume): its
+            # recorded settings, trained from the start.
+            log.warning("%s holds no checkpoint yet (its run stopped before the first one): starting it from "
+                        "step 0 with its recorded settings", run_dir)
+        if ctx.is_main and (args.overwrite or (args.resume and resume_from is None)):
             directory.clear()
         resolved = cfg.to_dict(config)
         trainer = Trainer(task, config.train, run_dir, device, precision, seed=args.seed,
                           dist=ctx, run_config=resolved, signals=signals)
-        if args.resume:
-            latest = CheckpointManager(run_dir).latest()
-            if latest is None:
-                raise InputError(f"{run_dir}: no checkpoint to resume from")
-            trainer.load_state_dict(load_checkpoint(latest))
-            log.info("resuming %s at step %d", latest, trainer.step)
+        if resume_from is not None:
+            trainer.load_state_dict(load_checkpoint(resume_from))
+            log.info("resuming %s at step %d", resume_from, trainer.step)
         if ctx.is_main:  # only now: a refused resume leaves the run's config as it was
-            cfg.save_toml(resolved, run_dir / "config.toml")
+            cfg.save_toml(resolved, run_dir / "config.toml", _config_header(config))
         patience = config.train.patience
-        log.info("training %s GAN on %s: %d steps%s, device %s%s, run directory %s", domain.name,
-                 config.data.dataset, config.train.max_steps,
+        log.info("training on %s: %s; %s%s; device %s%s, run directory %s", config.data.dataset,
+                 task.summary(), trainer.plan(),
                  f" (or until {patience} evaluations bring no better {config.train.best_metric})" if patience else "",
                  device, f" ({precision.dtype})" if precision.dtype else "", run_dir)
         started = time.monotonic()
@@ -158,6 +168,19 @@ def _train(args: argparse.Namespace, run_dir: Path, ctx) -> int:
         if ctx.is_main:
             _write_summary(run_dir, trainer, final, time.monotonic() - started)
     return 0
+
+
+def _config_header(config) -> str:
+    """config.toml's opening comment: what the file is, and which of its settings this run
+    does not use (each setting is still listed, so the file is a complete config)."""
+    import textwrap
+
+    unused = config.unused_settings() if hasattr(config, "unused_settings") else \
+        [f"train.{name}" for name in config.train.unused_settings()]
+    header = "Every setting of this run (molgan train --resume reads them back)."
+    if unused:
+        header += " Not used by this run, whatever their value: " + ", ".join(unused) + "."
+    return "\n".join(textwrap.wrap(header, 100))
 
 
 def _write_summary(run_dir: Path, trainer, final: dict, seconds: float) -> None:

@@ -100,8 +100,11 @@ def load_toml(path: str | Path) -> dict:
         raise InputError(f"{path}: invalid TOML ({exc})") from None
 
 
-def save_toml(data: dict, path: str | Path) -> None:
+def save_toml(data: dict, path: str | Path, header: str = "") -> None:
+    """`data` as TOML, after `header` as comment lines."""
+    comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     with atomic_write(path, "wb") as handle:
+        handle.write(comment.encode())
         tomli_w.dump(data, handle)
 
 

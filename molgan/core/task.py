@@ -45,7 +45,7 @@ class GANTask(Protocol):
     """
 
     generator: nn.Module
-    discriminator: nn.Module
+    discriminator: nn.Module | None  # None exactly when the run has no adversarial steps
     latent_dim: int
     data: TensorData
     objectives: list[Objective]
@@ -76,6 +76,9 @@ class GANTask(Protocol):
 
     def describe(self) -> dict:
         """What must match for a checkpoint to be loadable (model kind, sizes, vocab)."""
+
+    def summary(self) -> str:
+        """The generator this run trains, in words (for the start line)."""
 
 
 class GeneratorRegularizer:

@@ -87,6 +87,35 @@ class TrainConfig:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {self.ema_decay}")
 
     @property
+    def adversarial_steps(self) -> int:
+        """Generator steps against the critic: those between the likelihood and the policy
+        steps. 0: the run trains no critic (and builds none)."""
+        return max(0, self.policy_start - self.likelihood_steps)
+
+    def phases(self) -> dict[str, int]:
+        """{"likelihood" / "adversarial" / "policy": generator steps of each} (phases with
+        none left out), in training order."""
+        steps = {"likelihood": min(self.likelihood_steps, self.max_steps), "adversarial": self.adversarial_steps,
+                 "policy": self.max_steps - self.policy_start}
+        return {name: count for name, count in steps.items() if count > 0}
+
+    def unused_settings(self) -> list[str]:
+        """The settings of this section that change nothing in this run (names without the
+        "train." prefix), for the run's config.toml to mark."""
+        unused = []
+        if self.adversarial_steps == 0:
+            unused += ["n_critic", "loss", "gp_weight", "clip_value", "label_smoothing", "lr_d", "fused_critic",
+                       "feature_matching", "mode_seeking", "adversarial_weight", "normalize_extra",
+                       "likelihood_weight"]
+        else:
+            unused += ["gp_weight"] if self.loss != "wgan-gp" else []
+            unused += ["clip_value"] if self.loss != "wgan" else []
+            unused += ["normalize_extra"] if self.adversarial_weight == 1.0 else []
+        if not self.phases().get("policy"):
+            unused += ["policy_lr", "policy_batch_size", "policy_eval_every"]
+        return unused
+
+    @property
     def policy_start(self) -> int:
         """The first policy step: the last `policy_steps` of `max_steps`, after the
         likelihood steps (max_steps when there are none)."""

@@ -2,7 +2,9 @@
 
 Per generator step: `n_critic` discriminator steps (plus the extra objectives' own
 training), then one generator step on λ·adversarial + (1−λ)·extra objectives, an EMA
-update, and on cadence: logging, evaluation, samples, checkpoints (rank 0 only).
+update, and on cadence: logging, evaluation, samples, checkpoints (rank 0 only). A run may
+begin with likelihood steps and end with policy steps (`TrainConfig.phases`); one with no
+adversarial step has no critic (`task.discriminator` is None).
 """
 from __future__ import annotations
 
@@ -47,10 +49,14 @@ class Trainer:
         self.device, self.precision, self.dist = device, precision, dist
         self.run_config = run_config or {}
         self.loss = LOSSES[config.loss]
+        if (task.discriminator is None) != (config.adversarial_steps == 0):
+            raise ValueError("a task builds a critic exactly when its run has adversarial steps")
         task.generator.to(device)
-        task.discriminator.to(device)
         self.G = distributed.wrap(task.generator, dist, device)
-        self.D = distributed.wrap(task.discriminator, dist, device)
+        self.D = None
+        if task.discriminator is not None:
+            task.discriminator.to(device)
+            self.D = distributed.wrap(task.discriminator, dist, device)
         self.ema = make_ema(task.generator, config.ema_decay) if config.ema_decay > 0 else None
         self.stream = BatchStream(task.data, config.batch_size, seed, dist.rank, dist.world_size,
                                   pin_memory=device.type == "cuda")
@@ -95,10 +101,14 @@ class Trainer:
         self.p_update = NetworkUpdate(task.generator, None, config.policy_lr, config.betas, lambda step: 1.0,
                                       precision.scaler(), config.grad_clip) if self.policy is not None else None
 
-    def _build_updates(self) -> tuple[NetworkUpdate, NetworkUpdate]:
-        """The critic's and the generator's updates: eager, or under `train.compile` each
-        network's whole update as one compiled graph where that is possible."""
+    def _build_updates(self) -> tuple[NetworkUpdate | None, NetworkUpdate]:
+        """The critic's (None without a critic) and the generator's updates: eager, or under
+        `train.compile` each network's whole update as one compiled graph where that is possible."""
         cfg, task = self.config, self.task
+        if self.D is None:
+            g_update = NetworkUpdate(task.generator, None, cfg.lr_g, cfg.betas, lr_factor(cfg),
+                                     self.precision.scaler(), cfg.grad_clip)
+            return None, g_update
         compiled_critic = compiled_generator = None
         if self.compiled:
             require_cpp_compiler(self.device)
@@ -125,6 +135,26 @@ class Trainer:
         g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, lr_factor(cfg),
                                  self.precision.scaler(), cfg.grad_clip, compiled_generator)
         return d_update, g_update
+
+    def plan(self) -> str:
+        """What this run trains, phase by phase, with the losses of each (the start line)."""
+        cfg, phases = self.config, self.config.phases()
+        parts = []
+        if "likelihood" in phases:
+            parts.append(f"{phases['likelihood']} likelihood steps")
+        if "adversarial" in phases:
+            terms = [f"critic by {cfg.loss} ({cfg.n_critic} critic steps each)"]
+            terms += [f"{o.name} (weight 1 - λ = {1 - cfg.adversarial_weight:g})" if o.mixed else o.name
+                      for o in self.task.objectives]
+            terms += [f"{name} {weight:g}" for name, weight in (
+                ("feature matching", cfg.feature_matching), ("likelihood", cfg.likelihood_weight),
+                ("mode seeking", cfg.mode_seeking)) if weight > 0]
+            parts.append(f"{phases['adversarial']} adversarial steps: " + ", ".join(terms))
+        else:
+            parts.append("no critic")
+        if "policy" in phases:
+            parts.append(f"{phases['policy']} policy steps on the task's scores of its own samples")
+        return "; ".join(parts)
 
     def minutes(self) -> float:
         """Training wall-clock minutes, summed over resumed runs."""
@@ -356,7 +386,8 @@ class Trainer:
                     # schedule without an optimizer step: intended, not a mistake.
                     warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
                     self.g_update.schedule.step()
-                    self.d_update.schedule.step()
+                    if self.d_update is not None:
+                        self.d_update.schedule.step()
                 self.step += 1
                 bar.update(1)
                 for k, v in stats.items():
@@ -430,7 +461,9 @@ class Trainer:
             torch.manual_seed(EVAL_SEED)
             if evaluate_now:
                 self.last_eval = self.task.evaluate(self.sampling_generator, step)
-                if not has_batch_norm(self.task.generator):  # a forward would move its running statistics
+                # Which term drives the generator, for runs with adversarial steps (not with
+                # batch norm: a forward would move its running statistics).
+                if self.D is not None and not has_batch_norm(self.task.generator):
                     self.last_eval.update({f"g_grad/{k}": v for k, v in self.generator_gradient_norms().items()})
                 metrics.log(step, self.last_eval)
                 # Names with a "/" are diagnostics: in metrics.csv and TensorBoard, not the console.
@@ -452,11 +485,14 @@ class Trainer:
             "step": self.step,
             "generator": self.task.generator.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
-            "discriminator": self.task.discriminator.state_dict(),
             "objectives": {o.name: o.state_dict() for o in self.task.objectives},
-            "opt_g": self.g_update.optimizer.state_dict(), "opt_d": self.d_update.optimizer.state_dict(),
-            "sched_g": self.g_update.schedule.state_dict(), "sched_d": self.d_update.schedule.state_dict(),
-            "scaler_g": self.g_update.scaler.state_dict(), "scaler_d": self.d_update.scaler.state_dict(),
+            "opt_g": self.g_update.optimizer.state_dict(), "sched_g": self.g_update.schedule.state_dict(),
+            "scaler_g": self.g_update.scaler.state_dict(),
+            # None without a critic (a run of likelihood and policy steps only)
+            "discriminator": None if self.D is None else self.task.discriminator.state_dict(),
+            "opt_d": None if self.D is None else self.d_update.optimizer.state_dict(),
+            "sched_d": None if self.D is None else self.d_update.schedule.state_dict(),
+            "scaler_d": None if self.D is None else self.d_update.scaler.state_dict(),
             **({"policy": {"update": self.p_update.state_dict(), "scores": self.policy.state_dict()}}
                if self.policy is not None else {}),
             "data": self.stream.state(), "rng": rng_state(),
@@ -474,10 +510,16 @@ class Trainer:
         self.task.generator.load_state_dict(state["generator"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
-        self.task.discriminator.load_state_dict(state["discriminator"])
         for objective in self.task.objectives:
             objective.load_state_dict(state["objectives"][objective.name])
-        for update, suffix in ((self.g_update, "g"), (self.d_update, "d")):
+        updates = [(self.g_update, "g")]
+        # A critic is restored when both have one. A run that had none and now gets adversarial
+        # steps (more --max-steps) starts its critic fresh; a critic saved by a run that never
+        # trained it (older checkpoints of likelihood-only runs) is left out.
+        if self.D is not None and state.get("discriminator") is not None:
+            self.task.discriminator.load_state_dict(state["discriminator"])
+            updates.append((self.d_update, "d"))
+        for update, suffix in updates:
             update.load_state_dict({"optimizer": state[f"opt_{suffix}"], "schedule": state[f"sched_{suffix}"],
                                     "scaler": state[f"scaler_{suffix}"]})
         if self.policy is not None and "policy" in state:

@@ -115,6 +115,11 @@ class ImageTask:
         for name in (f"step-{step:07d}.png", "latest.png"):
             save_grid(images, Path(run_dir) / "samples" / name, nrow=nrow)
 
+    def summary(self) -> str:
+        labels = f", conditioned on {self.num_classes} classes" if self.num_classes else ""
+        height, width = self.images.shape[-2:]
+        return f"the {self.config.model.kind} image generator ({height}x{width}){labels}"
+
     def describe(self) -> dict:
         return {"domain": "image", "model": self.config.model.kind, "shape": list(self.images.shape),
                 "latent_dim": self.latent_dim, "width": self.config.model.width,

@@ -280,6 +280,47 @@ class MolRunConfig:
         if self.reward_conditioned and self.model.condition:
             raise InputError("model.condition and a conditioned reward (rl.reward with rl.method = condition) both "
                              "condition the generator: choose one, or rl.method = critic with adversarial_weight < 1")
+        if rewarded and self.model.condition and not self.reward_conditioned and self.train.adversarial_weight >= 1.0 \
+                and self.rl.tilt == 0 and not self.train.policy_steps:
+            raise InputError(f"rl.reward = {self.rl.reward!r} beside model.condition = {','.join(self.model.condition)}: "
+                             "nothing in this run would pursue the reward (the generator is conditioned on the "
+                             "properties); choose one: --set condition=... or --set reward=...")
+        if self.train.adversarial_weight < 1.0 and self.train.adversarial_steps == 0:
+            raise InputError(f"train.adversarial_weight = {self.train.adversarial_weight:g} mixes MolGAN's reward term "
+                             f"into the adversarial steps, but this run has none (its {self.train.likelihood_steps} "
+                             f"likelihood and {self.train.policy_steps} policy steps fill train.max_steps = "
+                             f"{self.train.max_steps}): lower train.likelihood_steps, or leave adversarial_weight at 1")
+
+    def unused_settings(self) -> list[str]:
+        """Settings that change nothing in this run ("section.key"), which its config.toml
+        marks: a run without adversarial steps has no critic and no generator-loss terms
+        beside its likelihood; each generator reads only its own settings; `rl` only with a
+        reward, each of its settings only in the part that uses it."""
+        m, t = self.model, self.train
+        unused = [f"train.{name}" for name in t.unused_settings()]
+        mlp_only = ["latent_dim", "generator_dims", "post", "temperature", "ring_threshold", "min_ring_size",
+                    "max_ring_size", "data_rules", "layer_consistency", "soft_marginal_matching", "valence_penalty",
+                    "connectivity_penalty"]
+        autoregressive_only = ["transformer_dim", "transformer_layers", "transformer_heads", "pair_dim"]
+        model = autoregressive_only if m.generator == "mlp" else mlp_only
+        if t.adversarial_steps == 0:
+            model = model + ["conv_dims", "readout_dim", "head_dims", "valence_feature", "chemistry_feature",
+                             "ring_feature", "minibatch_std", "minibatch_discrimination", "pack", "marginal_matching",
+                             "pair_matching", "soft_marginal_matching", "layer_consistency", "valence_penalty",
+                             "connectivity_penalty", "condition_weight", "condition_pretrain_steps", "condition_lr"]
+            if m.generator == "autoregressive":
+                model.append("dropout")
+        elif not (m.condition and m.condition_weight > 0):
+            model = model + ["condition_pretrain_steps", "condition_lr"]
+        unused += [f"model.{name}" for name in dict.fromkeys(model)]
+        rl = []
+        if self.rl.reward == MolRLConfig.reward and t.adversarial_weight == 1.0:
+            rl = ["reward", "method", "aim", "warmup_steps", "lr", "tilt", "repeat_price", "memory"]
+        else:
+            rl += ["warmup_steps", "lr"] if t.adversarial_weight == 1.0 or t.adversarial_steps == 0 else []
+            rl += ["aim"] if not self.reward_conditioned else []
+            rl += ["repeat_price", "memory"] if not t.phases().get("policy") else []
+        return unused + [f"rl.{name}" for name in rl]
 
     @property
     def condition_names(self) -> tuple[str, ...]:
@@ -302,6 +343,12 @@ class MolRunConfig:
         (REWARD_POLICY)."""
         if self.model.condition or self.reward_conditioned:
             choice = REWARD_CHOICE if self.reward_conditioned else CONDITION_CHOICE
+            if self.reward_conditioned and self.data.dataset in DATASET_PRESETS:
+                # MOSES' preset spends its hour on likelihood: a reward run there would stop at
+                # conditioning, short of what a reward run does elsewhere.
+                raise InputError(f"--dataset {self.data.dataset} with rl.reward: its preset spends its time budget on "
+                                 "likelihood and has no room for the policy steps that climb a reward; condition on "
+                                 "the property instead (--set condition=qed, then molgan sample --condition qed=0.8)")
             if self.data.dataset in DATASET_PRESETS:
                 return {**choice, "model": {"condition_weight": 0.0}}
             return merge(CONDITION_PRESET, REWARD_POLICY if self.reward_conditioned else choice)

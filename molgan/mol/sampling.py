@@ -97,7 +97,8 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
                                     bond_types, kekule_roles(vocab).tolist(), _allowed_bonds(task),
                                     tuple(task.get("max_neighbours", ())),
-                                    condition_dim=len(task["condition"]["names"]) if "condition" in task else 0)
+                                    condition_dim=len(task["condition"]["names"]) if "condition" in task else 0,
+                                    critic=False)
         scale = PropertyScale.from_dict(task["condition"]) if "condition" in task else None
         generator.load_state_dict(state["generator"])
         if use_ema and state.get("ema") is not None:
@@ -112,13 +113,16 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
 @torch.no_grad()
 def sample_logits(generator: MolGenerator, count: int, device: torch.device,
                   batch_size: int = 1000, latent_scale: float = 1.0,
-                  conditions: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                  conditions: Tensor | None = None, valence_masks: bool = True) -> tuple[Tensor, Tensor]:
     """Bond and atom logits of `count` samples, generator in eval mode, on the CPU.
 
     `latent_scale` multiplies z ~ N(0, I): below 1 trades diversity for typicality (the
     truncation trick), above 1 the other way round. `conditions`: (count, C) normalised
-    properties for a conditioned generator (molgan/mol/conditioning.py).
+    properties for a conditioned generator (molgan/mol/conditioning.py). `valence_masks`
+    False: an autoregressive generator samples without its valence masks (a generator with
+    no masks is not asked).
     """
+    unmasked = {} if valence_masks or not has_valence_masks(generator) else {"valence_masks": False}
     was_training = generator.training
     generator.eval()
     bonds, atoms = [], []
@@ -126,12 +130,20 @@ def sample_logits(generator: MolGenerator, count: int, device: torch.device,
         n = min(batch_size, count - start)
         z = torch.randn(n, generator.latent_dim, device=device) * latent_scale
         cond = None if conditions is None else conditions[start:start + n].to(device)
-        b, a = generator.logits(z, cond)
+        b, a = generator.logits(z, cond, **unmasked)
         bonds.append(b.float().cpu())
         atoms.append(a.float().cpu())
     generator.train(was_training)
     return torch.cat(bonds), torch.cat(atoms)
 
+
+
+def has_valence_masks(generator) -> bool:
+    """Whether `generator` samples within valence masks (the autoregressive one): a
+    correction that `--decode uncorrected` turns off."""
+    from molgan.mol.nn.autoregressive import AutoregressiveGraphGenerator
+
+    return isinstance(generator, AutoregressiveGraphGenerator)
 
 
 def _properties(smiles: list[str]) -> list[tuple]:
@@ -197,10 +209,14 @@ def validation_fcd(state: dict, valid_smiles: list[str]) -> float | None:
 
 @dataclass
 class Generated:
-    """Sampled rows, and how many of the same graphs were valid before any repair."""
+    """Sampled rows; how many of the same graphs were valid as the generator's output layer
+    gives them (for the default generator, a valence correction); and how many with no
+    correction at all (each pair's argmax), None where that needs other samples (a generator
+    with valence masks: `--decode uncorrected`)."""
 
     rows: list[dict]
     raw_valid: int
+    uncorrected_valid: int | None = None
 
 
 def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | None,
@@ -212,6 +228,11 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
 
     decoded = []
     raw_valid = 0
+    masked = has_valence_masks(loaded.generator)
+    valence_masks = decode != "uncorrected"
+    if decode == "uncorrected":  # each choice as the network makes it: no layer, no masks
+        decode = "argmax"
+    uncorrected_valid = None if masked and valence_masks else 0
     conditions = loaded.conditions(targets, count)
     bias = delivered_bias(loaded, decode, latent_scale)
     post, rules = loaded.generator.post, loaded.generator.rules
@@ -220,11 +241,16 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
             n = min(batch_size, count - start)
             bonds, atoms = sample_logits(loaded.generator, n, torch.device("cpu"), batch_size=n,
                                          latent_scale=latent_scale,
-                                         conditions=None if conditions is None else conditions[start:start + n])
+                                         conditions=None if conditions is None else conditions[start:start + n],
+                                         valence_masks=valence_masks)
             batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, rules)
             raw = batch if same_as_raw(decode, post, bias) else \
                 decode_logits(bonds, atoms, loaded.vocab, "raw", post, rules)
             raw_valid += sum(d.smiles is not None for d in raw)
+            if uncorrected_valid is not None:
+                uncorrected = batch if decode == "argmax" and not bias.any() else \
+                    decode_logits(bonds, atoms, loaded.vocab, "argmax")
+                uncorrected_valid += sum(d.smiles is not None for d in uncorrected)
             decoded += batch
             bar.update(n)
     properties = score_properties([d.smiles for d in decoded if d.smiles])
@@ -244,7 +270,7 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
         else:
             row.update(dict.fromkeys(COLUMNS[4:], ""))
         rows.append(row)
-    return Generated(rows, raw_valid)
+    return Generated(rows, raw_valid, uncorrected_valid)
 
 
 def filter_rows(rows: list[dict], names: Sequence[str]) -> tuple[list[dict], Counter]:

@@ -51,7 +51,8 @@ class MolTask:
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
                                                           kekule_roles(self.vocab).tolist(), allowed_bonds,
-                                                          most_neighbours, len(config.condition_names))
+                                                          most_neighbours, len(config.condition_names),
+                                                          critic=config.train.adversarial_steps > 0)
         self.latent_dim = self.generator.latent_dim
         # Conditioned runs: each training molecule's normalised properties (or its reward), a
         # third data column.
@@ -198,7 +199,7 @@ class MolTask:
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
         # A PacGAN critic scores packs, not molecules; a conditioned one a molecule with its
         # properties, which the watched molecules are not given.
-        if self.config.model.pack == 1 and self.scale is None:
+        if self.discriminator is not None and self.config.model.pack == 1 and self.scale is None:
             fake = generator.graphs(bonds, atoms)  # what the critic is trained on
             metrics.update({f"diag/{k}": v for k, v in critic_statistics(
                 self.discriminator, self._watched_train, self._watched_valid, fake, [bool(s) for s in raw],
@@ -233,6 +234,15 @@ class MolTask:
             image = Draw.MolsToGridImage(shown, molsPerRow=6, subImgSize=(200, 160))
             with atomic_write(folder / "latest.png", "wb") as handle:
                 image.save(handle, format="PNG")
+
+    def summary(self) -> str:
+        m = self.config.model
+        kind = ("the autoregressive generator" if m.generator == "autoregressive" else
+                "MolGAN's generator through its valence-aware output layer" if m.post == "st-valence" else
+                "MolGAN's generator (each pair's argmax)")
+        if self.scale is not None:
+            kind += f", conditioned on {', '.join(self.scale.names)}"
+        return kind
 
     def describe(self) -> dict:
         m, rules = self.config.model, self.generator.rules

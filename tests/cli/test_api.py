@@ -23,8 +23,8 @@ def test_load_and_sample_match_molgan_sample(trained, tmp_path, capsys):
     path = tmp_path / "s.csv"
     code, _, err = run_cli(capsys, "sample", trained, "-n", 60, "-o", path, "--seed", 3)
     assert code == 0, err
-    # The headline never shows repaired validity alone.
-    assert "(raw, the generator's own graphs: " in err
+    # The headline never shows corrected validity alone: the output layer's and none at all beside it.
+    assert "the output layer's graphs" in err and "without correction" in err
     generator = molgan.load(trained)
     assert generator.path.name == "best.pt" and "step=2" in repr(generator)
     frame = generator.sample(60, seed=3)
@@ -37,6 +37,9 @@ def test_load_and_sample_match_molgan_sample(trained, tmp_path, capsys):
     raw = generator.sample(60, seed=3, decode="raw")
     code, _, _ = run_cli(capsys, "sample", trained, "-n", 60, "-o", path, "--seed", 3, "--decode", "raw")
     assert raw.smiles.tolist() == [r["smiles"] for r in csv.DictReader(open(path, newline=""))]
+    # Without correction, the MLP generator's graphs are each pair's argmax: no layer, no repair.
+    uncorrected = generator.sample(60, seed=3, decode="uncorrected")
+    assert uncorrected.smiles.tolist() == generator.sample(60, seed=3, decode="argmax").smiles.tolist()
     with pytest.raises(InputError, match="decode must be one of"):
         generator.sample(5, decode="repaired")
 

@@ -5,11 +5,13 @@ import csv
 import re
 
 import pytest
-
 from conftest import run_cli, straight_and_resumed
 from helpers import TINY_MOL
 from rdkit import Chem
 from rdkit.Chem import Descriptors
+
+from molgan.core.checkpoint import load_checkpoint
+from molgan.errors import InputError
 
 import molgan
 
@@ -38,6 +40,18 @@ def test_samples_follow_the_condition(tmp_path, capsys, data_dir, mols_csv):
     config = tomllib.loads((run / "config.toml").read_text())  # the conditioned preset, under --set
     assert config["model"]["generator"] == "autoregressive" and config["data"]["aromatic"] is False
     assert config["model"]["condition_weight"] == 0 and config["train"]["likelihood_steps"] == 8000
+    # Says what trains, and nothing else: no critic is built, evaluated, logged or saved, and
+    # config.toml marks the settings this run does not read.
+    assert "the autoregressive generator, conditioned on mw; 400 likelihood steps; no critic" in err
+    header = set((run / "metrics.csv").read_text().splitlines()[0].split(","))
+    assert "g/nll" in header and not {k for k in header if k.startswith(("g_grad/", "diag/critic", "d/"))}, header
+    state = load_checkpoint(run / "checkpoints" / "step-0000400.pt")
+    assert state["discriminator"] is None and state["opt_d"] is None
+    marked = (run / "config.toml").read_text().split("\n[")[0].replace("\n# ", " ")
+    for name in ("train.n_critic", "train.lr_d", "model.conv_dims", "model.ring_feature", "model.latent_dim",
+                 "train.policy_lr", "rl.repeat_price"):
+        assert name in marked, name
+    assert "train.lr_g" not in marked and "model.transformer_dim" not in marked
     light, heavy = tmp_path / "light.csv", tmp_path / "heavy.csv"
     assert run_cli(capsys, "sample", run, "-n", 200, "-o", light, "--condition", "mw=30", "--seed", 1)[0] == 0
     code, _, err = run_cli(capsys, "sample", run, "-n", 200, "-o", heavy, "--condition", "mw=90", "--seed", 1)
@@ -57,8 +71,6 @@ def test_a_reward_run_is_conditioned_on_its_reward_and_asks_for_a_high_one(tmp_p
 
     from helpers import MOLECULES
     from rdkit.Chem import Crippen
-
-    from molgan.core.checkpoint import load_checkpoint
 
     run = tmp_path / "run"
     code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", run, "--max-steps", 400, *TINY_MOL,
@@ -167,6 +179,7 @@ def test_a_dataset_with_a_preset_keeps_it_when_conditioned():
         "best_metric": "condition_error", "best_requires": "unique@10000>=0.9"}}
     qm9 = MolRunConfig(data=MolDataConfig(dataset="qm9"), model=MolModelConfig(condition=("qed",)))
     assert qm9.settings_preset() == CONDITION_PRESET
+    # A reward run on MOSES would stop at conditioning (no time for policy steps): refused.
     rewarded = MolRunConfig(data=MolDataConfig(dataset="moses"), rl=MolRLConfig(reward="qed"))
-    assert rewarded.reward_conditioned and rewarded.settings_preset()["train"]["best_metric"] == "reward"
-    assert "generator" not in rewarded.settings_preset()["model"]  # MOSES' own
+    with pytest.raises(InputError, match="no room for the policy steps"):
+        rewarded.settings_preset()

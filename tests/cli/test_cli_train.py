@@ -105,7 +105,7 @@ def test_existing_run_is_refused_then_resumed_or_overwritten(tmp_path, capsys, d
     assert code == 2 and "already holds a run: --resume to continue it or --overwrite" in err
     code, _, err = run_cli(capsys, *args, "--max-steps", 4, "--resume")
     assert code == 0, err
-    assert "resuming" in err and load_checkpoint(out / "checkpoints" / "step-0000004.pt")["step"] == 4
+    assert "step-0000002.pt at step 2" in err and load_checkpoint(out / "checkpoints" / "step-0000004.pt")["step"] == 4
     (out / "notes.txt").write_text("mine")
     code, _, err = run_cli(capsys, *args, "--max-steps", 2, "--overwrite")
     assert code == 0, err
@@ -147,6 +147,11 @@ def test_bad_training_requests_are_one_line_exit_2(tmp_path, capsys, argv, messa
     (["rl.method=condition", "adversarial_weight=0.5"], "train.adversarial_weight must stay 1"),
     (["condition=qed", "rl.method=condition"], "both condition the generator"),
     (["rl.aim=1"], "rl.aim is a quantile"),
+    # No setting is silently dropped: a reward beside a condition would be pursued by nothing,
+    # MolGAN's reward term needs adversarial steps, MOSES' preset has no room for policy steps.
+    (["condition=qed"], "nothing in this run would pursue the reward"),
+    (["condition=logp", "rl.method=critic", "adversarial_weight=0.5"], "but this run has none"),
+    (["data.dataset=moses"], "no room for the policy steps"),
 ])
 def test_contradictory_reward_settings_are_refused(tmp_path, capsys, data_dir, settings, message):
     out = tmp_path / "bad"
@@ -224,7 +229,7 @@ def test_dataset_settings_are_recorded_and_resume_needs_no_flags(tmp_path, capsy
     assert data["dataset"] == str(mols_csv) and data["max_atoms"] == 8 and data["atom_types"] == ["C", "N", "O"]
     assert 'max_atoms = 8' in (out / "config.toml").read_text()
     code, _, err = run_cli(capsys, "train", "--out", out, "--resume", "--max-steps", 4)
-    assert code == 0, err
+    assert code == 0 and "step-0000002.pt at step 2" in err, err
     resumed = load_checkpoint(out / "checkpoints" / "step-0000004.pt")
     assert resumed["task"] == state["task"]  # same vocabulary and sizes: the same dataset cache
     code, _, err = run_cli(capsys, "train", "--dataset", "qm9", "--out", out, "--resume")
@@ -288,3 +293,19 @@ def test_default_generator_samples_its_output_layer_graphs_and_evaluates(tmp_pat
                            "--workers", 1)
     assert code == 0, err
     assert json.loads(report.read_text())["validity"] == sum(m is not None for m in parsed) / 40
+
+
+def test_a_built_in_dataset_name_is_never_shadowed_by_a_folder(tmp_path, capsys, monkeypatch, qm9_cache):
+    from molgan.domains import domain_for
+
+    (tmp_path / "qm9").mkdir()  # a folder of images, say, that happens to be called qm9
+    (tmp_path / "mnist.csv").write_text("smiles\nCCO\n")
+    monkeypatch.chdir(tmp_path)
+    assert domain_for("qm9").name == "molecule" and domain_for("./qm9").name == "image"
+    assert domain_for("mnist").name == "image" and domain_for("mnist.csv").name == "molecule"
+    code, _, err = run_cli(capsys, "train", "--dataset", "qm9", "--data-dir", qm9_cache, "--out", tmp_path / "run",
+                           "--max-steps", 1, *TINY_MOL, "--set", "fcd=false")
+    assert code == 0, err
+    assert "qm9: 104422 training molecules" in err
+    code, _, err = run_cli(capsys, "train", "--dataset", "./qm9", "--out", tmp_path / "images", "--max-steps", 1)
+    assert code == 2 and "qm9" in err and "no images" in err

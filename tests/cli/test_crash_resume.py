@@ -49,7 +49,7 @@ def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run
 
     code, _, err = run_cli(capsys, *train_args(molecules, run, 8), "--resume")
     assert code == 0, err
-    assert "resuming" in err and "step 4" in err
+    assert "step-0000004.pt at step 4" in err, err  # the last complete checkpoint, not step 0 or 5
     assert not list(run.rglob("*.tmp"))  # leftovers of the killed write are cleared
     assert_nothing_corrupt(run)
     ours, theirs = final_generator(run, 8), final_generator(reference, 8)
@@ -76,6 +76,47 @@ def test_random_kills_never_leave_a_corrupt_file(tmp_path, capsys, small_csv_and
     assert reached[-1] < steps, f"every kill should land before the end: {reached}"
     code, _, err = run_cli(capsys, *train_args(molecules, run, steps), "--resume")
     assert code == 0, err
+    assert f"step-{reached[-1]:07d}.pt at step {reached[-1]}" in err, err
     assert load_checkpoint(run / "checkpoints" / f"step-{steps:07d}.pt")["step"] == steps
     assert not list(run.rglob("*.tmp"))
     assert_nothing_corrupt(run)
+
+
+def test_a_run_killed_before_its_first_checkpoint_restarts_on_resume(tmp_path, capsys, small_csv_and_env):
+    """A preempted job requeued with the same command line and --resume: no checkpoint yet,
+    so it trains from step 0 with the recorded settings (a warning, not a failure)."""
+    molecules, env = small_csv_and_env
+    reference = tmp_path / "reference"
+    assert run_cli(capsys, *train_args(molecules, reference, 4))[0] == 0
+    run, marker = tmp_path / "killed", tmp_path / "started"
+    worker = subprocess.Popen([sys.executable, str(TESTS / "kill_worker.py"), str(marker), "0",
+                               *train_args(molecules, run, 4), "--set", "lr_g=2e-4"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(marker.exists)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert (run / "config.toml").is_file() and latest_step(run) == 0
+    code, _, err = run_cli(capsys, "train", "--out", run, "--resume", "--max-steps", 4)
+    assert code == 0, err
+    assert "no checkpoint yet" in err and "starting it from step 0" in err and "resuming" not in err
+    assert load_checkpoint(run / "checkpoints" / "step-0000004.pt")["config"]["train"]["lr_g"] == 2e-4
+    # an empty folder holds no run: still an error
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_cli(capsys, "train", "--out", tmp_path / "empty", "--resume")
+    assert code == 2 and "no run to resume" in err
+
+
+def test_resume_without_checkpoint_trains_what_a_fresh_run_trains(tmp_path, capsys, small_csv_and_env):
+    molecules, _ = small_csv_and_env
+    fresh, requeued = tmp_path / "fresh", tmp_path / "requeued"
+    assert run_cli(capsys, *train_args(molecules, fresh, 4))[0] == 0
+    assert run_cli(capsys, *train_args(molecules, requeued, 4))[0] == 0
+    import shutil
+    shutil.rmtree(requeued / "checkpoints")  # as if killed before the first checkpoint
+    code, _, err = run_cli(capsys, *train_args(molecules, requeued, 4), "--resume")
+    assert code == 0, err
+    ours, theirs = final_generator(requeued, 4), final_generator(fresh, 4)
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+    assert len((requeued / "metrics.csv").read_text().splitlines()) == len((fresh / "metrics.csv").read_text().splitlines())

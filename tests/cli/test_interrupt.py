@@ -45,6 +45,7 @@ def test_signal_checkpoints_the_finished_step_and_resume_is_bit_exact(tmp_path, 
     # Resume with no dataset flags and no settings: the run's config.toml has them.
     code, _, err = run_cli(capsys, "train", "--out", str(run), "--resume")
     assert code == 0, err
+    assert f"step-{step:07d}.pt at step {step}" in err, err  # from the interruption's checkpoint
     reference = tmp_path / "reference"
     assert run_cli(capsys, *train_args(molecules, reference, STEPS), *extra)[0] == 0
     resumed, straight = final_generator(run, STEPS), final_generator(reference, STEPS)

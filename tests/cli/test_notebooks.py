@@ -55,7 +55,32 @@ def test_validity_novelty_report_prints_what_molgan_evaluate_says(tmp_path, monk
     assert len(outputs(notebook, "image/png")) >= 4  # reasons, histograms, best molecules, neighbours
 
 
-def test_training_curves_runs_on_a_run_directory(tmp_path, monkeypatch):
-    monkeypatch.setenv("MOLGAN_RUN", str(FIXTURES / "run_small"))
+def test_training_curves_shows_the_runs_logged_steps_and_evaluations(tmp_path, monkeypatch):
+    import csv
+    import math
+
+    run = FIXTURES / "run_small"
+    monkeypatch.setenv("MOLGAN_RUN", str(run))
     notebook = execute("training_curves.ipynb", tmp_path)
     assert len(outputs(notebook, "image/png")) >= 2
+    # What metrics.csv holds, read here with the csv module.
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    steps = sorted({int(r["step"]) for r in rows})
+    printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for o in cell.outputs if o.get("output_type") == "stream")
+    assert f"{len(steps)} logged steps, last step {steps[-1]}" in printed, printed
+    columns = ("validity", "uniqueness", "novelty", "raw_validity", "fcd")
+    evaluations = {int(r["step"]): [float(r[c]) if r[c] else math.nan for c in columns] for r in rows
+                   if r["validity"] or r["fcd"]}
+    assert len(evaluations) >= 2
+    table = next(text for text in (o["data"]["text/plain"] for o in outputs(notebook, "text/plain"))
+                 if "raw_validity" in text and "fcd" in text)
+    shown = {}
+    for line in table.splitlines():
+        fields = line.split()
+        if fields and fields[0].isdigit():
+            shown[int(fields[0])] = [float(v) for v in fields[1:]]
+    assert shown.keys() == evaluations.keys(), (shown.keys(), evaluations.keys())
+    for step, values in evaluations.items():
+        for name, expected, got in zip(columns, values, shown[step]):
+            assert (math.isnan(expected) and math.isnan(got)) or abs(expected - got) < 6e-4, (step, name, got)

@@ -63,8 +63,23 @@ def test_a_browser_renders_the_page_without_script_errors(page):
 
     image = Image.open(shot).convert("RGB").resize((320, 1000))
     assert len(set(image.get_flattened_data())) > 50  # drawings, plots and text, not a blank page
+    assert not _script_errors(result), result.stderr[-2000:]
+
+
+def _script_errors(result) -> list[str]:
+    """The console lines of a browser run that report a script error."""
     console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
-    assert not [line for line in console if "Uncaught" in line or "Error" in line], console
+    return [line for line in console if "Uncaught" in line or "Error" in line]
+
+
+def test_the_console_check_catches_a_script_error(tmp_path):
+    """The check above can fail: a page whose script throws is caught by it."""
+    broken = tmp_path / "broken.html"
+    broken.write_text("<html><body><p>text</p><script>undefinedFunction();</script></body></html>")
+    assert _script_errors(_browser("--dump-dom", page=broken))
+    fine = tmp_path / "fine.html"
+    fine.write_text("<html><body><p>text</p><script>document.title = 'ok';</script></body></html>")
+    assert not _script_errors(_browser("--dump-dom", page=fine))
 
 
 def test_the_grid_shows_every_molecule_and_its_controls_work(page):

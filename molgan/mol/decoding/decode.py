@@ -1,9 +1,10 @@
 """Generator output -> molecules.
 
-raw:    the generator's own graph, what its output layer gives and its critic was trained
-        on: the argmax for `post="st-argmax"`, the valence-aware layer's graph (the same as
-        connected) for `post="st-valence"`. This is what "raw validity" measures.
-argmax: argmax atom type and argmax bond type per pair, decoded with no repair.
+raw:    the graph the generator's output layer gives, which its critic was trained on: the
+        argmax for `post="st-argmax"`; for `post="st-valence"` the valence-aware layer's
+        graph (the same as connected), a correction of the network's choices. This is what
+        "raw validity" measures.
+argmax: argmax atom type and argmax bond type per pair, decoded with no correction.
 capped: the argmax atoms; then each pair's most likely *real* bond, if the model prefers
         it to "no bond", is added in order of confidence as long as neither atom exceeds
         its maximum valence; finally the largest fragment is kept.
@@ -67,8 +68,12 @@ def kekule_roles(vocab: AtomVocab) -> np.ndarray:
     return np.array(roles, dtype=np.int64)
 
 
-#: The decodings, from the network's own graphs to the most repaired.
+#: The decodings, from the output layer's graphs to the most repaired.
 DECODINGS = ("raw", "argmax", "capped", "connected")
+#: What `molgan sample --decode` takes: the decodings, and "uncorrected": every correction
+#: off (molgan/mol/sampling.py), the MLP generator's argmax, the autoregressive one sampled
+#: without its valence masks.
+SAMPLE_DECODINGS = DECODINGS + ("uncorrected",)
 
 
 def own_decoding(post: str) -> str:

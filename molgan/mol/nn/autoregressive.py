@@ -8,7 +8,9 @@ stop), then its *parent*, the latest earlier atom it bonds to, with the bond typ
 choice among all (atom, type) pairs), then, for each earlier atom before the parent, a bond
 type or none (ring closures). Every choice is masked to what the atoms' valence caps
 still allow, so each sample is one connected fragment within the caps; with kekulized data
-that is a valid molecule.
+that is a valid molecule. Those masks are a correction, as a valence check is in other
+autoregressive models: `sample(..., valence_masks=False)` leaves them off (only the structure
+stays: a first atom, a parent among the earlier atoms), for validity without correction.
 
 Its randomness is z: z (B, latent_dim) holds one standard normal per choice, and each
 choice takes the category where the cumulative probability passes Φ(z) (inverse-CDF
@@ -295,9 +297,11 @@ class AutoregressiveGraphGenerator(nn.Module):
 
     # ------------------------------------------------------------------ sampling
     @torch.no_grad()
-    def sample(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    def sample(self, z: Tensor, cond: Tensor | None = None,
+               valence_masks: bool = True) -> tuple[Tensor, Tensor, Tensor]:
         """Graphs of z (B, latent_dim): bonds (B, N, N), atoms (B, N) indices, and each graph's
-        log-probability (B,), one atom at a time with cached keys and values."""
+        log-probability (B,), one atom at a time with cached keys and values; every choice
+        within the valence caps unless `valence_masks` is False."""
         b, n, e = z.shape[0], self.max_atoms, self.bond_types
         device = z.device
         uniform = (0.5 * (1 + torch.erf(z.float() / math.sqrt(2)))).clamp(1e-7, 1 - 1e-7)
@@ -318,7 +322,7 @@ class AutoregressiveGraphGenerator(nn.Module):
             logits = self.type_head(h)
             if k == 0:
                 logits[:, 0] = float("-inf")
-            else:
+            elif valence_masks:
                 room = self.caps[atoms[:, :k]] - used[:, :k]
                 logits[:, 1:] = logits[:, 1:].masked_fill(~(room >= 1).any(1, keepdim=True), float("-inf"))
             kind, lp = _pick(logits, u_type[:, k])
@@ -328,7 +332,7 @@ class AutoregressiveGraphGenerator(nn.Module):
             atoms[:, k] = kind
             if k > 0 and alive.any():
                 self._sample_bonds(k, h, keys, atoms, bonds, used, degree, alive, rows,
-                                   u_parent[:, k], u_other, log_prob)
+                                   u_parent[:, k], u_other, log_prob, valence_masks)
             if k == n - 1 or not alive.any():
                 break
             keys_codes = torch.cat([torch.full((b, 1), e, dtype=torch.long, device=device), bonds[:, k, :k + 1]], 1)
@@ -344,8 +348,10 @@ class AutoregressiveGraphGenerator(nn.Module):
             x = block.step(x, cache, bias)
         return self.norm(x)[:, 0]
 
-    def _sample_bonds(self, k, h, keys, atoms, bonds, used, degree, alive, rows, u_parent, u_other, log_prob):
-        """Atom k's parent and other bonds, in place (module doc)."""
+    def _sample_bonds(self, k, h, keys, atoms, bonds, used, degree, alive, rows, u_parent, u_other, log_prob,
+                      valence_masks=True):
+        """Atom k's parent and other bonds, in place (module doc); `valence_masks` False:
+        any bond type to any earlier atom."""
         e = self.bond_types
         key_states = torch.stack(keys, 1)  # (B, k, D)
         distance = (k - torch.arange(k, device=h.device)).expand(h.shape[0], 1, k)
@@ -354,6 +360,7 @@ class AutoregressiveGraphGenerator(nn.Module):
         cap_new = self.caps[atoms[:, k]]
         room = self.caps[atoms[:, :k]] - used[:, :k]
         fits = self.cost[1:] <= torch.minimum(room, cap_new[:, None]).unsqueeze(-1)
+        fits |= not valence_masks
         choice, lp = _pick(self.parent_head(hidden).masked_fill(~fits, float("-inf")).flatten(1), u_parent)
         parent, kind = choice // (e - 1), choice % (e - 1) + 1
         path = _path_lengths(bonds[:, :k, :k] > 0, parent)  # before atom k's own bonds
@@ -368,6 +375,7 @@ class AutoregressiveGraphGenerator(nn.Module):
                 continue
             room_j = self.caps[atoms[:, j]] - used[:, j]
             fits = self.cost <= torch.minimum(room_j, left).unsqueeze(-1)
+            fits |= not valence_masks
             fits[:, 0] = True
             kind, lp = _pick(other_logits[:, j].masked_fill(~fits, float("-inf")), u_other[:, k * (k - 1) // 2 + j])
             log_prob += torch.where(chosen, lp, 0.0)
@@ -386,13 +394,13 @@ class AutoregressiveGraphGenerator(nn.Module):
         degree[r, k] += 1
 
     # ------------------------------------------------------------------ generator interface
-    def graphs_of(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        bonds, atoms, _ = self.sample(z, cond)
+    def graphs_of(self, z: Tensor, cond: Tensor | None = None, valence_masks: bool = True) -> tuple[Tensor, Tensor]:
+        bonds, atoms, _ = self.sample(z, cond, valence_masks)
         return bonds, atoms
 
-    def logits(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def logits(self, z: Tensor, cond: Tensor | None = None, valence_masks: bool = True) -> tuple[Tensor, Tensor]:
         """Logits whose argmax is the sampled graph, for the decoders: (B, N, N, E), (B, N, T)."""
-        bonds, atoms = self.graphs_of(z, cond)
+        bonds, atoms = self.graphs_of(z, cond, valence_masks)
         return ((F.one_hot(bonds, self.bond_types).float() - 1) * _HARD,
                 (F.one_hot(atoms, self.atom_types).float() - 1) * _HARD)
 

@@ -46,6 +46,23 @@ def test_samples_are_connected_within_the_valences_in_depth_first_order(bond_typ
     assert (present.sum(1) > 1).float().mean() > 0.5  # not all single atoms: a real test of the bonds
 
 
+def test_without_its_valence_masks_it_samples_what_the_masks_would_have_refused():
+    """The masks are a correction: off (validity without correction), an untrained model
+    exceeds valences; the structure stays (a first atom, each later atom bonded to an earlier one)."""
+    model = generator(bond_types=4)
+    z = torch.randn(300, model.latent_dim)
+    assert torch.equal(model.sample(z)[0], model.sample(z, valence_masks=True)[0])
+    bonds, atoms, _ = model.sample(z, valence_masks=False)
+    used = torch.tensor(BOND_MIN_VALENCE)[bonds].sum(2)
+    over = (used > torch.tensor(CAPS)[atoms]).any(1)
+    assert over.float().mean() > 0.2, over.float().mean()
+    present = atoms > 0
+    assert present[:, 0].all() and torch.tril(bonds > 0, -1).any(2)[:, 1:][present[:, 1:]].all()
+    masked_logits = model.logits(z[:5])
+    assert torch.equal(masked_logits[0].argmax(-1), model.sample(z[:5])[0])
+    assert torch.equal(model.logits(z[:5], valence_masks=False)[0].argmax(-1), bonds[:5])
+
+
 def test_a_sample_is_a_function_of_z_and_its_log_probability_is_the_likelihood():
     model = generator()
     z = torch.randn(64, model.latent_dim)
