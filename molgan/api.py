@@ -100,7 +100,8 @@ def evaluate(smiles: Iterable[str | None], reference: str = "qm9", data_dir: str
     `stated_reasons`: a samples file's own reasons for
     its invalid rows, used only to break them down."""
     from molgan.mol.data.convert import default_workers
-    from molgan.mol.metrics.evaluation import ChemNet, evaluate_smiles
+    from molgan.mol.metrics.chemnet import ChemNet
+    from molgan.mol.metrics.evaluation import evaluate_smiles
     from molgan.mol.metrics.reference import load_reference
 
     rows = ["" if s is None or (isinstance(s, float) and s != s) else str(s) for s in smiles]

@@ -10,8 +10,8 @@ asks for its aim, rl.aim) and `molgan evaluate` against the QM9 test split. From
 file: the mean QED (and logP, SA) of the valid molecules, and the top-1 / top-10 /
 top-100 mean QED of the distinct novel ones; from the evaluation: validity, uniqueness,
 novelty, IntDiv, FCD; and the validity of as many samples without correction (`--decode
-uncorrected`: the autoregressive generator without its valence masks). Writes docs/results/reward_REWARD.json; scripts/write_benchmarks.py
-turns it into docs/benchmarks.md.
+uncorrected`: the autoregressive generator without its valence masks). Writes
+docs/results/reward_REWARD.json; scripts/write_benchmarks.py turns it into docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import add_seed_arguments, aggregate, environment, measure_seeds, write_result  # noqa: E402
 from bench_common import run_molgan as molgan  # noqa: E402
 
-WORSE = {"validity_uncorrected": "min", "mean_qed": "min", "top1": "min", "top10": "min", "top100": "min", "validity": "min", "uniqueness": "min",
+WORSE = {"validity_uncorrected": "min",
+         "mean_qed": "min", "top1": "min", "top10": "min", "top100": "min", "validity": "min", "uniqueness": "min",
          "novelty": "min", "intdiv": "min", "fcd": "max", "minutes": "max"}
 
 

@@ -54,3 +54,51 @@ def test_the_library_never_imports_the_command_line():
 def test_rdkit_stays_in_the_chemistry_modules():
     outside = [p for p in _modules() if "mol" not in p.relative_to(PACKAGE).parts[:1]]
     assert _offending(outside, ("rdkit",)) == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_two_modules_import_each_other():
+    """Each folder reads bottom-up: no cycle among the package's modules, counting every
+    import (function-level and type-checking ones too)."""
+    modules = {_module_name(p): p for p in _modules()}
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imports(path):
+            # `from molgan.a import b` names module molgan.a.b when there is one, else molgan.a
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and not name.startswith(imported + "."):
+                targets.add(imported)
+        graph[name] = targets
+    cycles = []
+    for start in graph:  # a path from a module's imports back to it
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    cycles.append(" -> ".join(path + [start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, path + [nxt]))
+    assert not cycles, cycles[:5]
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path, monkeypatch):
+    """The check above can fail: two modules that import each other are a cycle."""
+    import importlib
+
+    folder = tmp_path / "molgan"
+    folder.mkdir()
+    (folder / "a.py").write_text("from molgan import b\n")
+    (folder / "b.py").write_text("def f():\n    from molgan.a import g\n")
+    module = importlib.import_module(__name__)
+    monkeypatch.setattr(module, "PACKAGE", folder)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    with pytest.raises(AssertionError, match="molgan.a -> molgan.b -> molgan.a"):
+        test_no_two_modules_import_each_other()

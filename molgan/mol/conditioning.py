@@ -24,8 +24,6 @@ from torch import Tensor
 
 from molgan.errors import InputError
 
-#: What a model can be conditioned on (molgan/mol/chem/properties.py computes them).
-PROPERTY_NAMES = ("qed", "logp", "sa", "mw")
 #: The condition of a reward-conditioned run: each molecule's value of the run's rl.reward
 #: (molgan/mol/rewards/functions.py); sampling asks for values above its rl.aim quantile.
 REWARD_CONDITION = "reward"
@@ -34,9 +32,12 @@ REFERENCE_ROWS = 1000
 
 
 def check_property_names(names: Sequence[str], where: str) -> None:
-    unknown = [n for n in names if n not in PROPERTY_NAMES]
+    """InputError unless `names` are distinct properties a model can be conditioned on."""
+    from molgan.mol.chem.properties import PROPERTIES
+
+    unknown = [n for n in names if n not in PROPERTIES]
     if unknown:
-        raise InputError(f"{where}: unknown property {unknown[0]!r} (known: {', '.join(PROPERTY_NAMES)})")
+        raise InputError(f"{where}: unknown property {unknown[0]!r} (known: {', '.join(PROPERTIES)})")
     if len(set(names)) != len(names):
         raise InputError(f"{where}: a property is named twice in {', '.join(names)}")
 

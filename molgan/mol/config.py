@@ -282,9 +282,10 @@ class MolRunConfig:
                              "condition the generator: choose one, or rl.method = critic with adversarial_weight < 1")
         if rewarded and self.model.condition and not self.reward_conditioned and self.train.adversarial_weight >= 1.0 \
                 and self.rl.tilt == 0 and not self.train.policy_steps:
-            raise InputError(f"rl.reward = {self.rl.reward!r} beside model.condition = {','.join(self.model.condition)}: "
-                             "nothing in this run would pursue the reward (the generator is conditioned on the "
-                             "properties); choose one: --set condition=... or --set reward=...")
+            raise InputError(f"rl.reward = {self.rl.reward!r} beside model.condition = "
+                             f"{','.join(self.model.condition)}: nothing in this run would pursue the reward (the "
+                             "generator is conditioned on the properties); choose one: --set condition=... or "
+                             "--set reward=...")
         if self.train.adversarial_weight < 1.0 and self.train.adversarial_steps == 0:
             raise InputError(f"train.adversarial_weight = {self.train.adversarial_weight:g} mixes MolGAN's reward term "
                              f"into the adversarial steps, but this run has none (its {self.train.likelihood_steps} "

@@ -25,7 +25,8 @@ from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.calibration import generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
-from molgan.mol.nn.models import MolGenerator, build_models
+from molgan.mol.nn.build import build_models
+from molgan.mol.nn.models import MolGenerator
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from molgan.mol.losses.consistency import LayerConsistency
 from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
-from molgan.mol.nn.models import GraphCritic, MolGenerator, build_models
+from molgan.mol.nn.build import build_models
+from molgan.mol.nn.models import GraphCritic, MolGenerator
 from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
 from molgan.mol.rewards.functions import RewardFunction
 from molgan.mol.rewards.objective import RewardObjective

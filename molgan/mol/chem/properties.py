@@ -12,9 +12,10 @@ from rdkit.Chem import QED, Crippen, Descriptors, MolSurf, rdMolDescriptors
 from rdkit.Contrib.SA_Score import sascorer
 
 from molgan.mol.chem.medchem import MedChem, Screens, medchem, screen
-from molgan.mol.conditioning import PROPERTY_NAMES
 
-PROPERTIES = PROPERTY_NAMES
+#: The properties, in the order of `molecule_properties` (also what a model can be
+#: conditioned on, molgan/mol/conditioning.py).
+PROPERTIES = ("qed", "logp", "sa", "mw")
 _FUNCTIONS = {"qed": lambda mol: qed(mol), "logp": Crippen.MolLogP, "sa": sascorer.calculateScore,
               "mw": Descriptors.MolWt}
 

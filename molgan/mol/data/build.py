@@ -6,7 +6,7 @@ Every step works on whole arrays: the per-row Python work is done once, in conve
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +17,6 @@ from molgan.mol.data.convert import ConvertedGraphs
 from molgan.mol.data.sources import SmilesRecords
 
 if TYPE_CHECKING:
-    from molgan.mol.data.dataset import MolDatasetInfo
     from molgan.mol.data.options import MolDataOptions
 
 #: Elements of the default vocabulary (any formal charge found in the data): the organic
@@ -26,11 +25,42 @@ DEFAULT_ELEMENTS = ("C", "N", "O", "F", "P", "S", "Cl", "Br", "I")
 #: A source with its own test split (MOSES) gives this many of its training molecules to
 #: the validation split: enough for a stable FCD, a sliver of the training data.
 HELD_OUT_VALID = 10_000
+#: The cache format: part of every cache's key.
+FORMAT_VERSION = 1
+
+
+@dataclass
+class MolDatasetInfo:
+    """Contents of `meta.json`: what a processed dataset holds."""
+
+    source: str
+    atom_types: list[str]
+    max_atoms: int
+    num_rows: int
+    num_molecules: int
+    split_sizes: dict[str, int]
+    atom_counts: dict[str, int]
+    bond_counts: dict[str, int]
+    skipped: int
+    skipped_reasons: dict[str, int]
+    duplicates: int
+    options: dict = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def vocab(self) -> AtomVocab:
+        return AtomVocab.from_strings(self.atom_types)
+
+    @property
+    def bond_type_count(self) -> int:
+        """Bond channels of its graphs, "no bond" included (caches from before aromatic
+        bonds existed are kekulized)."""
+        return len(bond_names(self.options.get("aromatic", False)))
 
 
 @dataclass
 class GraphBuild:
-    info: "MolDatasetInfo"
+    info: MolDatasetInfo
     atoms: np.ndarray  # (M, N) uint8
     bonds: np.ndarray  # (M, N, N) uint8
     smiles: list[str]
@@ -40,8 +70,6 @@ class GraphBuild:
 
 def build_graphs(records: SmilesRecords, converted: ConvertedGraphs, options: "MolDataOptions") -> GraphBuild:
     """Choose vocabulary and size, encode dense tensors, split; record every skip."""
-    from molgan.mol.data.dataset import MolDatasetInfo
-
     rows = len(converted)
     why = list(converted.reasons)
     atom_row = np.repeat(np.arange(rows), converted.atom_counts)

@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +22,7 @@ from torch_geometric.data import Data, InMemoryDataset
 
 from molgan.core.atomic import atomic_directory, atomic_write
 from molgan.errors import InputError
-from molgan.mol.chem.vocab import AtomVocab, bond_names
-from molgan.mol.data.build import GraphBuild, build_graphs
+from molgan.mol.data.build import FORMAT_VERSION, GraphBuild, MolDatasetInfo, build_graphs
 from molgan.mol.data.convert import convert_smiles
 from molgan.mol.data.options import (DATA_DIR_ENV, DEFAULT_MAX_ATOMS, MolDataOptions,  # noqa: F401 (re-exported)
                                      default_data_dir)
@@ -32,41 +31,11 @@ from molgan.mol.data.sources import SmilesRecords, read_moses, read_qm9, read_sm
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "valid", "test")
-FORMAT_VERSION = 1
 _REPORTED_SKIPS = 5
 #: The datasets that ship inside installed packages, and what identifies their content.
 BUILT_IN = {"qm9": "qm9pack", "moses": "molsets-0.3.1"}
 #: Fewer training molecules than this cannot train a GAN (a batch needs two to compare).
 MIN_TRAIN_MOLECULES = 2
-
-
-@dataclass
-class MolDatasetInfo:
-    """Contents of `meta.json`: what a processed dataset holds."""
-
-    source: str
-    atom_types: list[str]
-    max_atoms: int
-    num_rows: int
-    num_molecules: int
-    split_sizes: dict[str, int]
-    atom_counts: dict[str, int]
-    bond_counts: dict[str, int]
-    skipped: int
-    skipped_reasons: dict[str, int]
-    duplicates: int
-    options: dict = field(default_factory=dict)
-    format_version: int = FORMAT_VERSION
-
-    @property
-    def vocab(self) -> AtomVocab:
-        return AtomVocab.from_strings(self.atom_types)
-
-    @property
-    def bond_type_count(self) -> int:
-        """Bond channels of its graphs, "no bond" included (caches from before aromatic
-        bonds existed are kekulized)."""
-        return len(bond_names(self.options.get("aromatic", False)))
 
 
 class MolGraphDataset(InMemoryDataset):

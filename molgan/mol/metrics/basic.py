@@ -42,7 +42,7 @@ class FCDScorer:
 
     def __init__(self, reference: Sequence[str], cache: str | Path | None = None,
                  max_reference: int = 10_000, seed: int = 0):
-        from molgan.mol.metrics.evaluation import ChemNet
+        from molgan.mol.metrics.chemnet import ChemNet
 
         self.chemnet = ChemNet()
         cache = Path(cache) if cache else None

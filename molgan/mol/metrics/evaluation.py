@@ -20,7 +20,6 @@ can express). Definitions, with `valid` = the valid rows, duplicates kept:
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 from collections import Counter
@@ -35,9 +34,10 @@ from molgan.core.logs import finite_or_none
 from molgan.mol.chem.graph import canonical_smiles
 from molgan.mol.chem.medchem import FILTERS
 from molgan.mol.metrics.basic import basic_metrics
+from molgan.mol.metrics.chemnet import ChemNet, torch_threads
 from molgan.mol.metrics.moses import moses_metrics, moses_valid
 from molgan.mol.metrics.profiles import KL_CONTINUOUS, KL_DISCRETE, PROPERTIES, STRUCTURE, Profiles, profile_molecules
-from molgan.mol.metrics.similarity import BitSets, tanimoto_reduce
+from molgan.mol.metrics.similarity import BitSets, cosine_similarity, tanimoto_reduce, weighted_counts
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ METRICS = (
 PERCENT_METRICS = ("validity", "uniqueness", "novelty")
 
 _CHUNK = 500  # small enough that the last chunks finish close together
-_CHEMNET_CHUNK = 1000
 _KDE_POINTS = 20_000
 _PARALLEL_MIN = 1500  # below this, worker start-up costs more than it saves
 
@@ -99,51 +98,6 @@ class ReferenceStats:
     # MOSES: the scaffold-test split's statistics; with it, reports add the MOSES suite
     # (molgan/mol/metrics/moses.py) against this reference (Test) and it (TestSF).
     scaffold_test: "ReferenceStats | None" = None
-
-
-class ChemNet:
-    """fcd_torch's ChemNet: activations, their statistics, and the Frechet distance."""
-
-    def __init__(self):
-        from fcd_torch import FCD
-
-        self.fcd = FCD(device="cpu", n_jobs=1, batch_size=256)
-
-    def activations(self, smiles: Sequence[str], threads: int | None = 1) -> np.ndarray:
-        """(len(smiles), 512) ChemNet activations; `threads` None keeps torch's setting."""
-        smiles = list(smiles)
-        with torch_threads(threads) if threads else contextlib.nullcontext():
-            # In chunks: one fcd_torch call holds about 0.2 MB per molecule until it returns
-            # (measured: 4 GB for 20,000 molecules, 0.7 GB in chunks of 1,000).
-            parts = [self.fcd.get_predictions(smiles[i: i + _CHEMNET_CHUNK])
-                     for i in range(0, len(smiles), _CHEMNET_CHUNK)]
-        return np.concatenate(parts) if parts else np.zeros((0, 512), dtype=np.float32)
-
-    @staticmethod
-    def statistics(activations: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and covariance; integer `weights` count repeats, exactly as if rows were repeated."""
-        mu = np.average(activations, axis=0, weights=weights)
-        return mu, np.cov(activations.T, fweights=weights)
-
-    @staticmethod
-    def distance(mu1, sigma1, mu2, sigma2) -> float:
-        """The Fréchet distance of two Gaussians (molgan.core.frechet: symmetric
-        eigendecompositions, no complex matrix square root); a collapsed set's singular
-        covariance still gives a distance."""
-        from molgan.core.frechet import frechet_distance
-
-        tensors = (torch.as_tensor(np.asarray(x), dtype=torch.float64) for x in (mu1, sigma1, mu2, sigma2))
-        return frechet_distance(*tensors)
-
-
-@contextlib.contextmanager
-def torch_threads(count: int):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 _FORKED_CHEMNET: ChemNet | None = None  # read by forked workers
@@ -222,22 +176,6 @@ def profile_with_activations(smiles: Sequence[str], chemnet: ChemNet, workers: i
     finally:
         _FORKED_CHEMNET, _FORKED_TABLES = None, {}
     return profiles, nearest, activations, extra
-
-
-def cosine_similarity(a: dict[str, int], b: dict[str, int]) -> float:
-    if not a or not b:
-        return float("nan")
-    dot = sum(count * b.get(key, 0) for key, count in a.items())
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
-
-
-def weighted_counts(items: Sequence[Iterable[str | None]], weights: np.ndarray) -> dict[str, int]:
-    total: Counter = Counter()
-    for values, weight in zip(items, weights):
-        for value in values:
-            if value is not None:
-                total[value] += int(weight)
-    return dict(total)
 
 
 def continuous_kl(reference: np.ndarray, sample: np.ndarray) -> float:

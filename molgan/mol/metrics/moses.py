@@ -53,7 +53,8 @@ def moses_metrics(rows: int, valid: Sequence[str], profiles: Profiles, activatio
     `nearest`: the profiled molecules' largest similarity to "Test" and "TestSF", those known."""
     from scipy.stats import wasserstein_distance
 
-    from molgan.mol.metrics.evaluation import ChemNet, cosine_similarity, weighted_counts
+    from molgan.mol.metrics.chemnet import ChemNet
+    from molgan.mol.metrics.similarity import cosine_similarity, weighted_counts
 
     result: dict[str, float] = {"valid": len(valid) / rows if rows else 0.0}
     for k in UNIQUE_AT:

@@ -8,8 +8,10 @@ as a dense matmul would be.
 """
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Iterable, Literal, Sequence
 
 import numpy as np
 import torch
@@ -105,3 +107,19 @@ def tanimoto_reduce(query: BitSets, table: BitSets, reduce: Literal["max", "mean
         best /= float(weights.sum())
         best = best[0] if isinstance(power, int) else best
     return best.numpy().astype(np.float64)
+
+
+def cosine_similarity(a: dict[str, int], b: dict[str, int]) -> float:
+    if not a or not b:
+        return float("nan")
+    dot = sum(count * b.get(key, 0) for key, count in a.items())
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def weighted_counts(items: Sequence[Iterable[str | None]], weights: np.ndarray) -> dict[str, int]:
+    total: Counter = Counter()
+    for values, weight in zip(items, weights):
+        for value in values:
+            if value is not None:
+                total[value] += int(weight)
+    return dict(total)

@@ -270,12 +270,12 @@ def test_invalid_rows_are_broken_down_by_the_files_own_reasons(tmp_path, capsys,
 
 
 def test_chemnet_activations_in_chunks_equal_one_call(monkeypatch):
-    from molgan.mol.metrics import evaluation
+    from molgan.mol.metrics import chemnet as module
 
     smiles = ["CCO", "c1ccccc1", "CC(=O)O", "CCN", "OCC(O)CO", "C#N", "CC1CC1"]
-    chemnet = evaluation.ChemNet()
+    chemnet = module.ChemNet()
     whole = chemnet.fcd.get_predictions(smiles)
-    monkeypatch.setattr(evaluation, "_CHEMNET_CHUNK", 3)
+    monkeypatch.setattr(module, "_CHEMNET_CHUNK", 3)
     chunked = chemnet.activations(smiles)
     assert chunked.shape == (7, 512) and np.allclose(chunked, whole, atol=1e-5)
     assert chemnet.activations([]).shape == (0, 512)

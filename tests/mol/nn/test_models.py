@@ -173,7 +173,7 @@ def test_drug_sized_graphs_shapes_masks_and_valid_output(n):
     # default atom limit) are symmetric, bond only present atoms, and decode to molecules.
     from molgan.mol.config import MolModelConfig
     from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences
-    from molgan.mol.nn.models import build_models
+    from molgan.mol.nn.build import build_models
 
     torch.manual_seed(0)
     vocab = AtomVocab.from_strings(["C", "N", "O", "F", "S", "Cl", "Br"])
