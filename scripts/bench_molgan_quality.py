@@ -1,14 +1,14 @@
 """Train the molecule GAN and measure one checkpoint three ways (raw, capped, connected): 10,000 samples.
 
   python scripts/bench_molgan_quality.py --out runs/bench-default            # default run
-  python scripts/bench_molgan_quality.py --out runs/ab-noval --minutes 10 --set valence_penalty=0
+  python scripts/bench_molgan_quality.py --out runs/ab-nofm --minutes 10 --set feature_matching=0
   python scripts/bench_molgan_quality.py --out runs/bench-default --skip-training
 
 Trains `molgan train --dataset qm9` (plus any --set, and a wall-clock budget with
 --minutes), then samples 10,000 graphs from the best checkpoint's EMA generator and
 reports validity (sanitizes and one fragment, over all 10,000), uniqueness, novelty
 (against the training split) and FCD (valid molecules vs the whole test split), both
-*raw* (argmax decoding, no repair), *capped* (valence-capped decoding) and *connected*
+*raw* (argmax decoding, no correction), *capped* (valence-capped decoding) and *connected*
 (capped, fragments joined), plus the mean QED of valid repaired molecules and the time
 the run took.
 """

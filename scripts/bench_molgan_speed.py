@@ -34,8 +34,7 @@ from bench_common import environment, write_result  # noqa: E402
 
 PORT_SIZES = {"model": {"latent_dim": 8, "generator_dims": [128, 256, 512], "conv_dims": [128, 64],
                         "readout_dim": 128, "head_dims": [128, 64], "minibatch_std": False, "post": "st-argmax",
-                        "valence_feature": False, "valence_penalty": 0.0, "connectivity_penalty": 0.0,
-                        "marginal_matching": 0.0},
+                        "valence_feature": False, "marginal_matching": 0.0},
               # The port's algorithm: WGAN-GP alone (our default, with feature and marginal
               # matching, and the reward term are measured separately below).
               "train": {"batch_size": 16, "n_critic": 5, "adversarial_weight": 1.0, "feature_matching": 0.0}}

@@ -25,9 +25,15 @@ def from_dict(cls: type, data: dict, where: str = "") -> Any:
         raise InputError(f"{where or 'config'}: expected a table, got {data!r}")
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    retired = getattr(cls, "retired", {})  # settings of earlier versions: {name: the value that did nothing}
     kwargs = {}
     for key, value in data.items():
         name = f"{where}.{key}" if where else key
+        if key in retired and key not in fields:
+            if value != retired[key] and not (isinstance(value, (list, tuple)) and list(value) == list(retired[key])):
+                raise InputError(f"{name} = {value!r}: a setting this version of molgan no longer has (only "
+                                 f"{retired[key]!r}, off, is accepted in a saved config)")
+            continue
         if key not in fields:
             raise InputError(f"unknown config key {name!r} (known: {', '.join(sorted(fields))})")
         kwargs[key] = _coerce(hints[key], value, name)

@@ -131,12 +131,6 @@ def mixed_loss_terms(adversarial: Tensor, extras: dict[str, Tensor], weight: flo
     return terms
 
 
-def combine_generator_losses(adversarial: Tensor, extras: Sequence[Tensor], weight: float,
-                             normalize: bool = True) -> Tensor:
-    """λ·L_adv + (1−λ)·Σ α_i·L_i (see `mixed_loss_terms`)."""
-    return sum_in_order(mixed_loss_terms(adversarial, dict(enumerate(extras)), weight, normalize).values())
-
-
 def sum_in_order(terms) -> Tensor:
     """t1 + t2 + ... left to right (`sum` would start from 0, a different rounding)."""
     terms = iter(terms)

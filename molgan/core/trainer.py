@@ -504,7 +504,10 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        if state.get("task") != self.task.describe():
+        # Keys an earlier version described its task by, which this one no longer writes.
+        retired = getattr(self.task, "retired_description", ())
+        saved = {k: v for k, v in (state.get("task") or {}).items() if k not in retired}
+        if saved != self.task.describe():
             raise InputError("incompatible checkpoint: it was made for another model or dataset "
                              f"({state.get('task')} vs {self.task.describe()})")
         self.task.generator.load_state_dict(state["generator"])

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 from molgan.core.config import merge
 from molgan.core.train_config import TrainConfig, parse_requirement
 from molgan.errors import InputError
 from molgan.mol.conditioning import REWARD_CONDITION, check_property_names
 from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
-from molgan.mol.decoding.calibration import bond_type_indices
 from molgan.mol.nn.models import PostProcess
-from molgan.mol.nn.valence import LayerRules
 
 
 @dataclass
@@ -69,44 +67,16 @@ class MolModelConfig:
     head_dims: tuple[int, ...] = (128, 64)
     dropout: float = 0.0
     valence_feature: bool = True  # summed bond order per atom as a critic input
-    # Free valence and "no bond" per atom as critic inputs: off, it made the worst seed worse
-    # (docs/experiments.md).
-    chemistry_feature: bool = False
     # Closed walks of length 3-6 through each atom as critic inputs (molgan/mol/nn/models.py):
     # rings and cages, which two graph convolutions cannot see.
     ring_feature: bool = False
     minibatch_std: bool = True  # lets the critic see a collapsed batch
     minibatch_discrimination: bool = False  # Salimans et al.; replaces minibatch_std when on
     pack: int = 1  # PacGAN: the critic scores packs of this many graphs
-    # Weight of the differentiable valence constraint on G; st-valence graphs never exceed a
-    # valence, so it only matters for the other post-processings.
-    valence_penalty: float = 0.0
-    connectivity_penalty: float = 0.0  # one-fragment constraint; off: it shrank graphs (docs/experiments.md)
     # Hold the generator's atom- and bond-type frequencies to the training data's
-    # (molgan/mol/losses/marginals.py); pair_matching: also bond types by the atom types at
-    # both ends. Without them the run degrades after its best step (docs/experiments.md).
+    # (molgan/mol/losses/marginals.py). Without it the run degrades after its best step
+    # (docs/experiments.md).
     marginal_matching: float = 10.0
-    pair_matching: float = 0.0
-    # st-valence: the same on the probabilities the output layer is given; unchecked, on
-    # MOSES nearly every atom pair asked for a bond and valence decided (cages of rings).
-    soft_marginal_matching: float = 0.0
-    # st-valence: cross-entropy of the generator's probabilities against its output layer's
-    # graphs (molgan/mol/losses/consistency.py), so that straight-through gradients mean something.
-    layer_consistency: float = 0.0
-    # st-valence: a bond that would close a ring (its atoms already connected) needs at least
-    # this probability, so graphs start as trees and rings must be asked for; 0 = off.
-    ring_threshold: float = 0.0
-    # st-valence: no ring closure makes a ring of fewer atoms than this; 0 = any. MOSES'
-    # molecules have 0.08 rings of 3 or 4 atoms each; unchecked, its generator made 3-4.
-    min_ring_size: int = 0
-    # st-valence: no ring closure makes a ring of more atoms than this; 0 = any. MOSES has no
-    # ring over 7 atoms (its Filters metric rejects them).
-    max_ring_size: int = 0
-    # st-valence: rules the output layer takes from the training data. A bond type joins two
-    # atom types, and an atom type has a number of neighbours, only when the data have at
-    # least this many of them per molecule (e.g. 1e-3 on MOSES: no O-O, N-F or N-Cl bond and
-    # no sulfur with six neighbours, which its generator made); 0 = what the valences allow.
-    data_rules: float = 0.0
     # Properties the generator and critic are conditioned on, any of qed, logp, sa, mw
     # (molgan/mol/conditioning.py); () = unconditional. `molgan sample --condition qed=0.5`.
     condition: tuple[str, ...] = ()
@@ -119,40 +89,24 @@ class MolModelConfig:
     condition_pretrain_steps: int = 2000
     condition_lr: float = 3e-4
 
+    #: Settings of earlier versions, at the value that made them do nothing: a saved run's
+    #: config may still list them (core/config.py drops them; any other value is an error).
+    #: Each was tried and not kept (docs/experiments.md).
+    retired: ClassVar[dict] = {"valence_penalty": 0.0, "connectivity_penalty": 0.0, "pair_matching": 0.0,
+                               "soft_marginal_matching": 0.0, "layer_consistency": 0.0, "ring_threshold": 0.0,
+                               "min_ring_size": 0, "max_ring_size": 0, "data_rules": 0.0,
+                               "chemistry_feature": False}
+
     def __post_init__(self):
         check_property_names(self.condition, "model.condition")
-        for name in ("valence_penalty", "connectivity_penalty", "marginal_matching", "pair_matching",
-                     "soft_marginal_matching", "layer_consistency", "data_rules", "condition_weight",
-                     "condition_pretrain_steps", "condition_lr"):
+        for name in ("marginal_matching", "condition_weight", "condition_pretrain_steps", "condition_lr"):
             if getattr(self, name) < 0:
                 raise InputError(f"model.{name} must be 0 (off) or more, got {getattr(self, name)}")
-        if self.generator == "autoregressive":
-            # These shape the MLP generator's output layer or its probabilities: an error, not
-            # settings that silently do nothing.
-            for name in ("layer_consistency", "soft_marginal_matching", "ring_threshold", "min_ring_size",
-                         "max_ring_size", "data_rules", "valence_penalty", "connectivity_penalty"):
-                if getattr(self, name):
-                    raise InputError(f"model.{name} applies to the MLP generator, not model.generator = "
-                                     f"autoregressive: set it to 0")
         if min(self.transformer_dim, self.transformer_layers, self.transformer_heads, self.pair_dim) < 1 \
                 or self.transformer_dim % self.transformer_heads:
             raise InputError(f"model.transformer_dim ({self.transformer_dim}) must be a positive multiple of "
                              f"model.transformer_heads ({self.transformer_heads}), with at least one layer "
                              f"and a positive model.pair_dim")
-        if not 0 <= self.ring_threshold < 1:
-            raise InputError(f"model.ring_threshold must be in [0, 1) (0: off), got {self.ring_threshold}")
-        if self.min_ring_size != 0 and not 3 <= self.min_ring_size <= 8:
-            raise InputError(f"model.min_ring_size must be 0 (off) or 3 to 8, got {self.min_ring_size}")
-        if self.max_ring_size != 0 and self.max_ring_size < max(3, self.min_ring_size):
-            raise InputError(f"model.max_ring_size must be 0 (off) or at least 3 and model.min_ring_size, "
-                             f"got {self.max_ring_size}")
-
-    def layer_rules(self, allowed_bonds: tuple = (), max_neighbours: tuple = ()) -> LayerRules:
-        """The output layer's rules: for ring-closing bonds, and those from the training data
-        (`data_rules`): the bond types each pair of atom types may have and the neighbours
-        each atom type may have (() = any)."""
-        return LayerRules(self.ring_threshold, self.min_ring_size, tuple(allowed_bonds), tuple(max_neighbours),
-                          self.max_ring_size)
 
 
 @dataclass
@@ -206,19 +160,13 @@ class MolEvalConfig:
     # `molgan sample`'s default. Chosen on the validation split: the model's samples are too
     # concentrated at 1.0 (docs/experiments.md).
     latent_scale: float = 1.5
-    # Delivered decoding only: logit offsets for these bond types so that decoded molecules
-    # have as many of them per molecule as the training data (molgan/mol/decoding/calibration.py),
-    # e.g. ("double", "triple") for an st-argmax generator. () = off: a generator trained
-    # through its valence-aware layer needs offsets of about 0 (docs/experiments.md).
-    calibrate_bonds: tuple[str, ...] = ()
     grid_molecules: int = 24
+    #: Settings of earlier versions, at the value that made them do nothing: a saved run's
+    #: config may still list them (core/config.py drops them; any other value is an error).
+    retired: ClassVar[dict] = {"calibrate_bonds": []}
 
     def __post_init__(self):
         check_latent_scale(self.latent_scale, "eval.latent_scale")
-        try:
-            bond_type_indices(self.calibrate_bonds)
-        except ValueError as exc:
-            raise InputError(f"eval.calibrate_bonds: {exc}") from None
         if self.samples < 2:
             raise InputError(f"eval.samples must be at least 2, got {self.samples}")
         if self.uniqueness_samples < 0:
@@ -299,16 +247,13 @@ class MolRunConfig:
         reward, each of its settings only in the part that uses it."""
         m, t = self.model, self.train
         unused = [f"train.{name}" for name in t.unused_settings()]
-        mlp_only = ["latent_dim", "generator_dims", "post", "temperature", "ring_threshold", "min_ring_size",
-                    "max_ring_size", "data_rules", "layer_consistency", "soft_marginal_matching", "valence_penalty",
-                    "connectivity_penalty"]
+        mlp_only = ["latent_dim", "generator_dims", "post", "temperature"]
         autoregressive_only = ["transformer_dim", "transformer_layers", "transformer_heads", "pair_dim"]
         model = autoregressive_only if m.generator == "mlp" else mlp_only
         if t.adversarial_steps == 0:
-            model = model + ["conv_dims", "readout_dim", "head_dims", "valence_feature", "chemistry_feature",
-                             "ring_feature", "minibatch_std", "minibatch_discrimination", "pack", "marginal_matching",
-                             "pair_matching", "soft_marginal_matching", "layer_consistency", "valence_penalty",
-                             "connectivity_penalty", "condition_weight", "condition_pretrain_steps", "condition_lr"]
+            model = model + ["conv_dims", "readout_dim", "head_dims", "valence_feature", "ring_feature",
+                             "minibatch_std", "minibatch_discrimination", "pack", "marginal_matching",
+                             "condition_weight", "condition_pretrain_steps", "condition_lr"]
             if m.generator == "autoregressive":
                 model.append("dropout")
         elif not (m.condition and m.condition_weight > 0):
@@ -371,17 +316,18 @@ class MolRunConfig:
 #: generator's best was 27, docs/experiments.md). It learns by likelihood for the whole hour
 #: (batch 128, about 0.43 s a step on one core; 6,500 steps, a cosine rate): a critic step
 #: costs about five likelihood steps (its samples are made atom by atom) and did not pay for
-#: them in an hour (docs/experiments.md). `--set train.likelihood_steps=4500` gives the last
-#: 2,000 steps to the critic with the settings below, the likelihood kept as a term. The
+#: them in an hour (docs/experiments.md), so the preset holds no critic settings:
+#: `--set train.likelihood_steps=4500` gives the last 2,000 steps to a critic, whose settings
+#: (the defaults, or e.g. n_critic=2, likelihood_weight=0.05, ring_feature=true,
+#: feature_matching=0, marginal_matching=0, as docs/experiments.md tried) come with --set. The
 #: 54-minute budget keeps the whole command within the hour on a slower or busier machine;
 #: an evaluation (11,000 samples, about 20 s) every 1,000 steps.
 DATASET_PRESETS: dict[str, dict] = {
     "moses": {"data": {"aromatic": False},
-              "model": {"generator": "autoregressive", "marginal_matching": 0.0, "ring_feature": True},
-              "train": {"max_steps": 6500, "max_minutes": 54.0, "likelihood_steps": 6500, "likelihood_weight": 0.05,
-                        "batch_size": 128, "n_critic": 2, "lr_g": 5e-4, "betas": [0.9, 0.999], "grad_clip": 1.0,
-                        "feature_matching": 0.0, "eval_every": 1000, "sample_every": 1000, "checkpoint_every": 500,
-                        "patience": 0},
+              "model": {"generator": "autoregressive"},
+              "train": {"max_steps": 6500, "max_minutes": 54.0, "likelihood_steps": 6500, "batch_size": 128,
+                        "lr_g": 5e-4, "betas": [0.9, 0.999], "grad_clip": 1.0, "eval_every": 1000,
+                        "sample_every": 1000, "checkpoint_every": 500, "patience": 0},
               "eval": {"latent_scale": 1.0, "decode": "raw"}},
 }
 

@@ -19,11 +19,10 @@ from molgan.core.checkpoint import CheckpointManager, load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
-from molgan.mol.chem.vocab import BOND_NAMES, KEKULE_BOND_TYPES, AtomVocab
+from molgan.mol.chem.vocab import KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.conditioning import REWARD_CONDITION, PropertyScale
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.convert import rdkit_pool
-from molgan.mol.decoding.calibration import generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.nn.build import build_models
 from molgan.mol.nn.models import MolGenerator
@@ -79,11 +78,6 @@ def resolve_checkpoint(target: str | Path) -> Path:
     return path
 
 
-def _allowed_bonds(task: dict) -> tuple:
-    """The output layer's bond types by atom types as the checkpoint saved them (() = any)."""
-    return tuple(tuple(tuple(row) for row in plane) for plane in task.get("allowed_bonds", ()))
-
-
 def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
     path = resolve_checkpoint(target)
     state = load_checkpoint(path)
@@ -96,8 +90,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
         # Checkpoints from before aromatic bonds: kekulized, four bond channels.
         bond_types = task.get("bond_types", KEKULE_BOND_TYPES)
         generator, _ = build_models(config.model, task["max_atoms"], len(vocab), max_valences(vocab).tolist(),
-                                    bond_types, kekule_roles(vocab).tolist(), _allowed_bonds(task),
-                                    tuple(task.get("max_neighbours", ())),
+                                    bond_types, kekule_roles(vocab).tolist(),
                                     condition_dim=len(task["condition"]["names"]) if "condition" in task else 0,
                                     critic=False)
         scale = PropertyScale.from_dict(task["condition"]) if "condition" in task else None
@@ -168,19 +161,6 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
     return {s: p for chunk, props in zip(chunks, results) for s, p in zip(chunk, props)}
 
 
-def delivered_bias(loaded: LoadedGenerator, decode: str, latent_scale: float) -> torch.Tensor:
-    """The run's calibrated bond-logit offsets for this decoding (molgan/mol/decoding/calibration.py):
-    from the training data's bond statistics stored in the checkpoint (bonds per molecule;
-    older checkpoints: the fraction of molecules with one); none for raw decoding or
-    checkpoints from before calibration existed."""
-    task = loaded.state.get("task") or {}
-    statistic = "count" if "bond_counts" in task else "presence"
-    stored = task.get("bond_counts") or task.get("bond_fractions") or {}
-    targets = {BOND_NAMES.index(name): float(value) for name, value in stored.items()}
-    return generator_bond_bias(loaded.generator, loaded.vocab, decode, targets, latent_scale, torch.device("cpu"),
-                               statistic=statistic)
-
-
 def training_smiles(state: dict) -> frozenset[str] | None:
     """The training molecules of a checkpoint's run (its dataset cache), or None if gone."""
     from molgan.mol.data.dataset import MolGraphDataset
@@ -235,8 +215,7 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
         decode = "argmax"
     uncorrected_valid = None if masked and valence_masks else 0
     conditions = loaded.conditions(targets, count)
-    bias = delivered_bias(loaded, decode, latent_scale)
-    post, rules = loaded.generator.post, loaded.generator.rules
+    post = loaded.generator.post
     with tqdm(total=count, desc="sampling", unit="mol", disable=None if progress else True) as bar:
         for start in range(0, count, batch_size):
             n = min(batch_size, count - start)
@@ -244,12 +223,12 @@ def generate_rows(loaded: LoadedGenerator, count: int, known: frozenset[str] | N
                                          latent_scale=latent_scale,
                                          conditions=None if conditions is None else conditions[start:start + n],
                                          valence_masks=valence_masks)
-            batch = decode_logits(bonds + bias, atoms, loaded.vocab, decode, post, rules)
-            raw = batch if same_as_raw(decode, post, bias) else \
-                decode_logits(bonds, atoms, loaded.vocab, "raw", post, rules)
+            batch = decode_logits(bonds, atoms, loaded.vocab, decode, post)
+            raw = batch if same_as_raw(decode, post) else \
+                decode_logits(bonds, atoms, loaded.vocab, "raw", post)
             raw_valid += sum(d.smiles is not None for d in raw)
             if uncorrected_valid is not None:
-                uncorrected = batch if decode == "argmax" and not bias.any() else \
+                uncorrected = batch if decode == "argmax" else \
                     decode_logits(bonds, atoms, loaded.vocab, "argmax")
                 uncorrected_valid += sum(d.smiles is not None for d in uncorrected)
             decoded += batch

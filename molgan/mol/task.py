@@ -10,21 +10,16 @@ from torch import Tensor, nn
 
 from molgan.core.atomic import atomic_write
 from molgan.core.data import TensorData
-from molgan.mol.chem.vocab import BOND_NAMES
 from molgan.mol.conditioning import REWARD_CONDITION, PropertyScale, training_properties
 from molgan.mol.config import MolRunConfig
 from molgan.mol.data.dataset import MolGraphDataset
-from molgan.mol.decoding.calibration import bond_type_indices, data_bond_counts, generator_bond_bias
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.diagnostics import critic_statistics, graph_statistics
 from molgan.mol.losses.condition import PropertyRegression
-from molgan.mol.losses.consistency import LayerConsistency
 from molgan.mol.losses.marginals import MarginalMatching
-from molgan.mol.losses.penalties import ConnectivityPenalty, ValencePenalty
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.build import build_models
-from molgan.mol.nn.models import GraphCritic, MolGenerator
-from molgan.mol.nn.valence import allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts
+from molgan.mol.nn.models import GraphCritic
 from molgan.mol.rewards.functions import RewardFunction
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.rewards.policy import RepeatPricedReward
@@ -42,18 +37,11 @@ class MolTask:
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.bond_types = train.info.bond_type_count
-        allowed_bonds, most_neighbours = (), ()
-        if config.model.data_rules > 0:  # the output layer's rules from the training data
-            frequency = config.model.data_rules
-            counts = pair_bond_counts(train.bond_types, train.atom_types, self.bond_types, self.atom_types)
-            allowed_bonds = allowed_pair_bonds(counts, len(train), frequency)
-            counts = neighbour_counts(train.bond_types, train.atom_types, self.atom_types)
-            most_neighbours = max_neighbours(counts, len(train), frequency)
+        adversarial = config.train.adversarial_steps > 0  # else no critic, no generator-loss terms
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
-                                                          kekule_roles(self.vocab).tolist(), allowed_bonds,
-                                                          most_neighbours, len(config.condition_names),
-                                                          critic=config.train.adversarial_steps > 0)
+                                                          kekule_roles(self.vocab).tolist(),
+                                                          len(config.condition_names), critic=adversarial)
         self.latent_dim = self.generator.latent_dim
         # Conditioned runs: each training molecule's normalised properties (or its reward), a
         # third data column.
@@ -84,24 +72,13 @@ class MolTask:
             columns = [column[rows] for column in columns]
         self.data = TensorData(*columns)
         self.known = frozenset(train.smiles)
-        self.bond_targets = data_bond_counts(train.bond_types, train.atom_types,
-                                             bond_type_indices(config.eval.calibrate_bonds))
-        self._bias_key: tuple[int, int] | None = None
-        self._bias = torch.zeros(self.bond_types)
-        self.objectives: list = []
-        if config.model.valence_penalty > 0:
-            self.objectives.append(ValencePenalty(self.vocab, config.model.valence_penalty, device))
-        if config.model.connectivity_penalty > 0:
-            self.objectives.append(ConnectivityPenalty(config.model.connectivity_penalty))
+        self.objectives: list = []  # terms of the adversarial steps' generator loss
         m = config.model
-        if m.marginal_matching > 0 or m.pair_matching > 0 or m.soft_marginal_matching > 0:
+        if adversarial and m.marginal_matching > 0:
             # the marginals of the data the critic sees (tilted, for a tilted run)
             self.objectives.append(MarginalMatching(columns[1], columns[0], self.bond_types,
-                                                    self.atom_types, m.marginal_matching, m.pair_matching, device,
-                                                    m.soft_marginal_matching, self.generator))
-        if m.layer_consistency > 0:
-            self.objectives.append(LayerConsistency(m.layer_consistency, self.generator))
-        if config.model.condition and m.condition_weight > 0:
+                                                    self.atom_types, m.marginal_matching, device))
+        if adversarial and config.model.condition and m.condition_weight > 0:
             regressor = GraphCritic(self.atom_types, self.bond_types, m.conv_dims, m.readout_dim, m.head_dims,
                                     valence_feature=m.valence_feature, ring_feature=m.ring_feature,
                                     outputs=len(m.condition)).to(device)
@@ -109,7 +86,7 @@ class MolTask:
                                                       (train.atom_types, train.bond_types, self.conditions),
                                                       m.condition_pretrain_steps, score=self._fake_conditions))
         self.reward: RewardFunction | None = None  # what the run aims at, scored at every evaluation
-        if config.train.adversarial_weight < 1.0:
+        if adversarial and config.train.adversarial_weight < 1.0:
             objective = RewardObjective(self.vocab, self.known, config.model, config.rl, device, self.bond_types)
             self.objectives.append(objective)
             self.reward = objective.reward
@@ -167,28 +144,16 @@ class MolTask:
     milestones = {"validity>=0.9,uniqueness>=0.9": {"validity": 0.9, "uniqueness": 0.9},
                   "raw_validity>=0.9,raw_uniqueness>=0.9": {"raw_validity": 0.9, "raw_uniqueness": 0.9}}
 
-    def delivered_bias(self, generator: MolGenerator, step: int) -> Tensor:
-        """The bond-logit offsets of the delivered decoding (see molgan/mol/decoding/calibration.py),
-        found once per step: the evaluation and the sample grid of a step share them."""
-        if self._bias_key != (step, id(generator)):
-            e = self.config.eval
-            self._bias = generator_bond_bias(generator, self.vocab, e.decode, self.bond_targets, e.latent_scale,
-                                             self.device, samples=e.samples)
-            self._bias_key = (step, id(generator))
-        return self._bias
-
     def evaluate(self, generator: nn.Module, step: int) -> dict[str, float]:
         bonds, atoms, cond = self._sample_logits(generator, self.config.eval.samples)
-        bias = self.delivered_bias(generator, step)
         post = self.generator.post
-        delivered = self._decode(bonds + bias, atoms, self.config.eval.decode)
-        raw = delivered if same_as_raw(self.config.eval.decode, post, bias) else self._decode(bonds, atoms, "raw")
+        delivered = self._decode(bonds, atoms, self.config.eval.decode)
+        raw = delivered if same_as_raw(self.config.eval.decode, post) else self._decode(bonds, atoms, "raw")
         metrics = {f"raw_{k}": v for k, v in basic_metrics(raw, self.known).items()}
         if post == "st-valence":  # how far the logits' own argmax is from the output layer's graph
             argmax = [d.smiles for d in decode_logits(bonds, atoms, self.vocab, "argmax")]
             metrics["argmax_validity"] = basic_metrics(argmax, self.known)["validity"]
         metrics.update(basic_metrics(delivered, self.known))
-        metrics.update({f"bias_{BOND_NAMES[k]}": float(bias[k]) for k in self.bond_targets})
         if self.fcd is not None:
             metrics["fcd"] = self.fcd(delivered)
         if self.scale is not None and self.aim is None:
@@ -196,7 +161,7 @@ class MolTask:
         if self.reward is not None:  # what the run asks for, on the delivered molecules
             metrics["reward"] = float(self.reward(delivered).mean())
         if self.config.eval.uniqueness_samples:
-            metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples, bias))
+            metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
         # A PacGAN critic scores packs, not molecules; a conditioned one a molecule with its
         # properties, which the watched molecules are not given.
@@ -207,23 +172,21 @@ class MolTask:
                 self.config.train.batch_size).items()})
         return metrics
 
-    def _uniqueness(self, generator: nn.Module, count: int, bias: Tensor) -> dict[str, float]:
+    def _uniqueness(self, generator: nn.Module, count: int) -> dict[str, float]:
         """{"unique@count": the distinct share of `count` more delivered samples}."""
         bonds, atoms, _ = self._sample_logits(generator, count)
-        smiles = self._decode(bonds + bias, atoms, self.config.eval.decode)
+        smiles = self._decode(bonds, atoms, self.config.eval.decode)
         return {f"unique@{count}": basic_metrics(smiles, self.known)["uniqueness"]}
 
     def _decode(self, bonds: Tensor, atoms: Tensor, mode: str) -> list[str | None]:
         """SMILES (None if invalid) of logits decoded with `mode` and the generator's output layer."""
-        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, self.generator.post,
-                                                self.generator.rules)]
+        return [d.smiles for d in decode_logits(bonds, atoms, self.vocab, mode, self.generator.post)]
 
     def write_samples(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         from rdkit import Chem
         from rdkit.Chem import Draw
 
         bonds, atoms, _ = self._sample_logits(generator, 200)
-        bonds = bonds + self.delivered_bias(generator, step)
         smiles = self._decode(bonds, atoms, self.config.eval.decode)
         folder = Path(run_dir) / "samples"
         for name in (f"step-{step:07d}.smi", "latest.smi"):
@@ -245,22 +208,22 @@ class MolTask:
             kind += f", conditioned on {', '.join(self.scale.names)}"
         return kind
 
+    #: Keys of `describe` that checkpoints of earlier versions hold and this one no longer
+    #: writes (the bond-type counts of the retired decoding calibration); not compared on resume.
+    retired_description = ("bond_counts",)
+
     def describe(self) -> dict:
-        m, rules = self.config.model, self.generator.rules
+        m = self.config.model
         return {"domain": "molecule", "atom_types": self.vocab.names(), "max_atoms": self.max_atoms,
                 "bond_types": self.bond_types,
                 "latent_dim": self.latent_dim, "generator_dims": list(m.generator_dims),
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,
-                "bond_counts": {BOND_NAMES[k]: v for k, v in self.bond_targets.items()},
                 "reward": self.config.rl.reward if self.reward is not None or self.objectives else None,
                 **({"reward_aim": self.aim} if self.aim is not None else {}),  # a quantile
                 # only when on: checkpoints from before the option stay resumable
-                **({"chemistry_feature": True} if m.chemistry_feature else {}),
                 **({"ring_feature": True} if m.ring_feature else {}),
-                **({"allowed_bonds": rules.allowed_bonds, "max_neighbours": rules.max_neighbours}
-                   if rules.allowed_bonds else {}),
                 **({"condition": self.scale.to_dict()} if self.scale is not None else {})}
 
 

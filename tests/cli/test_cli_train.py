@@ -172,12 +172,7 @@ def test_sample_reads_a_trained_run(tmp_path, capsys, data_dir, mols_csv):
     import csv
 
     out = tmp_path / "run"
-    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
-                   "--set", 'calibrate_bonds=["double", "triple"]')[0] == 0
-    # the training data's bond statistics travel with the checkpoint, for the calibrated decoding
-    state = torch.load(next((out / "checkpoints").glob("*.pt")), weights_only=True)
-    counts = state["task"]["bond_counts"]  # bonds of each type per molecule
-    assert set(counts) == {"double", "triple"} and all(0.0 <= v <= 9.0 for v in counts.values())
+    assert run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL)[0] == 0
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     code, _, err = run_cli(capsys, "sample", out, "-n", 40, "-o", first, "--seed", 3)
     assert code == 0, err
@@ -280,7 +275,7 @@ def test_default_generator_samples_its_output_layer_graphs_and_evaluates(tmp_pat
 
     out = tmp_path / "run"
     state = _two_tiny_steps(capsys, mols_csv, out)
-    assert state["config"]["model"]["post"] == "st-valence" and state["config"]["eval"]["calibrate_bonds"] == []
+    assert state["config"]["model"]["post"] == "st-valence"
     files = {mode: tmp_path / f"{mode}.csv" for mode in ("raw", "connected", "argmax")}
     for mode, path in files.items():
         assert run_cli(capsys, "sample", out, "-n", 40, "-o", path, "--seed", 1, "--decode", mode)[0] == 0

@@ -28,20 +28,25 @@ def assert_nothing_corrupt(run: Path) -> None:
         assert path.read_text().endswith("\n")
 
 
-def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run(tmp_path, capsys, small_csv_and_env):
-    molecules, env = small_csv_and_env
-    reference = tmp_path / "reference"
-    assert run_cli(capsys, *train_args(molecules, reference, 8))[0] == 0
-
-    run, marker = tmp_path / "killed", tmp_path / "stalled"
-    worker = subprocess.Popen([sys.executable, str(TESTS / "kill_worker.py"), str(marker), "5",
-                               *train_args(molecules, run, 8)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def kill_when_stalled(marker: Path, step: int, env: dict, argv: list[str]) -> None:
+    """Run `molgan argv` in tests/kill_worker.py, stalled at checkpoint `step` (0: when
+    training starts), and SIGKILL it there."""
+    worker = subprocess.Popen([sys.executable, str(TESTS / "kill_worker.py"), str(marker), str(step), *argv],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(marker.exists)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+
+
+def test_kill_during_a_checkpoint_write_then_resume_matches_an_uninterrupted_run(tmp_path, capsys, small_csv_and_env):
+    molecules, env = small_csv_and_env
+    reference = tmp_path / "reference"
+    assert run_cli(capsys, *train_args(molecules, reference, 8))[0] == 0
+
+    run = tmp_path / "killed"
+    kill_when_stalled(tmp_path / "stalled", 5, env, train_args(molecules, run, 8))
     checkpoints = run / "checkpoints"
     assert not (checkpoints / "step-0000005.pt").exists()  # the interrupted write never appears
     assert list(checkpoints.glob(".step-0000005.pt.*.tmp"))  # ... it was killed mid-write
@@ -86,17 +91,8 @@ def test_a_run_killed_before_its_first_checkpoint_restarts_on_resume(tmp_path, c
     """A preempted job requeued with the same command line and --resume: no checkpoint yet,
     so it trains from step 0 with the recorded settings (a warning, not a failure)."""
     molecules, env = small_csv_and_env
-    reference = tmp_path / "reference"
-    assert run_cli(capsys, *train_args(molecules, reference, 4))[0] == 0
-    run, marker = tmp_path / "killed", tmp_path / "started"
-    worker = subprocess.Popen([sys.executable, str(TESTS / "kill_worker.py"), str(marker), "0",
-                               *train_args(molecules, run, 4), "--set", "lr_g=2e-4"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(marker.exists)
-    finally:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+    run = tmp_path / "killed"
+    kill_when_stalled(tmp_path / "started", 0, env, [*train_args(molecules, run, 4), "--set", "lr_g=2e-4"])
     assert (run / "config.toml").is_file() and latest_step(run) == 0
     code, _, err = run_cli(capsys, "train", "--out", run, "--resume", "--max-steps", 4)
     assert code == 0, err

@@ -75,3 +75,19 @@ def test_bad_config_files(tmp_path):
 def test_from_dict_rejects_a_value_where_a_section_belongs():
     with pytest.raises(InputError, match="expected a table"):
         from_dict(Run, {"model": 3})
+
+
+def test_a_retired_setting_is_dropped_at_its_off_value_and_refused_otherwise():
+    """A run saved by an earlier version lists settings this one no longer has: at the value
+    that made them do nothing they are dropped, at any other an error names them."""
+    from molgan.mol.config import MolRunConfig
+
+    saved = to_dict(MolRunConfig())
+    saved["model"].update(valence_penalty=0.0, ring_threshold=0.0, chemistry_feature=False)
+    saved["eval"]["calibrate_bonds"] = []
+    assert to_dict(from_dict(MolRunConfig, saved)) == to_dict(MolRunConfig())
+    saved["model"]["valence_penalty"] = 1.0
+    with pytest.raises(InputError, match="model.valence_penalty = 1.0: a setting this version"):
+        from_dict(MolRunConfig, saved)
+    with pytest.raises(InputError, match="unknown config key"):  # not a setting a user can ask for
+        build_config(MolRunConfig, overrides=["valence_penalty=0"])

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from molgan.core.losses import LOSSES, combine_generator_losses, gradient_penalty
+from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_in_order
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
@@ -77,14 +77,14 @@ def test_gradient_penalty_equals_the_double_backward_formulation(functional):
         assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
-def test_combine_generator_losses_weights_and_normalises_without_gradient_through_alpha():
+def test_mixed_terms_weight_and_normalise_without_gradient_through_alpha():
     adv = torch.tensor(2.0, requires_grad=True)
     extra = torch.tensor(-0.5, requires_grad=True)
-    assert combine_generator_losses(adv, [], 0.5) is adv
-    total = combine_generator_losses(adv, [extra], 0.25)
+    assert mixed_loss_terms(adv, {}, 0.5) == {"adversarial": adv}
+    total = sum_in_order(mixed_loss_terms(adv, {"reward": extra}, 0.25).values())
     assert torch.isclose(total, torch.tensor(0.25 * 2.0 + 0.75 * (2.0 / 0.5) * -0.5))
     total.backward()
     assert torch.isclose(adv.grad, torch.tensor(0.25))  # alpha is a constant
     assert torch.isclose(extra.grad, torch.tensor(0.75 * 4.0))
-    only_extra = combine_generator_losses(adv, [extra], 0.0, normalize=False)
+    only_extra = sum_in_order(mixed_loss_terms(adv, {"reward": extra}, 0.0, normalize=False).values())
     assert torch.isclose(only_extra, extra)

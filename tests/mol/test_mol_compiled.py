@@ -1,7 +1,9 @@
 """`train.compile` on the molecule GAN: the critic update (R-GCN with the valence input,
 mini-batch std, gradient penalty) and the generator update (reward term and feature
-matching) give the eager losses and gradients. With the argmax output: the valence-aware
-layer's per-pair loop (data-dependent length) makes the compiler break the graph there."""
+matching) give the eager losses and gradients, with the argmax output and with the default
+valence-aware layer (whose per-pair loop, of data-dependent length, makes the compiler break
+the graph there)."""
+import pytest
 import torch
 from helpers import capture_gradients
 
@@ -11,19 +13,20 @@ from molgan.mol.config import MolDataConfig, MolRunConfig
 from molgan.mol.task import build_mol_task
 
 
-def test_compiled_molecule_updates_equal_eager_ones(tmp_path, data_dir, mols_csv):
+@pytest.mark.parametrize("post", ["st-argmax", "st-valence"])  # st-valence: the default generator
+def test_compiled_molecule_updates_equal_eager_ones(tmp_path, data_dir, mols_csv, post):
     path = mols_csv
     results = []
     for compiled in (False, True):
         config = MolRunConfig(data=MolDataConfig(dataset=str(path)))
         config.train.batch_size, config.train.n_critic, config.train.compile = 8, 2, compiled
-        config.train.adversarial_weight, config.model.post = 0.5, "st-argmax"  # reward term on
+        config.train.adversarial_weight, config.model.post = 0.5, post  # reward term on
         config.eval.fcd = False
         assert config.train.feature_matching > 0
         assert config.model.valence_feature and config.model.minibatch_std
         torch.manual_seed(0)
         task = build_mol_task(config, torch.device("cpu"), progress=False)
-        trainer = Trainer(task, config.train, tmp_path / str(compiled), torch.device("cpu"),
+        trainer = Trainer(task, config.train, tmp_path / f"{post}-{compiled}", torch.device("cpu"),
                           resolve_precision(torch.device("cpu"), "off"))
         assert (trainer.d_update.compiled is not None) == compiled
         grads = capture_gradients(trainer)

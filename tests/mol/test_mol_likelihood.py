@@ -78,7 +78,6 @@ def test_likelihood_is_learnt_and_the_run_samples_and_resumes(tmp_path, data_dir
 
 
 @pytest.mark.parametrize("sets, message", [
-    ({"model": {"generator": "autoregressive", "layer_consistency": 0.3}}, "model.layer_consistency applies"),
     ({"model": {"generator": "autoregressive"}, "train": {"compile": True}}, "train.compile does not support"),
     ({"model": {"transformer_dim": 30, "transformer_heads": 4}}, "multiple of model.transformer_heads"),
 ])

@@ -24,8 +24,7 @@ from torch import Tensor
 
 from molgan.mol.chem.graph import MolGraph, canonical_smiles, dense_to_graph, graph_to_mol
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.nn.valence import (KEKULE_DONOR, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER, LayerRules,
-                                   valence_decode)
+from molgan.mol.nn.valence import KEKULE_DONOR, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_OTHER, valence_decode
 
 _TABLE = Chem.GetPeriodicTable()
 
@@ -82,19 +81,17 @@ def own_decoding(post: str) -> str:
     return "connected" if post == "st-valence" else "argmax"
 
 
-def same_as_raw(mode: str, post: str, bias: Tensor) -> bool:
-    """Whether decoding with `mode` and logit offsets `bias` gives the generator's raw graphs
-    (the default generator's connected decoding without offsets): then one decoding serves both."""
-    resolved = own_decoding(post) if mode == "raw" else mode
-    return resolved == own_decoding(post) and not bool(bias.any())
+def same_as_raw(mode: str, post: str) -> bool:
+    """Whether decoding with `mode` gives the generator's raw graphs (the default generator's
+    connected decoding): then one decoding serves both."""
+    return (own_decoding(post) if mode == "raw" else mode) == own_decoding(post)
 
 
 @torch.no_grad()
 def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped", post: str = "st-argmax", rules: LayerRules = LayerRules()) -> list[MolGraph]:
+                  mode: str = "capped", post: str = "st-argmax") -> list[MolGraph]:
     """Generator logits (B, N, N, E), (B, N, T) -> graphs, before any RDKit check.
-    `post` is the generator's output layer, which says what "raw" decodes; `rules` its
-    rules (the generator's `rules`), for the capped and connected decodings."""
+    `post` is the generator's output layer, which says what "raw" decodes."""
     if mode == "raw":
         mode = own_decoding(post)
     atom_index = atom_logits.argmax(-1)
@@ -104,18 +101,17 @@ def decode_graphs(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
         bond_probs = torch.softmax(bond_logits.float(), -1)
         caps = torch.as_tensor(max_valences(vocab))
         bond_index, atom_index = valence_decode(bond_probs, atom_index, caps, connect=mode == "connected",
-                                                roles=torch.as_tensor(kekule_roles(vocab)),
-                                                rules=rules)
+                                                roles=torch.as_tensor(kekule_roles(vocab)))
     else:
         raise ValueError(f"decode mode must be one of {', '.join(DECODINGS)}, got {mode!r}")
     return [dense_to_graph(a, b, vocab) for a, b in zip(atom_index.cpu().numpy(), bond_index.cpu().numpy())]
 
 
 def decode_logits(bond_logits: Tensor, atom_logits: Tensor, vocab: AtomVocab,
-                  mode: str = "capped", post: str = "st-argmax", rules: LayerRules = LayerRules()) -> list[Decoded]:
+                  mode: str = "capped", post: str = "st-argmax") -> list[Decoded]:
     """Decode a batch of generator logits (B, N, N, E), (B, N, T) to molecules."""
     out = []
-    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode, post, rules):
+    for graph in decode_graphs(bond_logits, atom_logits, vocab, mode, post):
         mol, reason = graph_to_mol(graph)
         out.append(Decoded(canonical_smiles(mol) if mol is not None else None, reason, len(graph.atoms)))
     return out

@@ -31,7 +31,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from molgan.mol.chem.vocab import BOND_MIN_VALENCE
-from molgan.mol.nn.valence import LayerRules
 
 #: Atom distances (in the atom order) beyond this share one embedding.
 MAX_DISTANCE = 32
@@ -126,8 +125,8 @@ class AutoregressiveGraphGenerator(nn.Module):
         self.max_atoms, self.atom_types, self.bond_types = max_atoms, atom_types, bond_types
         self.dim, self.condition_dim, self.pair_dim = dim, condition_dim, pair_dim
         # What the decoders ask of a generator (molgan/mol/decoding/decode.py): its graphs are
-        # the argmax of `logits`, with no output layer and no rules of one.
-        self.post, self.rules = "st-argmax", LayerRules()
+        # the argmax of `logits`, with no output layer.
+        self.post = "st-argmax"
         n, e = max_atoms, bond_types
         self.latent_dim = 2 * n + n * (n - 1) // 2
         self.token = nn.Embedding(atom_types + 1, dim)  # index atom_types: the start token

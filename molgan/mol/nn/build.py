@@ -17,19 +17,15 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
                  valence_caps: Sequence[float] | None = None,
                  bond_types: int = len(BOND_NAMES),
                  kekule_roles: Sequence[int] | None = None,
-                 allowed_bonds: tuple = (), max_neighbours: tuple = (),
                  condition_dim: int | None = None, critic: bool = True) -> tuple[nn.Module, GraphCritic | None]:
     """The generator and the critic of `config`; `valence_caps` (each atom type's maximum
-    valence, "no atom" first) is needed by `post="st-valence"` and `config.chemistry_feature`;
-    `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check aromatic bonds;
-    `allowed_bonds` and `max_neighbours` (molgan/mol/nn/valence.py), when given, limit its
-    bond types by atom types and its atoms' neighbours. Both networks read `condition_dim`
-    normalised properties (default `len(config.condition)`; a reward-conditioned run's is 1).
-    `critic=False`: no critic (None), for a run without adversarial steps, or for sampling."""
+    valence, "no atom" first) is needed by `post="st-valence"` and the autoregressive
+    generator; `kekule_roles` (molgan/mol/decoding/decode.py) lets the output layer check
+    aromatic bonds. Both networks read `condition_dim` normalised properties (default
+    `len(config.condition)`; a reward-conditioned run's is 1). `critic=False`: no critic
+    (None), for a run without adversarial steps, or for sampling."""
     if condition_dim is None:
         condition_dim = len(config.condition)
-    if config.chemistry_feature and valence_caps is None:
-        raise ValueError("model.chemistry_feature needs the atom types' valence caps")
     if config.generator == "autoregressive":
         if valence_caps is None:
             raise ValueError("the autoregressive generator needs the atom types' valence caps")
@@ -39,13 +35,11 @@ def build_models(config: MolModelConfig, max_atoms: int, atom_types: int,
     else:
         generator = MolGenerator(config.latent_dim, max_atoms, atom_types, bond_types, config.generator_dims,
                                  config.dropout, config.post, config.temperature, valence_caps, kekule_roles,
-                                 config.layer_rules(allowed_bonds, max_neighbours), condition_dim)
+                                 condition_dim)
     if not critic:
         return generator, None
     critic = GraphCritic(atom_types, bond_types, config.conv_dims, config.readout_dim, config.head_dims,
                          config.dropout, config.valence_feature, config.minibatch_std, pack=config.pack,
                          minibatch_discrimination=config.minibatch_discrimination,
-                         valence_caps=valence_caps if config.chemistry_feature else None,
                          ring_feature=config.ring_feature, condition_dim=condition_dim)
     return generator, critic
-

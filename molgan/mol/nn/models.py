@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from molgan.core.stabilizers import MinibatchDiscrimination, MinibatchStd
 from molgan.mol.chem.vocab import BOND_ORDER
 from molgan.mol.nn.layers import GraphAggregation, RelationalGraphConv
-from molgan.mol.nn.valence import LayerRules, valence_decode
+from molgan.mol.nn.valence import valence_decode
 
 PostProcess = Literal["softmax", "gumbel", "st-gumbel", "st-argmax", "st-valence"]
 
@@ -47,14 +47,13 @@ class MolGenerator(nn.Module):
                  hidden: Sequence[int] = (128, 256, 512), dropout: float = 0.0,
                  post: PostProcess = "st-argmax", temperature: float = 1.0,
                  valence_caps: Sequence[int] | None = None, kekule_roles: Sequence[int] | None = None,
-                 rules: LayerRules = LayerRules(), condition_dim: int = 0):
+                 condition_dim: int = 0):
         super().__init__()
         if post == "st-valence" and valence_caps is None:
             raise ValueError("post='st-valence' needs the atom types' valence caps")
         self.latent_dim, self.max_atoms = latent_dim, max_atoms
         self.atom_types, self.bond_types = atom_types, bond_types
         self.post, self.temperature = post, temperature
-        self.rules = rules  # the output layer's (molgan/mol/nn/valence.py)
         self.condition_dim = condition_dim
         self.body = _mlp([latent_dim + condition_dim, *hidden], dropout)
         self.atom_head = nn.Linear(hidden[-1], max_atoms * atom_types)
@@ -67,13 +66,6 @@ class MolGenerator(nn.Module):
         # Each atom type's role in aromatic systems (molgan/mol/nn/valence.py); None: unchecked.
         roles = torch.tensor(list(kekule_roles)).long() if kekule_roles is not None else None
         self.register_buffer("kekule_roles", roles, persistent=False)
-        self.last_probs: tuple[Tensor, Tensor] | None = None
-
-    def __getstate__(self) -> dict:
-        # copies (the EMA's, checkpoints) do not take the last forward's tensors and their graph
-        state = dict(self.__dict__)
-        state["last_probs"] = None
-        return state
 
     def logits(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         if self.condition_dim:
@@ -108,7 +100,7 @@ class MolGenerator(nn.Module):
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
-                              self.valence_caps, roles=self.kekule_roles, rules=self.rules)
+                              self.valence_caps, roles=self.kekule_roles)
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor]:
         bonds, atoms = self.logits(z, cond)
@@ -119,9 +111,6 @@ class MolGenerator(nn.Module):
                         F.one_hot(atom_index, self.atom_types).to(atoms.dtype))
             bond_probs = torch.softmax(bonds / self.temperature, -1)
             atom_probs = torch.softmax(atoms / self.temperature, -1)
-            # What the layer was asked for, for objectives on the probabilities themselves
-            # (molgan/mol/losses/): the graphs it returns hide them.
-            self.last_probs = (bond_probs, atom_probs)
             return _straight_through(bond_probs, bond_index), _straight_through(atom_probs, atom_index)
         return self._post(bonds, symmetric=True), self._post(atoms, symmetric=False)
 
@@ -163,17 +152,13 @@ class GraphCritic(nn.Module):
     def __init__(self, atom_types: int, bond_types: int, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64), dropout: float = 0.0,
                  valence_feature: bool = True, minibatch_std: bool = False, sigmoid_output: bool = False,
-                 pack: int = 1, minibatch_discrimination: bool = False,
-                 valence_caps: Sequence[float] | None = None, ring_feature: bool = False,
+                 pack: int = 1, minibatch_discrimination: bool = False, ring_feature: bool = False,
                  condition_dim: int = 0, outputs: int = 1):
         super().__init__()
         self.ring_feature, self.condition_dim, self.outputs = ring_feature, condition_dim, outputs
         self.valence_feature, self.sigmoid_output, self.pack = valence_feature, sigmoid_output, pack
         self.atom_types, self.bond_types = atom_types, bond_types
-        # With each atom type's maximum valence, the critic also sees each atom's free valence
-        # (negative: over-bonded) and whether it has no bond at all: what makes a graph invalid.
-        self.chemistry = valence_caps is not None
-        in_dim = atom_types + int(valence_feature) + 2 * int(self.chemistry) + RING_WALKS * int(ring_feature)
+        in_dim = atom_types + int(valence_feature) + RING_WALKS * int(ring_feature)
         dims = [in_dim, *conv_dims]
         self.convs = nn.ModuleList(RelationalGraphConv(a, b, bond_types - 1) for a, b in zip(dims[:-1], dims[1:]))
         self.readout = GraphAggregation(conv_dims[-1] + in_dim, readout_dim)
@@ -187,8 +172,6 @@ class GraphCritic(nn.Module):
         self.out = nn.Linear(width, outputs)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.register_buffer("bond_order", torch.tensor(BOND_ORDER[:bond_types]) / 4.0, persistent=False)
-        caps = torch.tensor(list(valence_caps) if self.chemistry else [0.0] * atom_types, dtype=torch.float32)
-        self.register_buffer("valence_caps", caps / 4.0, persistent=False)
         self.register_buffer("bond_present", (torch.arange(bond_types) > 0).float(), persistent=False)
         # Channel selections as matmuls, not slices: the gradient penalty differentiates this
         # twice, and a slice's backward allocates and fills a zero tensor each time.
@@ -196,18 +179,12 @@ class GraphCritic(nn.Module):
         self.register_buffer("bond_channels", torch.eye(bond_types)[:, 1:], persistent=False)
 
     def atom_inputs(self, bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
-        """(B, N, F) per-atom inputs: the atom type, then (when on) the summed bond order / 4,
-        the free valence / 4 and "has no bond"; and the (B, N) presence mask."""
+        """(B, N, F) per-atom inputs: the atom type, then (when on) the summed bond order / 4 and
+        the closed walks through the atom; and the (B, N) presence mask."""
         mask = atoms @ self.atom_present  # 1 - P(no atom)
         x = atoms
-        if self.valence_feature or self.chemistry:
-            valence = (bonds @ self.bond_order).sum(dim=2)
         if self.valence_feature:
-            x = torch.cat([x, valence.unsqueeze(-1)], -1)
-        if self.chemistry:
-            free = atoms @ self.valence_caps - valence
-            isolated = mask * torch.relu(1.0 - (bonds @ self.bond_present).sum(dim=2))
-            x = torch.cat([x, free.unsqueeze(-1), isolated.unsqueeze(-1)], -1)
+            x = torch.cat([x, (bonds @ self.bond_order).sum(dim=2).unsqueeze(-1)], -1)
         if self.ring_feature:
             x = torch.cat([x, closed_walks(bonds @ self.bond_present)], -1)
         return x, mask

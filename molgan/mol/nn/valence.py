@@ -7,18 +7,13 @@ Per graph, given the argmax atom types and each atom type's maximum valence:
 1. every atom pair whose most likely real bond is more likely than "no bond" asks for that
    bond; the requests are granted most confident first, while both atoms have the valence
    left for them (a request that does not fit is dropped; an aromatic bond takes 1, the
-   least it can be once kekulized, so RDKit still checks that its rings kekulize); with
-   `LayerRules`, a request that would close a ring needs at least its probability and a ring
-   size within bounds, a pair of atom types can ask only for the bond types it is allowed,
-   and an atom gets no more neighbours than its type may have;
+   least it can be once kekulized, so RDKit still checks that its rings kekulize);
 2. with `connect`, while the graph has several fragments, the single bond between two
-   fragments' atoms with free valence that the model rates most likely (and that the rules
-   allow between their types) is added;
+   fragments' atoms with free valence that the model rates most likely is added;
 3. aromatic bonds that lie on no cycle of aromatic bonds become single bonds (aromatic
    bonds exist only in rings);
 4. with the atom types' Kekulé roles (`roles`): each connected system of aromatic bonds with
-   no Kekulé structure becomes single bonds, so every aromatic graph kekulizes (below); in
-   3 and 4, a single bond the rules forbid between the two atom types is removed instead;
+   no Kekulé structure becomes single bonds, so every aromatic graph kekulizes (below);
 5. only the largest fragment is kept (the first, on ties); its other atoms become "no atom".
 Shapes: bond probabilities (B, N, N, E), atom indices (B, N), caps and roles (T,) -> bond
 indices (B, N, N) and atom indices (B, N).
@@ -36,7 +31,6 @@ is a search for such a matching; aromatic systems are small.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -46,78 +40,6 @@ from molgan.mol.chem.vocab import BOND_MIN_VALENCE, BOND_NAMES, KEKULE_BOND_TYPE
 #: Kekulé roles of atom types in aromatic systems (see the module doc).
 KEKULE_OTHER, KEKULE_DOUBLE, KEKULE_LONE_PAIR, KEKULE_DONOR = 0, 1, 2, 3
 DOUBLE = BOND_NAMES.index("double")
-
-
-@dataclass(frozen=True)
-class LayerRules:
-    """What the output layer grants besides valence. A bond that closes a ring needs at
-    least probability `ring_threshold` and a ring of at least `min_ring_size` and at most
-    `max_ring_size` atoms (0: any). `allowed_bonds`, when given, is a (T, T, E) nested tuple
-    of booleans: which bond types may join two atom types ("no bond" always may;
-    `allowed_pair_bonds`); `max_neighbours`, when given, (T,): how many bonded neighbours
-    each atom type may have (`max_neighbours`)."""
-
-    ring_threshold: float = 0.0
-    min_ring_size: int = 0
-    allowed_bonds: tuple = ()
-    max_neighbours: tuple = ()
-    max_ring_size: int = 0
-
-    @property
-    def rings_active(self) -> bool:
-        return self.ring_threshold > 0 or self.min_ring_size > 0 or self.max_ring_size > 0
-
-
-def pair_bond_counts(bond_index: Tensor, atom_index: Tensor, bond_types: int, atom_types: int,
-                     chunk: int = 16384) -> Tensor:
-    """(T, T, E) symmetric counts of each bond type between each pair of atom types in a
-    dataset of index graphs (M, N, N), (M, N); a bond between two atoms of one type counts
-    once, between two types once in each order. In chunks (memory-mapped datasets)."""
-    n = atom_index.shape[1]
-    rows, cols = torch.triu_indices(n, n, 1)
-    counts = torch.zeros(atom_types * atom_types * bond_types, dtype=torch.long)
-    for start in range(0, len(atom_index), chunk):
-        atoms = atom_index[start:start + chunk].long()
-        bonds = bond_index[start:start + chunk][:, rows, cols].long()
-        first, second = atoms[:, rows], atoms[:, cols]
-        bonded = bonds > 0
-        key = (first[bonded] * atom_types + second[bonded]) * bond_types + bonds[bonded]
-        counts += torch.bincount(key, minlength=counts.numel())
-    table = counts.view(atom_types, atom_types, bond_types)
-    symmetric = table + table.transpose(0, 1)
-    same = torch.arange(atom_types)
-    symmetric[same, same] = table[same, same]  # one type at both ends: counted once
-    return symmetric
-
-
-def neighbour_counts(bond_index: Tensor, atom_index: Tensor, atom_types: int, chunk: int = 16384) -> Tensor:
-    """(T, N) counts of atoms of each type with 0 .. N - 1 bonded neighbours in a dataset of
-    index graphs (M, N, N), (M, N)."""
-    n = atom_index.shape[1]
-    counts = torch.zeros(atom_types * n, dtype=torch.long)
-    for start in range(0, len(atom_index), chunk):
-        degree = (bond_index[start:start + chunk] > 0).sum(-1)
-        counts += torch.bincount((atom_index[start:start + chunk].long() * n + degree).flatten(),
-                                 minlength=counts.numel())
-    return counts.view(atom_types, n)
-
-
-def max_neighbours(counts: Tensor, molecules: int, min_per_molecule: float) -> tuple:
-    """`LayerRules.max_neighbours` from `neighbour_counts` of `molecules` molecules: the most
-    neighbours an atom type has in at least `min_per_molecule` atoms per molecule (e.g. 1e-3:
-    four for MOSES' sulfur, whose valence of 6 let its generator give it six)."""
-    often = counts >= min_per_molecule * molecules
-    degrees = torch.arange(counts.shape[1]).expand_as(counts)
-    return tuple(int(v) for v in torch.where(often, degrees, torch.zeros_like(degrees)).amax(1))
-
-
-def allowed_pair_bonds(counts: Tensor, molecules: int, min_per_molecule: float) -> tuple:
-    """`LayerRules.allowed_bonds` from `pair_bond_counts` of `molecules` molecules: a bond
-    type may join two atom types when the data have at least `min_per_molecule` of them per
-    molecule (e.g. 1e-3 forbids on MOSES O-O, N-F, N-Cl, S=C and N-O single bonds)."""
-    allowed = counts >= min_per_molecule * molecules
-    allowed[..., 0] = True
-    return tuple(tuple(tuple(bool(v) for v in row) for row in plane) for plane in allowed.tolist())
 
 
 def _components(adjacent: Tensor, present: Tensor) -> Tensor:
@@ -135,11 +57,9 @@ def _components(adjacent: Tensor, present: Tensor) -> Tensor:
     return labels
 
 
-def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor, single_allowed: Tensor | None = None,
-                     chunk: int = 4096) -> Tensor:
+def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor, chunk: int = 4096) -> Tensor:
     """`bonds` (B, N, N) with each `ring_bond` bond that is a bridge of the `ring_bond`
-    subgraph (on no cycle of such bonds) turned into a single bond, or removed where
-    `single_allowed` (B, N, N) forbids one."""
+    subgraph (on no cycle of such bonds) turned into a single bond."""
     ring = bonds == ring_bond
     graph, i, j = torch.nonzero(torch.triu(ring, 1), as_tuple=True)  # (K,) every ring bond
     if graph.numel() == 0:
@@ -157,10 +77,9 @@ def _ring_bonds_only(bonds: Tensor, ring_bond: int, present: Tensor, single_allo
         labels = _components(without, present[graph[part]])
         bridge[part] = labels[bond, i[part]] != labels[bond, j[part]]
     graph, i, j = graph[bridge], i[bridge], j[bridge]
-    single = torch.ones_like(graph) if single_allowed is None else single_allowed[graph, i, j].long()
     out = bonds.clone()
-    out[graph, i, j] = single
-    out[graph, j, i] = single
+    out[graph, i, j] = 1
+    out[graph, j, i] = 1
     return out
 
 
@@ -182,12 +101,9 @@ def _eager(function):
 @_eager
 @torch.no_grad()
 def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect: bool = True,
-                   roles: Tensor | None = None, rules: LayerRules = LayerRules()) -> tuple[Tensor, Tensor]:
+                   roles: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """The valence-capped (and, with `connect`, joined) graphs of a batch; see the module doc.
-    `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked).
-    `rules`: what a request that closes a ring (between two atoms the granted bonds already
-    connect) needs to be granted, which bond types each pair of atom types may ask for, and
-    how many neighbours each atom type may have."""
+    `roles` (T,): each atom type's Kekulé role, for aromatic bonds (None: not checked)."""
     b, n, _, e = bond_probs.shape
     device = bond_probs.device
     bond_valence = torch.tensor(BOND_MIN_VALENCE[:e], device=device)
@@ -196,19 +112,11 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     present = atom_index > 0
     cap = caps.to(device)[atom_index].long()  # (B, N)
     remaining = cap.clone()
-    spare = None  # with rules.max_neighbours: the neighbours each atom may still get
-    if rules.max_neighbours:
-        spare = torch.tensor(rules.max_neighbours, device=device)[atom_index]
     if kekule:
         role = roles.to(device)[atom_index]
         reserve, in_ring = role == KEKULE_DOUBLE, torch.zeros_like(present)
     rows, cols = torch.triu_indices(n, n, 1, device=device)
     pairs = bond_probs[:, rows, cols]  # (B, P, E)
-    allowed = None
-    if rules.allowed_bonds:  # (B, P, E): what each pair's atom types may be joined by
-        table = torch.tensor(rules.allowed_bonds, dtype=torch.bool, device=device)
-        allowed = table[atom_index[:, rows], atom_index[:, cols]]
-        pairs = torch.where(allowed, pairs, torch.zeros_like(pairs))
     best_prob, best = pairs[..., 1:].max(-1)
     best = best + 1
     wanted = (best_prob > pairs[..., 0]) & present[:, rows] & present[:, cols]
@@ -221,11 +129,6 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     ring_of = bond_of == ring_bond if kekule else None
     granted = torch.zeros(b, steps, dtype=torch.bool, device=device)
     batch = torch.arange(b, device=device)
-    if rules.rings_active:  # shortest paths along granted bonds, to tell ring closures and their size
-        confident_of = best_prob.gather(1, order) >= rules.ring_threshold
-        far = n + 1  # no path
-        distance = torch.full((b, n, n), far, dtype=torch.long, device=device)
-        distance[:, torch.arange(n), torch.arange(n)] = 0
     for k in range(steps):
         i, j = first[:, k], second[:, k]
         need_i = need_j = need_of[:, k]
@@ -234,23 +137,8 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
             need_i = need_i + (ring & reserve[batch, i] & ~in_ring[batch, i]).long()
             need_j = need_j + (ring & reserve[batch, j] & ~in_ring[batch, j]).long()
         fits = wanted_of[:, k] & (remaining[batch, i] >= need_i) & (remaining[batch, j] >= need_j)
-        if spare is not None:
-            fits = fits & (spare[batch, i] > 0) & (spare[batch, j] > 0)
-        if rules.rings_active:
-            path = distance[batch, i, j]  # the ring this bond would close has path + 1 atoms
-            closes = path < far
-            size_fits = path + 1 >= rules.min_ring_size
-            if rules.max_ring_size:
-                size_fits &= path + 1 <= rules.max_ring_size
-            fits = fits & (~closes | (confident_of[:, k] & size_fits))
-            through = distance[batch, :, i].unsqueeze(2) + 1 + distance[batch, j, :].unsqueeze(1)
-            through = torch.minimum(through, through.transpose(1, 2))
-            distance = torch.where(fits.view(b, 1, 1), torch.minimum(distance, through), distance)
         remaining[batch, i] -= need_i * fits
         remaining[batch, j] -= need_j * fits
-        if spare is not None:
-            spare[batch, i] -= fits.long()
-            spare[batch, j] -= fits.long()
         granted[:, k] = fits
         if kekule:
             in_ring[batch, i] |= fits & ring
@@ -260,19 +148,12 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     bonds = torch.zeros(b, n, n, dtype=torch.long, device=device)
     bonds[:, rows, cols] = chosen
     bonds = bonds + bonds.transpose(1, 2)
-    single_allowed = None  # (B, N, N): may these atoms' types be singly bonded?
-    if allowed is not None:
-        single_allowed = table[atom_index.unsqueeze(2), atom_index.unsqueeze(1), 1]
     if connect:
         labels = _components(bonds > 0, present)
         single = bond_probs[..., 1]
         for _ in range(n - 1):
             free = present & (remaining >= 1)
-            if spare is not None:
-                free &= spare > 0
             joins = (labels.unsqueeze(2) != labels.unsqueeze(1)) & free.unsqueeze(2) & free.unsqueeze(1)
-            if single_allowed is not None:
-                joins &= single_allowed
             joinable = joins.flatten(1).any(1)
             if not joinable.any():
                 break
@@ -282,18 +163,15 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
             rows_joined = batch[joinable]
             remaining[rows_joined, i] -= 1
             remaining[rows_joined, j] -= 1
-            if spare is not None:
-                spare[rows_joined, i] -= 1
-                spare[rows_joined, j] -= 1
             bonds[rows_joined, i, j] = 1
             bonds[rows_joined, j, i] = 1
             old, new = labels[rows_joined, j], labels[rows_joined, i]
             merged = labels[rows_joined]
             labels[rows_joined] = torch.where(merged == old.unsqueeze(1), new.unsqueeze(1), merged)
     if ring_bond is not None:
-        bonds = _ring_bonds_only(bonds, ring_bond, present, single_allowed)
+        bonds = _ring_bonds_only(bonds, ring_bond, present)
         if kekule:
-            bonds = _kekulizable_only(bonds, ring_bond, cap, role, single_allowed)
+            bonds = _kekulizable_only(bonds, ring_bond, cap, role)
     # Keep the largest fragment; ties go to the one holding the lowest atom index.
     labels = _components(bonds > 0, present)
     sizes = torch.zeros(b, n + 1, dtype=torch.long, device=device).scatter_add_(1, labels, torch.ones_like(labels))
@@ -305,10 +183,9 @@ def valence_decode(bond_probs: Tensor, atom_index: Tensor, caps: Tensor, connect
     return bonds, atoms
 
 
-def _kekulizable_only(bonds: Tensor, ring_bond: int, cap: Tensor, role: Tensor,
-                      single_allowed: Tensor | None = None) -> Tensor:
+def _kekulizable_only(bonds: Tensor, ring_bond: int, cap: Tensor, role: Tensor) -> Tensor:
     """`bonds` (B, N, N) with each connected system of `ring_bond` bonds that has no Kekulé
-    structure turned into single bonds (none where `single_allowed` forbids one); `cap`,
+    structure turned into single bonds; `cap`,
     `role` (B, N): each atom's valence cap and Kekulé role. In Python, graph by graph: only
     graphs with aromatic bonds are visited."""
     has_ring = (bonds == ring_bond).flatten(1).any(1)
@@ -333,7 +210,7 @@ def _kekulizable_only(bonds: Tensor, ring_bond: int, cap: Tensor, role: Tensor,
             if not _has_kekule_structure(system, ring, graph, caps, roles):
                 for a in system:
                     for c in ring[a]:
-                        out[g, a, c] = 1 if single_allowed is None else int(single_allowed[g, a, c])
+                        out[g, a, c] = 1
     return out
 
 

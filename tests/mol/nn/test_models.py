@@ -119,28 +119,6 @@ def test_latent_scale_controls_the_spread_of_samples():
     assert tiny.std(0).max() < 1e-4 < wide.std(0).max()  # near z = 0 every sample is the same graph
 
 
-def test_chemistry_inputs_are_free_valence_and_no_bond_per_atom():
-    # C(=O) plus a lone N: carbon 4 - 2 = 2 free, oxygen 2 - 2 = 0, nitrogen 3 free and unbonded;
-    # a fourth, absent atom has neither.
-    vocab = AtomVocab.from_strings(["C", "N", "O"])
-    caps = [0, 4, 3, 2]
-    critic = GraphCritic(4, 4, (8,), 8, (8,), valence_caps=caps)
-    atoms = torch.nn.functional.one_hot(torch.tensor([[1, 3, 2, 0]]), 4).float()
-    index = torch.zeros(1, 4, 4, dtype=torch.long)
-    index[0, 0, 1] = index[0, 1, 0] = 2  # the double bond
-    bonds = torch.nn.functional.one_hot(index, 4).float()
-    x, mask = critic.atom_inputs(bonds, atoms)
-    assert vocab.names() == ["C", "N", "O"] and x.shape == (1, 4, 4 + 1 + 2)
-    assert mask.tolist() == [[1.0, 1.0, 1.0, 0.0]]
-    assert x[0, :, 4].tolist() == [0.5, 0.5, 0.0, 0.0]  # summed bond order / 4
-    assert x[0, :, 5].tolist() == [0.5, 0.0, 0.75, 0.0]  # free valence / 4
-    assert x[0, :, 6].tolist() == [0.0, 0.0, 1.0, 0.0]  # no bond
-    # permutation invariance holds with the new inputs
-    perm = torch.tensor([2, 0, 3, 1])
-    critic.eval()
-    assert torch.allclose(critic(bonds, atoms), critic(bonds[:, perm][:, :, perm], atoms[:, perm]), atol=1e-6)
-
-
 def test_ring_inputs_count_closed_walks_of_three_to_six_bonds():
     from molgan.mol.nn.models import closed_walks
 

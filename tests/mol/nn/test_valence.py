@@ -2,41 +2,28 @@ import pytest
 import torch
 
 from molgan.mol.nn.models import GraphCritic, MolGenerator
-from molgan.mol.nn.valence import (LayerRules, allowed_pair_bonds, max_neighbours, neighbour_counts, pair_bond_counts,
-                                   valence_decode)
+from molgan.mol.nn.valence import valence_decode
 
 N, T, E = 9, 6, 4
 CAPS = torch.tensor([0, 4, 3, 4, 1, 2, 1])  # maximum valence per atom type: "no atom", then C N N+ O- O F
 
 
-def _reference(probs, atom_index, caps, connect, allowed=None, most=None):
-    """The module's rules, one graph at a time in plain Python; `allowed[a][b][e]`: whether
-    bond type e may join atom types a and b (None: any); `most[a]`: the most neighbours of
-    an atom of type a (None: any)."""
-    neighbours = [0] * len(atom_index)
-
-    def spare(i):
-        return most is None or neighbours[i] < most[atom_index[i]]
-
-    def may(i, j, e):
-        return allowed is None or allowed[atom_index[i]][atom_index[j]][e]
-
+def _reference(probs, atom_index, caps, connect):
+    """The module's rules, one graph at a time in plain Python."""
     n = len(atom_index)
     present = [i for i in range(n) if atom_index[i] > 0]
     remaining = {i: int(caps[atom_index[i]]) for i in present}
     requests = []
     for a, i in enumerate(present):
         for j in present[a + 1:]:
-            bond = max(range(1, E), key=lambda e: (probs[i][j][e] if may(i, j, e) else 0.0, -e))
-            if may(i, j, bond) and probs[i][j][bond] > probs[i][j][0]:
+            bond = max(range(1, E), key=lambda e: (probs[i][j][e], -e))
+            if probs[i][j][bond] > probs[i][j][0]:
                 requests.append((-probs[i][j][bond], i, j, bond))
     bonds = {}
     for _, i, j, bond in sorted(requests, key=lambda r: r[0]):  # stable: row-major on ties
-        if remaining[i] >= bond and remaining[j] >= bond and spare(i) and spare(j):
+        if remaining[i] >= bond and remaining[j] >= bond:
             remaining[i] -= bond
             remaining[j] -= bond
-            neighbours[i] += 1
-            neighbours[j] += 1
             bonds[i, j] = bond
 
     def fragments():
@@ -54,16 +41,13 @@ def _reference(probs, atom_index, caps, connect, allowed=None, most=None):
     while connect:
         label = fragments()
         options = [(probs[i][j][1], i, j) for i in present for j in present
-                   if i < j and label[i] != label[j] and remaining[i] >= 1 and remaining[j] >= 1
-                   and may(i, j, 1) and spare(i) and spare(j)]
+                   if i < j and label[i] != label[j] and remaining[i] >= 1 and remaining[j] >= 1]
         if not options:
             break
         best = max(p for p, _, _ in options)
         _, i, j = next(o for o in options if o[0] == best)
         remaining[i] -= 1
         remaining[j] -= 1
-        neighbours[i] += 1
-        neighbours[j] += 1
         bonds[i, j] = 1
     label = fragments()
     sizes = {r: sum(1 for i in present if label[i] == r) for r in set(label.values())}
@@ -74,26 +58,15 @@ def _reference(probs, atom_index, caps, connect, allowed=None, most=None):
 
 
 @pytest.mark.parametrize("connect", [False, True])
-@pytest.mark.parametrize("restricted", [False, True])
-def test_valence_decode_matches_a_plain_python_reading_of_its_rules(connect, restricted):
+def test_valence_decode_matches_a_plain_python_reading_of_its_rules(connect):
     torch.manual_seed(0)
     logits = torch.randn(40, N, N, E) * 1.5
     probs = torch.softmax((logits + logits.transpose(1, 2)) / 2, -1)
     atom_index = torch.randint(0, T + 1, (40, N))
-    allowed = most = None
-    if restricted:  # a random symmetric table of allowed bond types by atom types, and neighbours
-        table = torch.rand(T + 1, T + 1, E) < 0.5
-        table = table & table.transpose(0, 1)
-        table[..., 0] = True
-        allowed = table.tolist()
-        most = torch.randint(1, 3, (T + 1,)).tolist()
-    rules = LayerRules(allowed_bonds=tuple(tuple(map(tuple, plane)) for plane in allowed) if restricted else (),
-                       max_neighbours=tuple(most) if restricted else ())
-    bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=connect, rules=rules)
+    bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=connect)
     assert torch.equal(bonds, bonds.transpose(1, 2))
     for k in range(40):
-        want_atoms, want_bonds = _reference(probs[k].tolist(), atom_index[k].tolist(), CAPS.tolist(), connect,
-                                            allowed, most)
+        want_atoms, want_bonds = _reference(probs[k].tolist(), atom_index[k].tolist(), CAPS.tolist(), connect)
         assert atoms[k].tolist() == want_atoms
         got = {(i, j): int(bonds[k, i, j]) for i in range(N) for j in range(i + 1, N) if bonds[k, i, j] > 0}
         assert got == want_bonds
@@ -253,88 +226,6 @@ def test_sulfur_and_oxygen_give_a_lone_pair_and_take_no_double_bond():
     assert all(bonds[0, i, (i + 1) % 5] == 1 for i in range(5))
 
 
-def test_a_ring_closure_needs_the_ring_threshold():
-    # Hexane's five bonds at probability 0.9 and the sixth, which closes cyclohexane, at 0.6.
-    probs, atom_index = _ring_graph([1] * 6)
-    single = torch.nn.functional.one_hot(torch.tensor(1), 5).float()
-    for i in range(6):
-        j = (i + 1) % 6
-        probs[0, i, j] = probs[0, j, i] = single * 0.9 + torch.tensor([0.1, 0, 0, 0, 0])
-    probs[0, 5, 0] = probs[0, 0, 5] = single * 0.6 + torch.tensor([0.4, 0, 0, 0, 0])
-    closed, _ = valence_decode(probs, atom_index, CAPS, connect=False)
-    assert closed[0, 0, 5] == 1 and (closed[0] > 0).sum() == 12  # off: the ring closes
-    for threshold, ring in ((0.5, True), (0.7, False)):
-        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rules=LayerRules(threshold))
-        assert bool(bonds[0, 0, 5] == 1) is ring and (bonds[0] > 0).sum() == (12 if ring else 10)
-        assert (atoms[0, :6] > 0).all()  # the chain keeps every atom
-    # Which bond closes the ring is decided by the order of confidence: with 2-3 at 0.55, the
-    # bond 5-0 (0.6) joins two fragments and is granted whatever its probability, and 2-3
-    # would close the ring.
-    probs[0, 2, 3] = probs[0, 3, 2] = single * 0.55 + torch.tensor([0.45, 0, 0, 0, 0])
-    bonds, _ = valence_decode(probs, atom_index, CAPS, connect=False, rules=LayerRules(0.7))
-    assert bonds[0, 0, 5] == 1 and bonds[0, 2, 3] == 0
-
-
-def test_a_ring_closure_needs_the_smallest_and_largest_ring_sizes():
-    # Two graphs: cyclobutane and cyclopentane, their bonds at falling probabilities from 0.95,
-    # so that the last (ring-closing) bond of each is its least likely.
-    single = torch.nn.functional.one_hot(torch.tensor(1), 5).float()
-    probs = torch.zeros(2, N, N, 5)
-    probs[..., 0] = 1.0
-    atom_index = torch.zeros(2, N, dtype=torch.long)
-    for g, size in enumerate((4, 5)):
-        atom_index[g, :size] = 1
-        for k in range(size):
-            i, j, p = k, (k + 1) % size, 0.95 - 0.05 * k
-            probs[g, i, j] = probs[g, j, i] = single * p + torch.tensor([1 - p, 0, 0, 0, 0])
-    for min_size, max_size, closed in ((0, 0, (True, True)), (4, 0, (True, True)), (5, 0, (False, True)),
-                                       (6, 0, (False, False)), (0, 4, (True, False)), (5, 5, (False, True))):
-        rules = LayerRules(min_ring_size=min_size, max_ring_size=max_size)
-        bonds, atoms = valence_decode(probs, atom_index, CAPS, connect=False, rules=rules)
-        for g, size in enumerate((4, 5)):
-            assert bool(bonds[g, size - 1, 0] == 1) is closed[g], (min_size, max_size, size)
-            # the other bonds (a chain) are kept, and every atom with them
-            assert (bonds[g] > 0).sum() == 2 * (size - 1 + int(closed[g])) and (atoms[g, :size] > 0).all()
-
-
-def test_a_forbidden_bond_type_gives_way_to_the_next_allowed_one():
-    # Two O atoms (type 5, cap 2) most likely doubly bonded (0.5), then singly (0.3): with O=O
-    # forbidden the pair asks for its single bond; with both forbidden, for nothing, and the
-    # fragments are not joined by a forbidden single bond either.
-    probs = torch.zeros(1, N, N, E)
-    probs[..., 0] = 1.0
-    probs[0, 0, 1] = probs[0, 1, 0] = torch.tensor([0.2, 0.3, 0.5, 0.0])
-    atom_index = torch.zeros(1, N, dtype=torch.long)
-    atom_index[0, :2] = 5
-    table = torch.ones(T + 1, T + 1, E, dtype=torch.bool)
-
-    def decode(forbidden):
-        allowed = table.clone()
-        allowed[5, 5, list(forbidden)] = False
-        rules = LayerRules(allowed_bonds=tuple(tuple(map(tuple, plane)) for plane in allowed.tolist()))
-        return valence_decode(probs, atom_index, CAPS, rules=rules)
-
-    assert decode(())[0][0, 0, 1] == 2
-    assert decode((2,))[0][0, 0, 1] == 1
-    bonds, atoms = decode((1, 2))
-    assert bonds[0, 0, 1] == 0 and atoms[0].tolist().count(5) == 1  # two fragments: one is kept
-
-
-def test_pair_bond_counts_and_the_allowed_table_from_them():
-    # Three molecules over types 1 (C) and 2 (O): C-C single, C=O double; C-O single twice; O-O single.
-    atoms = torch.tensor([[1, 1, 2], [2, 1, 2], [2, 2, 0]], dtype=torch.uint8)
-    bonds = torch.zeros(3, 3, 3, dtype=torch.uint8)
-    for g, i, j, e in ((0, 0, 1, 1), (0, 1, 2, 2), (1, 0, 1, 1), (1, 1, 2, 1), (2, 0, 1, 1)):
-        bonds[g, i, j] = bonds[g, j, i] = e
-    counts = pair_bond_counts(bonds, atoms, bond_types=3, atom_types=3, chunk=2)
-    assert torch.equal(counts, counts.transpose(0, 1))
-    assert counts[1, 1].tolist() == [0, 1, 0] and counts[1, 2].tolist() == [0, 2, 1]
-    assert counts[2, 2].tolist() == [0, 1, 0] and counts[0].sum() == 0 and counts.sum() == 1 + 2 * 3 + 1
-    allowed = allowed_pair_bonds(counts, molecules=3, min_per_molecule=0.5)  # at least 1.5 bonds
-    assert allowed[1][2] == (True, True, False) and allowed[2][1] == allowed[1][2]
-    assert allowed[1][1] == (True, False, False) and allowed[2][2] == (True, False, False)
-
-
 def test_ring_bonds_are_found_the_same_in_chunks():
     from molgan.mol.nn.valence import _ring_bonds_only
 
@@ -345,27 +236,3 @@ def test_ring_bonds_are_found_the_same_in_chunks():
     whole = _ring_bonds_only(bonds, 4, present)
     assert torch.equal(_ring_bonds_only(bonds, 4, present, chunk=7), whole)
     assert ((whole == 4).sum() < (bonds == 4).sum())  # some aromatic bonds were bridges
-
-
-def test_an_aromatic_bridge_becomes_single_only_where_single_bonds_are_allowed():
-    from molgan.mol.nn.valence import _ring_bonds_only
-
-    bonds = torch.zeros(2, N, N, dtype=torch.long)
-    bonds[:, 0, 1] = bonds[:, 1, 0] = 4  # an aromatic bond on no ring: a bridge
-    present = torch.ones(2, N, dtype=torch.bool)
-    single_allowed = torch.ones(2, N, N, dtype=torch.bool)
-    single_allowed[1] = False  # the second graph's atom types may not be singly bonded
-    out = _ring_bonds_only(bonds, 4, present, single_allowed)
-    assert out[0, 0, 1] == out[0, 1, 0] == 1 and out[1, 0, 1] == out[1, 1, 0] == 0
-
-
-def test_neighbour_counts_and_the_most_neighbours_from_them():
-    # Propane's middle carbon has two neighbours, its ends one; isobutane's middle three.
-    atoms = torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]], dtype=torch.uint8)
-    bonds = torch.zeros(2, 4, 4, dtype=torch.uint8)
-    for g, i, j in ((0, 0, 1), (0, 1, 2), (1, 0, 1), (1, 0, 2), (1, 0, 3)):
-        bonds[g, i, j] = bonds[g, j, i] = 1
-    counts = neighbour_counts(bonds, atoms, atom_types=2, chunk=1)
-    assert counts[1].tolist() == [0, 5, 1, 1] and counts[0].tolist() == [1, 0, 0, 0]
-    assert max_neighbours(counts, molecules=2, min_per_molecule=0.5) == (0, 3)  # at least one atom
-    assert max_neighbours(counts, molecules=2, min_per_molecule=1.0) == (0, 1)  # at least two
