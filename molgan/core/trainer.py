@@ -513,8 +513,9 @@ class Trainer:
         self.task.generator.load_state_dict(state["generator"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
-        for objective in self.task.objectives:
-            objective.load_state_dict(state["objectives"][objective.name])
+        for objective in self.task.objectives:  # one new to this run (it gets adversarial steps) starts fresh
+            if objective.name in state["objectives"]:
+                objective.load_state_dict(state["objectives"][objective.name])
         updates = [(self.g_update, "g")]
         # A critic is restored when both have one. A run that had none and now gets adversarial
         # steps (more --max-steps) starts its critic fresh; a critic saved by a run that never

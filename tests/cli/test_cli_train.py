@@ -304,3 +304,20 @@ def test_a_built_in_dataset_name_is_never_shadowed_by_a_folder(tmp_path, capsys,
     assert "qm9: 104422 training molecules" in err
     code, _, err = run_cli(capsys, "train", "--dataset", "./qm9", "--out", tmp_path / "images", "--max-steps", 1)
     assert code == 2 and "qm9" in err and "no images" in err
+
+
+def test_a_likelihood_run_given_adversarial_steps_on_resume_starts_its_critic(tmp_path, capsys, data_dir, mols_csv):
+    """No critic while every step is a likelihood step; resumed with more steps than that, the
+    run builds a fresh critic and trains against it (nothing in the checkpoint to restore)."""
+    out = tmp_path / "run"
+    settings = ["--set", "generator=autoregressive", "--set", "likelihood_steps=2", "--set", "aromatic=false",
+                "--set", "transformer_dim=16", "--set", "pair_dim=8", "--set", "transformer_layers=1",
+                "--set", "fcd=false", "--set", "marginal_matching=0"]
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL, *settings)
+    assert code == 0 and "2 likelihood steps; no critic" in err, err
+    assert load_checkpoint(out / "checkpoints" / "step-0000002.pt")["discriminator"] is None
+    code, _, err = run_cli(capsys, "train", "--out", out, "--resume", "--max-steps", 4)
+    assert code == 0 and "step-0000002.pt at step 2" in err and "2 adversarial steps: critic by wgan-gp" in err, err
+    state = load_checkpoint(out / "checkpoints" / "step-0000004.pt")
+    assert state["discriminator"] is not None and state["opt_d"]["state"]  # the critic took optimizer steps
+    assert "d/loss" in (out / "metrics.csv").read_text().splitlines()[0]
