@@ -12,8 +12,9 @@ their training figures from the last result file, with the commit they were meas
 2. The reference statistics of `--reference moses`, built once if missing (timed).
 3. For each seed (`--jobs` at a time, each with `--threads`): `molgan train --dataset moses --seed S`
    (minutes of the whole command, peak RSS); `molgan sample RUN -n 10000` (seconds,
-   molecules/s, peak RSS), also `--decode argmax`; `molgan evaluate FILE --reference moses`
-   and its MOSES suite.
+   molecules/s, peak RSS), also `--decode argmax` (the graphs as sampled, within the valence
+   masks) and `--decode uncorrected` (masks off: validity without correction); `molgan
+   evaluate FILE --reference moses` and its MOSES suite.
 4. Each seed's `molgan evaluate` of its 10,000 delivered samples again, one at a time with
    every core (seconds: the machine to itself, as a user runs it).
 Peak RSS is each child process's own (getrusage). Writes docs/results/moses_default.json
@@ -40,6 +41,8 @@ MOSES_KEYS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF", 
               "Frag/Test", "Frag/TestSF", "Scaf/Test", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty",
               "logP", "SA", "QED", "weight")
 OURS = ("validity", "uniqueness", "novelty", "fcd")
+#: delivered; argmax: the graphs as sampled, within the valence masks; uncorrected: masks off
+DECODES = ("delivered", "argmax", "uncorrected")
 WORSE = {**{k: "min" for k in MOSES_KEYS + OURS},
          **{k: "max" for k in ("FCD/Test", "FCD/TestSF", "logP", "SA", "QED", "weight", "fcd", "minutes",
                                "training_minutes", "train_rss_gb", "sample_rss_gb", "sample_seconds",
@@ -87,7 +90,7 @@ def measure_seed(out: Path, seed: int, samples: int, threads: int, train: bool, 
                 "best_step": summary.get("best_step"), "stopped": summary.get("stopped_early")})
     row["real_molecules_per_second"] = real_molecules(tomllib.loads((run / "config.toml").read_text())["train"],
                                                       row["steps"]) / (row["training_minutes"] * 60)
-    for decode in ("delivered", "argmax"):
+    for decode in DECODES:
         csv, report = run / f"{decode}.csv", run / f"{decode}.json"
         extra = ["--decode", decode] if decode != "delivered" else []
         seconds, rss = molgan("sample", str(run), "-n", str(samples), "-o", str(csv), "--seed", "0", *extra,
@@ -153,7 +156,8 @@ def main(argv: list[str] | None = None) -> None:
                                                     not args.skip_training, args.sets, earlier.get(s)), args.seeds))
     for row in rows:  # one at a time, alone
         row["evaluate_seconds"] = time_evaluation(Path(args.out), row["seed"])
-    summary = {decode: aggregate([r[decode] for r in rows], WORSE) for decode in ("delivered", "argmax")}
+    summary = {decode: aggregate([r[decode] for r in rows if decode in r], WORSE) for decode in DECODES
+               if any(decode in r for r in rows)}
     run_keys = ("minutes", "training_minutes", "train_rss_gb", "real_molecules_per_second", "sample_rss_gb",
                 "sample_seconds", "molecules_per_second", "evaluate_seconds", "evaluate_seconds_beside_others")
     summary["run"] = aggregate([{k: r.get(k) for k in run_keys} for r in rows], WORSE)
