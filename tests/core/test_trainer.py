@@ -320,3 +320,28 @@ def test_generator_gradient_norms_name_each_term_and_leave_training_untouched(tm
     grads = torch.autograd.grad(adversarial, list(task.generator.parameters()), allow_unused=True)
     by_hand = float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))
     assert norms["adversarial"] == pytest.approx(by_hand, rel=1e-5)
+
+
+@pytest.mark.parametrize("steps, phases, unused", [
+    (dict(max_steps=100), {"adversarial": 100}, {"policy_lr"}),
+    (dict(max_steps=100, likelihood_steps=100), {"likelihood": 100}, {"n_critic", "lr_d", "gp_weight"}),
+    (dict(max_steps=100, likelihood_steps=60, policy_steps=40), {"likelihood": 60, "policy": 40}, {"n_critic"}),
+    (dict(max_steps=100, likelihood_steps=50, policy_steps=20),
+     {"likelihood": 50, "adversarial": 30, "policy": 20}, {"clip_value"}),
+    (dict(max_steps=10, likelihood_steps=50, policy_steps=20), {"likelihood": 10}, {"n_critic", "policy_lr"}),
+])
+def test_phases_split_the_steps_and_name_the_settings_they_leave_unused(steps, phases, unused):
+    config = TrainConfig(**steps)
+    assert config.phases() == phases and sum(phases.values()) == config.max_steps
+    assert config.adversarial_steps == phases.get("adversarial", 0)
+    assert unused <= set(config.unused_settings())
+    assert not {"max_steps", "lr_g", "batch_size"} & set(config.unused_settings())
+    if "adversarial" in phases:
+        assert "n_critic" not in config.unused_settings()
+
+
+def test_a_task_without_a_critic_needs_a_run_without_adversarial_steps(tmp_path):
+    trainer = make_trainer(tmp_path / "a")
+    trainer.task.discriminator = None
+    with pytest.raises(ValueError, match="builds a critic exactly when"):
+        Trainer(trainer.task, trainer.config, tmp_path / "b", torch.device("cpu"), trainer.precision)
