@@ -14,7 +14,10 @@ graphs (empty `smiles`, with the `reason`), so validity can be recomputed from t
 smiles (canonical), valid, reason, num_atoms, qed, logp, sa, mw, novel (not in the
 training split), duplicate (seen earlier in the file), then the medicinal-chemistry filters:
 lipinski_violations (rule of five), pains, brenk, mcf (the first matching alert's name,
-empty when none; mcf needs the molsets wheel). Same seed, same file.
+empty when none; mcf needs the molsets wheel). Same seed, same file. The summary line gives
+validity as delivered beside the validity of the output layer's graphs (for the default
+generator a valence-aware layer: a correction) and without any correction (--decode
+uncorrected samples that way, as published "validity w/o correction" is measured).
 """
 from __future__ import annotations
 
