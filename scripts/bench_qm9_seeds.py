@@ -5,8 +5,8 @@
 
 For each seed: `molgan train --dataset qm9 --seed S` (defaults, one thread), then
 `molgan sample RUN -n 10000` three times, delivered (the run's own decoding), `--decode raw`
-(the network's own output graphs, no calibration, no repair) and `--decode argmax` (each
-pair's most likely bond, without the valence-aware output layer), and `molgan evaluate` of
+(the graphs of the generator's output layer, the valence-aware layer: a correction) and
+`--decode argmax` (each pair's most likely bond without that layer: no correction), and `molgan evaluate` of
 each file against the QM9 test split; from the run's own evaluations, how far its validation
 FCD at the end is above best.pt's. Writes docs/results/qm9_default.json (per seed, mean,
 worst seed, with command, date, commit and machine); scripts/write_benchmarks.py turns it

@@ -1,6 +1,6 @@
 """What a molecule run needs to show about itself, logged with every evaluation.
 
-Where the generator's own graphs stand (atoms and bonds per molecule, how close its bond
+Where the generator's choices stand (atoms and bonds per molecule, how close its bond
 choices are to flipping) and what the critic sees (its scores on training, held-out and
 generated molecules; how well it separates real from generated and valid from invalid
 generated graphs). A critic that scores training molecules far above held-out ones is

@@ -95,8 +95,8 @@ class MolGenerator(nn.Module):
         return probs if self.post == "gumbel" else _straight_through(probs, probs.argmax(-1))
 
     def graphs(self, bond_logits: Tensor, atom_logits: Tensor) -> tuple[Tensor, Tensor]:
-        """The generator's own graphs as indices, (B, N, N) bonds and (B, N) atoms: the argmax,
-        or with post="st-valence" the valence-aware output layer's (molgan/mol/nn/valence.py)."""
+        """The graphs of the output layer as indices, (B, N, N) bonds and (B, N) atoms: the argmax,
+        or with post="st-valence" the valence-aware layer's, a correction (molgan/mol/nn/valence.py)."""
         if self.post != "st-valence":
             return bond_logits.argmax(-1), atom_logits.argmax(-1)
         return valence_decode(torch.softmax(bond_logits.detach().float(), -1), atom_logits.argmax(-1),
