@@ -100,8 +100,8 @@ def fingerprint(preset: str, data_dir: str | Path) -> str:
         if config.train.policy_steps:  # a few policy steps too, from where they start
             trainer.step = config.train.policy_start
             trainer.fit(until=config.train.policy_start + STEPS)
-        critic = task.discriminator if getattr(task, "discriminator", None) is not None else None
-        return parameters_digest(task.generator, critic, trainer.ema.module if trainer.ema is not None else None)
+        return parameters_digest(task.generator, task.discriminator,
+                                 trainer.ema.module if trainer.ema is not None else None)
 
 
 def main(argv=None) -> int:

@@ -30,7 +30,7 @@ def from_dict(cls: type, data: dict, where: str = "") -> Any:
     for key, value in data.items():
         name = f"{where}.{key}" if where else key
         if key in retired and key not in fields:
-            if value != retired[key] and not (isinstance(value, (list, tuple)) and list(value) == list(retired[key])):
+            if value != retired[key]:  # saved configs hold lists, as `to_dict` writes them
                 raise InputError(f"{name} = {value!r}: a setting this version of molgan no longer has (only "
                                  f"{retired[key]!r}, off, is accepted in a saved config)")
             continue
@@ -108,7 +108,7 @@ def load_toml(path: str | Path) -> dict:
 
 def save_toml(data: dict, path: str | Path, header: str = "") -> None:
     """`data` as TOML, after `header` as comment lines."""
-    comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     with atomic_write(path, "wb") as handle:
         handle.write(comment.encode())
         tomli_w.dump(data, handle)
