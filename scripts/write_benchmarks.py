@@ -365,7 +365,8 @@ def main() -> None:
     if sample:
         parts += ["## Sampling and evaluation time", "",
                   f"`molgan sample RUN -n {sample['molecules']:,}` took {sample['sample_seconds']:.1f} s (generating,",
-                  "decoding (once: delivered and raw are the same graphs), QED / logP / SA / MW, and the FCD",
+                  "decoding (delivered and raw are the same graphs; each pair's argmax once more, for the",
+                  "validity without correction), QED / logP / SA / MW, the filters' alerts, and the FCD",
                   "of its summary line);",
                   "RDKit alone",
                   f"needs {sample['rdkit_alone_seconds']:.1f} s for QED + logP + SA of its {sample['valid']:,} valid",
