@@ -3,15 +3,16 @@
   import molgan
   samples = molgan.load("runs/qm9").sample(1000, seed=0)     # a pandas DataFrame
   report = molgan.evaluate(samples.smiles, reference="qm9")  # a dict
+  docked = molgan.dock(samples.smiles, target="DRD2")        # a DataFrame of Vina scores
 """
 
 __version__ = "0.1.0"
-__all__ = ["load", "evaluate", "Generator", "__version__"]
+__all__ = ["load", "evaluate", "dock", "Generator", "__version__"]
 
 
 def __getattr__(name: str):
     # Lazy: `molgan --version` and the CLI's start-up do not import torch through here.
-    if name in ("load", "evaluate", "Generator"):
+    if name in ("load", "evaluate", "dock", "Generator"):
         from molgan import api
 
         return getattr(api, name)

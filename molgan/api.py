@@ -109,3 +109,49 @@ def evaluate(smiles: Iterable[str | None], reference: str = "qm9", data_dir: str
     chemnet = ChemNet()
     stats = load_reference(reference, data_dir, reference_smiles_column, chemnet, workers, progress=progress)
     return evaluate_smiles(rows, stats, chemnet, workers, progress=progress, stated_reasons=stated_reasons)
+
+
+def default_dock_cache(data_dir: str | Path | None = None) -> Path:
+    """Where docking scores are cached unless told otherwise: DATA_DIR/docking.sqlite."""
+    from molgan.mol.data.options import default_data_dir
+
+    return Path(data_dir) / "docking.sqlite" if data_dir is not None else default_data_dir() / "docking.sqlite"
+
+
+def dock(smiles: Iterable[str | None], target="DRD2", exhaustiveness: int | None = None,
+         cache: str | Path | None | bool = True, progress: bool = False, config=None, **settings):
+    """Dock each SMILES against `target` (a dockstring name such as "DRD2") with AutoDock Vina.
+
+    Returns a DataFrame, one row per input row: smiles, canonical_smiles, docking_score
+    (kcal/mol, lower binds better; NaN without one), docking_status ("ok", "failed" or
+    "invalid"), docking_reason, docked_smiles (the protonated form), docking_seconds, cached,
+    pose (the best pose as a molblock). `cache`: True for DATA_DIR/docking.sqlite, a path, or
+    False/None for none. Other settings (seed, ph, protonate, timeout, workers, scheduler) as
+    keywords, or a `DockConfig` as `config`."""
+    import dataclasses
+
+    import pandas as pd
+
+    from molgan.errors import InputError
+    from molgan.mol.docking.config import DockConfig
+    from molgan.mol.docking.run import dock_smiles
+    from molgan.mol.docking.targets import Target, find_target
+
+    if isinstance(smiles, str):
+        raise InputError("dock() takes a list of SMILES, not one string")
+    if exhaustiveness is not None:
+        settings["exhaustiveness"] = exhaustiveness
+    try:
+        config = dataclasses.replace(config or DockConfig(), **settings)
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    target = target if isinstance(target, Target) else find_target(str(target))
+    cache = default_dock_cache() if cache is True else (cache or None)
+    rows = ["" if s is None or (isinstance(s, float) and s != s) else str(s) for s in smiles]
+    results = dock_smiles(rows, target, config, cache=cache, progress=progress)
+    return pd.DataFrame({
+        "smiles": [r.smiles for r in results], "canonical_smiles": [r.canonical for r in results],
+        "docking_score": pd.array([r.score for r in results], dtype="Float64").astype(float),
+        "docking_status": [r.status for r in results], "docking_reason": [r.reason for r in results],
+        "docked_smiles": [r.docked_smiles for r in results], "docking_seconds": [r.seconds for r in results],
+        "cached": [r.cached for r in results], "pose": [r.pose for r in results]})

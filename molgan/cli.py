@@ -19,6 +19,7 @@ COMMANDS = {
     "train": "train a GAN on molecules (qm9, moses or a SMILES file) or images (mnist, a folder)",
     "sample": "sample molecules from a trained generator into a SMILES CSV (or SDF)",
     "evaluate": "score a SMILES file: validity, uniqueness, novelty, FCD and the MOSES/GuacaMol metrics",
+    "dock": "dock molecules against a protein target (AutoDock Vina): scores, poses, an on-disk cache",
     "report": "turn a samples file into one HTML page: metrics, histograms, filters, a molecule grid",
     "data": "inspect and prepare molecule datasets (QM9 or your own SMILES file)",
 }
