@@ -51,39 +51,42 @@ class VinaProcess:
                  "exhaustiveness": config.exhaustiveness, "seed": config.seed,
                  "ph": config.ph if config.protonate else None}
         answer = self._ask(setup, SETUP_SECONDS)
-        if answer is None or "error" in answer:
-            detail = answer["error"] if answer else self.exit_reason()
+        if not isinstance(answer, dict) or "error" in answer:
+            detail = answer["error"] if isinstance(answer, dict) else (
+                f"no answer in {SETUP_SECONDS:g} s" if answer == "timeout" else self.exit_reason())
             self.close()
             raise DockingProcessError(f"the docking process for {target.name} did not start ({detail})")
 
-    def _ask(self, message: dict, timeout: float) -> dict | None:
-        """Send one request; its answer, or None when none came within `timeout` seconds."""
+    def _ask(self, message: dict, timeout: float) -> dict | str:
+        """Send one request; its answer, or "timeout" or "ended" when none came."""
         try:
             self._proc.stdin.write((json.dumps(message) + "\n").encode())
             self._proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            return None
+        except OSError:  # a broken pipe: the process is gone
+            return "ended"
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             selector.register(self._proc.stdout, selectors.EVENT_READ)
             while b"\n" not in self._buffer:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
-                    return None
+                    return "timeout"
                 chunk = os.read(self._proc.stdout.fileno(), 1 << 16)
-                if not chunk:  # the process ended
-                    return None
+                if not chunk:
+                    return "ended"
                 self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
     def exit_reason(self) -> str:
-        """Why the process is gone (its exit code or signal, and its last line of stderr)."""
+        """Why the process is gone: its signal, or its exit code and last line of stderr."""
         try:
             code = self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             return "no answer"
-        what = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        if code < 0:  # a signal: its stderr (Vina's warnings) does not say why
+            return f"killed by signal {signal.Signals(-code).name}"
+        what = f"exit code {code}"
         self._stderr.seek(0)
         lines = [s for s in self._stderr.read().decode(errors="replace").splitlines() if s.strip()]
         return f"{what}: {lines[-1].strip()}" if lines else what
@@ -92,9 +95,9 @@ class VinaProcess:
         """The answer for one molecule. On a time-out or a crash the process is ended and
         the answer says why (this process cannot be used again: `alive` is False)."""
         answer = self._ask({"smiles": smiles}, timeout)
-        if answer is not None:
+        if isinstance(answer, dict):
             return answer
-        if self._proc.poll() is None:
+        if answer == "timeout":
             self.close()
             return {"reason": f"time limit of {timeout:g} s exceeded", "deterministic": False}
         reason = self.exit_reason()

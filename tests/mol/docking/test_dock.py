@@ -89,3 +89,14 @@ def test_a_dask_cluster_of_two_workers_gives_the_same_scores(docked):
         remote = dock_smiles(["CCO", "Oc1ccccc1", "C1=CC2=CC=C1C2"], find_target("DRD2"), config)
     assert [r.score for r in remote] == [results[0].score, results[6].score, None]
     assert remote[2].reason == "3D embedding failed"
+
+
+def test_a_docking_process_that_dies_is_a_recorded_failure():
+    import os
+    import signal
+
+    process = worker.VinaProcess(find_target("DRD2"), QUICK)
+    os.kill(process._proc.pid, signal.SIGKILL)
+    answer = process.dock("CCO", timeout=60)
+    assert answer == {"reason": "the docking process died (killed by signal SIGKILL)", "deterministic": False}
+    assert not process.alive
