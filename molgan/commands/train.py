@@ -4,6 +4,7 @@
   molgan train --dataset my_molecules.csv --out runs/mine --set max_steps=5000
   molgan train --dataset mnist --set model.kind=mlp --set loss=wgan-gp
   molgan train --dataset qm9 --out runs/qm9 --resume
+  molgan train --dataset moses --init prior --max-steps 500   # fine-tune the shipped prior
 
 The run directory gets config.toml (the resolved config), metrics.csv, checkpoints/
 (last few, plus best.pt) and samples/. Settings come from the defaults, then --config
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE.toml", help="TOML file of settings that differ from the defaults")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override one setting, e.g. --set train.lr_g=2e-4 or --set n_critic=3")
+    parser.add_argument("--init", metavar="prior|RUN_DIR|CHECKPOINT",
+                        help="start the generator from trained weights: prior (the shipped MOSES generator), a run "
+                             "or a checkpoint (its architecture and atom types come with it)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
                       help="continue the run in --out from its latest checkpoint, with its recorded settings")
@@ -88,16 +92,37 @@ def resolve_config(args: argparse.Namespace, run_dir: Path):
             sets = [f"data.dataset={json.dumps(args.dataset)}"] + sets
     if base is None:
         base = domain.defaults(args.dataset)
+    starting_point = _init_settings(args, domain)
+    if starting_point:
+        base = cfg.merge(base or cfg.to_dict(domain.config_cls()), starting_point)
     config = cfg.build_config(domain.config_cls, args.config, sets, base)
     # Defaults that depend on the settings themselves (a conditioned run's checkpoint choice),
     # still under --config and --set; a resumed run's config.toml already has them.
     called_for = getattr(config, "settings_preset", dict)()
     if called_for and not args.resume:
-        base = cfg.merge(base or cfg.to_dict(domain.config_cls()), called_for)
+        base = cfg.merge(cfg.merge(base or cfg.to_dict(domain.config_cls()), called_for), starting_point)
         config = cfg.build_config(domain.config_cls, args.config, sets, base)
     if args.max_steps is not None:
         config.train.max_steps = args.max_steps
     return domain, config
+
+
+def _init_settings(args: argparse.Namespace, domain) -> dict:
+    """The settings `--init` brings: the source generator's architecture and graphs, and
+    `model.init` (a path made absolute, so that a restarted run finds it)."""
+    if args.init is None:
+        return {}
+    if args.resume:
+        raise InputError("--init starts a new run from trained weights; --resume continues a run from its own")
+    if domain.name != "molecule":
+        raise InputError("--init starts a molecule generator from trained weights; images have no --init")
+    from molgan.mol.prior import PRIORS, init_settings, read_source
+
+    state, _ = read_source(args.init)
+    source = args.init if args.init in PRIORS else str(Path(args.init).resolve())
+    settings = init_settings(state)
+    settings["model"]["init"] = source
+    return settings
 
 
 def build_training(args: argparse.Namespace, domain, config, ctx):

@@ -506,10 +506,13 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         # Keys an earlier version described its task by, which this one no longer writes.
         retired = getattr(self.task, "retired_description", ())
+        unrecorded = getattr(self.task, "unrecorded_description", ())
         saved = {k: v for k, v in (state.get("task") or {}).items() if k not in retired}
-        if saved != self.task.describe():
+        mine = self.task.describe()
+        mine.update({k: None for k in unrecorded if k in saved and saved[k] is None})
+        if saved != mine:
             raise InputError("incompatible checkpoint: it was made for another model or dataset "
-                             f"({state.get('task')} vs {self.task.describe()})")
+                             f"({state.get('task')} vs {mine})")
         self.task.generator.load_state_dict(state["generator"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])

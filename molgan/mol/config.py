@@ -88,6 +88,9 @@ class MolModelConfig:
     # the generator less, docs/experiments.md).
     condition_pretrain_steps: int = 2000
     condition_lr: float = 3e-4
+    # The generator's starting weights: "prior" (the shipped MOSES generator), a run
+    # directory or a checkpoint (`molgan train --init`, molgan/mol/prior.py); None: random.
+    init: str | None = None
 
     #: Settings of earlier versions, at the value that made them do nothing: a saved run's
     #: config may still list them (core/config.py drops them; any other value is an error).

@@ -65,7 +65,12 @@ class LoadedGenerator:
 
 
 def resolve_checkpoint(target: str | Path) -> Path:
-    """A checkpoint file, or a run directory's best.pt (else its latest checkpoint)."""
+    """A checkpoint file, a run directory's best.pt (else its latest checkpoint), or a
+    shipped prior's file (`prior`, molgan/mol/prior.py)."""
+    from molgan.mol.prior import PRIORS, prior_path
+
+    if str(target) in PRIORS:
+        return prior_path(str(target))
     path = Path(target)
     if path.is_dir():
         manager = CheckpointManager(path)

@@ -211,6 +211,9 @@ class MolTask:
     #: Keys of `describe` that checkpoints of earlier versions hold and this one no longer
     #: writes (the bond-type counts of the retired decoding calibration); not compared on resume.
     retired_description = ("bond_counts",)
+    #: Keys that checkpoints of likelihood-only runs of one earlier version hold as None
+    #: (no reward recorded without a critic); compared only when recorded.
+    unrecorded_description = ("reward",)
 
     def describe(self) -> dict:
         m = self.config.model
@@ -220,7 +223,7 @@ class MolTask:
                 "conv_dims": list(m.conv_dims), "readout_dim": m.readout_dim, "head_dims": list(m.head_dims),
                 "valence_feature": m.valence_feature, "minibatch_std": m.minibatch_std, "pack": m.pack,
                 "minibatch_discrimination": m.minibatch_discrimination,
-                "reward": self.config.rl.reward if self.reward is not None or self.objectives else None,
+                "reward": self.config.rl.reward,
                 **({"reward_aim": self.aim} if self.aim is not None else {}),  # a quantile
                 # only when on: checkpoints from before the option stay resumable
                 **({"ring_feature": True} if m.ring_feature else {}),
@@ -263,4 +266,8 @@ def build_mol_task(config: MolRunConfig, device: torch.device, progress: bool = 
     reference = valid.smiles if len(valid) >= 2 else train.smiles
     task = MolTask(train, reference, config, device, valid=valid)
     task.data_source = {"dataset": data.dataset, "cache": str(Path(train.root).resolve())}
+    if config.model.init:
+        from molgan.mol.prior import apply_init
+
+        apply_init(task, config.model.init)
     return task
