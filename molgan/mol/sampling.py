@@ -166,11 +166,24 @@ def score_properties(smiles: list[str], workers: int | None = None) -> dict[str,
     return {s: p for chunk, props in zip(chunks, results) for s, p in zip(chunk, props)}
 
 
+def dataset_cache(state: dict) -> str | None:
+    """The dataset cache of a checkpoint's run: the folder it recorded, else (a shipped prior,
+    trained elsewhere) the same cache under this machine's data directory."""
+    from molgan.mol.data.options import default_data_dir
+
+    source = state.get("data_source") or {}
+    if source.get("cache") and Path(source["cache"]).is_dir():
+        return source["cache"]
+    if source.get("cache_name"):
+        return str(default_data_dir() / source["cache_name"])
+    return source.get("cache")
+
+
 def training_smiles(state: dict) -> frozenset[str] | None:
     """The training molecules of a checkpoint's run (its dataset cache), or None if gone."""
     from molgan.mol.data.dataset import MolGraphDataset
 
-    cache = (state.get("data_source") or {}).get("cache")
+    cache = dataset_cache(state)
     if cache and (Path(cache) / "processed" / "train.pt").is_file():
         return frozenset(MolGraphDataset(cache, "train").smiles)
     log.warning("training set of this checkpoint not found (%s): the novel column is left empty",
@@ -185,7 +198,7 @@ def validation_fcd(state: dict, valid_smiles: list[str]) -> float | None:
 
     from molgan.mol.metrics.basic import FCDScorer
 
-    cache = (state.get("data_source") or {}).get("cache")
+    cache = dataset_cache(state)
     stats = Path(cache) / "processed" / "fcd_valid_stats.pt" if cache else None
     if stats is None or not stats.is_file() or len(valid_smiles) < 2:
         return None
