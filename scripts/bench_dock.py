@@ -1,0 +1,143 @@
+"""Docking benchmark: what a chemist has without molgan (virtual screening), and known drugs for scale.
+
+  python scripts/bench_dock.py screen --target DRD2 --budget 2000 --workers 1
+  python scripts/bench_dock.py drugs --target DRD2
+
+`screen`: `--budget` random molecules of MOSES' training split (seeded) docked by `molgan
+dock` at `--exhaustiveness` (1, the training setting) into the benchmark's cache: minutes,
+molecules/s and peak RSS of the command; the same command again, every molecule read from the
+cache (seconds per molecule). Then the figures every arm of the benchmark reports: among the
+distinct molecules that pass QED >= 0.5, SA <= 4 and no PAINS alert, the mean score of the best
+100 (as docked), and of the best 10 and the best one re-docked at exhaustiveness 8; the share
+of the best 100 by score alone that pass those filters; the IntDiv of the best 100 hits.
+Commits their SMILES and scores as docs/results/dock_TARGET_screen_top100.csv.
+`drugs`: known ligands of the target docked at exhaustiveness 8 (the scale of a good score).
+Writes (merging parts) docs/results/dock_TARGET.json; scripts/write_benchmarks.py turns it
+into docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import ROOT, environment, run_molgan, write_result  # noqa: E402
+
+#: Known ligands (approved drugs) of each target, for scale.
+DRUGS = {"DRD2": {
+    "haloperidol": "O=C(CCCN1CCC(O)(c2ccc(Cl)cc2)CC1)c1ccc(F)cc1",
+    "risperidone": "Cc1nc2n(c(=O)c1CCN1CCC(c3noc4cc(F)ccc34)CC1)CCCC2",
+    "aripiprazole": "O=C1CCc2ccc(OCCCCN3CCN(c4cccc(Cl)c4Cl)CC3)cc2N1",
+    "clozapine": "CN1CCN(C2=Nc3cc(Cl)ccc3Nc3ccccc32)CC1",
+    "olanzapine": "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1",
+    "sulpiride": "CCN1CCCC1CNC(=O)c1cc(S(N)(=O)=O)ccc1OC",
+}}
+REPORTED_EXHAUSTIVENESS = 8
+
+
+def dock_file(rows: list[str], target: str, out: Path, cache: Path, exhaustiveness: int, workers: int
+              ) -> tuple[pd.DataFrame, float, float]:
+    """`molgan dock` of `rows`: (its output, seconds, peak RSS GB)."""
+    source = out.with_suffix(".in.csv")
+    pd.DataFrame({"smiles": rows}).to_csv(source, index=False)
+    seconds, rss = run_molgan("dock", str(source), "--target", target, "-o", str(out), "--poses", "none",
+                              "--cache", str(cache), "--set", f"exhaustiveness={exhaustiveness}",
+                              "--set", f"workers={workers}", threads=1)
+    return pd.read_csv(out, keep_default_na=False, na_values=[""]), seconds, rss
+
+
+def hit_figures(smiles: list[str], scores: list[float], target: str, cache: Path, workers: int, folder: Path,
+                name: str) -> tuple[dict, pd.DataFrame]:
+    """The figures every arm reports from its docked molecules (see the module docstring), and
+    its best 100 hits."""
+    from molgan.mol.docking.ranking import internal_diversity, ranked
+
+    table = ranked(smiles, scores)
+    hits = table[table.drug_like].head(100)
+    best = hits.head(10)
+    redocked, _, _ = dock_file(best.smiles.tolist(), target, folder / f"{name}-top10-e8.csv", cache,
+                               REPORTED_EXHAUSTIVENESS, workers)
+    top10 = redocked.docking_score.astype(float)
+    return {"distinct_scored": len(table), "hits": int(table.drug_like.sum()),
+            "top100_mean": float(hits.score.mean()), "top100_count": len(hits),
+            "top10_mean_e8": float(top10.mean()), "top1_e8": float(top10.min()),
+            "top10_mean_as_docked": float(best.score.mean()),
+            "top100_by_score_drug_like": float(table.head(100).drug_like.mean()),
+            "top100_intdiv": internal_diversity(hits.smiles.tolist())}, hits
+
+
+def screen(args, folder: Path, cache: Path) -> dict:
+    from molgan.mol.data.sources import read_moses_split
+
+    library = read_moses_split("train")
+    rows = random.Random(args.seed).sample(library, args.budget)
+    docked, seconds, rss = dock_file(rows, args.target, folder / "screen.csv", cache, args.exhaustiveness,
+                                     args.workers)
+    _, cached_seconds, _ = dock_file(rows, args.target, folder / "screen-again.csv", cache, args.exhaustiveness,
+                                     args.workers)
+    start = time.monotonic()
+    import molgan
+
+    again = molgan.dock(rows, target=args.target, exhaustiveness=args.exhaustiveness, cache=cache)
+    api_seconds = time.monotonic() - start
+    assert again.cached.all()
+    ok = docked[docked.docking_status == "ok"]
+    figures, hits = hit_figures(ok.smiles.tolist(), ok.docking_score.astype(float).tolist(), args.target, cache,
+                                args.workers, folder, "screen")
+    top = ROOT / "docs" / "results" / f"dock_{args.target}_screen_top100.csv"
+    hits[["smiles", "score", "qed", "sa"]].round(3).to_csv(top, index=False)
+    failed = docked[docked.docking_status == "failed"].docking_reason.value_counts().to_dict()
+    return {"molecules": args.budget, "seed": args.seed, "exhaustiveness": args.exhaustiveness,
+            "workers": args.workers, "minutes": seconds / 60, "molecules_per_second": args.budget / seconds,
+            "peak_rss_gb": rss, "failed": failed, "scored": len(ok),
+            "mean_score": float(ok.docking_score.astype(float).mean()),
+            "cached_command_seconds": cached_seconds,
+            "cached_api_ms_per_molecule": 1000 * api_seconds / args.budget, **figures,
+            "top100_file": str(top.relative_to(ROOT))}
+
+
+def drugs(args, folder: Path, cache: Path) -> dict:
+    known = DRUGS.get(args.target)
+    if not known:
+        raise SystemExit(f"no known ligands listed for {args.target}")
+    docked, seconds, _ = dock_file(list(known.values()), args.target, folder / "drugs.csv", cache,
+                                   REPORTED_EXHAUSTIVENESS, args.workers)
+    return {"exhaustiveness": REPORTED_EXHAUSTIVENESS, "minutes": seconds / 60,
+            "scores": dict(zip(known, docked.docking_score.astype(float).tolist()))}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=("screen", "drugs"))
+    parser.add_argument("--target", default="DRD2")
+    parser.add_argument("--budget", type=int, default=2000, help="molecules docked by the screen")
+    parser.add_argument("--exhaustiveness", type=int, default=1, help="of the screen (re-docking uses 8)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/bench-dock", help="outputs and the benchmark's docking cache")
+    args = parser.parse_args(argv)
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = folder / "cache.sqlite"
+    result_path = ROOT / "docs" / "results" / f"dock_{args.target}.json"
+    result = json.loads(result_path.read_text()) if result_path.is_file() else {
+        "benchmark": f"dock_{args.target}", "target": args.target, "parts": {}}
+    env = environment(threads=1)
+    figures = screen(args, folder, cache) if args.part == "screen" else drugs(args, folder, cache)
+    command = f"python scripts/bench_dock.py {args.part} --target {args.target} --workers {args.workers}" + (
+        f" --budget {args.budget} --exhaustiveness {args.exhaustiveness} --seed {args.seed}"
+        if args.part == "screen" else "")
+    result["parts"][args.part] = {"command": command, **env, **figures}
+    write_result(result_path, result)
+    print(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
