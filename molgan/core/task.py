@@ -45,7 +45,7 @@ class GANTask(Protocol):
     """
 
     generator: nn.Module
-    discriminator: nn.Module | None  # None exactly when the run has no adversarial steps
+    discriminator: nn.Module | None  # None exactly when the run trains no critic (train.trains_critic)
     latent_dim: int
     data: TensorData
     objectives: list[Objective]
@@ -64,6 +64,9 @@ class GANTask(Protocol):
 
     def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
         """Rows on the device -> (critic inputs, condition or None)."""
+
+    def critic_inputs(self, graphs: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        """The policy's sampled graphs as the critic reads them (for `train.policy_critic_weight`)."""
 
     def sample_condition(self, batch_size: int) -> Tensor | None:
         """Conditions for generated samples (e.g. random class labels), or None."""

@@ -45,6 +45,10 @@ class TrainConfig:
     # Evaluations during the policy steps (0 = eval_every): the policy moves faster than the
     # likelihood, and best.pt is chosen among these.
     policy_eval_every: int = 0
+    # λ of the policy steps, as in MolGAN's λ·L_adv + (1−λ)·L_RL: each sample's score is
+    # λ · (the critic's score) + (1 − λ) · (the task's score), each standardised over the
+    # batch; above 0, the critic trains during the policy steps too (n_critic steps each).
+    policy_critic_weight: float = 0.0
     normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
     amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
     on_nonfinite: Literal["stop", "skip"] = "stop"
@@ -81,6 +85,8 @@ class TrainConfig:
         if self.patience and not self.best_metric:
             raise ValueError("train.patience needs train.best_metric: the metric whose improvement it waits for")
         parse_requirement(self.best_requires)
+        if not 0.0 <= self.policy_critic_weight <= 1.0:
+            raise ValueError(f"train.policy_critic_weight must be in [0, 1], got {self.policy_critic_weight}")
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ValueError(f"train.adversarial_weight must be in [0, 1], got {self.adversarial_weight}")
         if not 0.0 <= self.ema_decay < 1.0:
@@ -91,6 +97,16 @@ class TrainConfig:
         """Generator steps against the critic: those between the likelihood and the policy
         steps. 0: the run trains no critic (and builds none)."""
         return max(0, self.policy_start - self.likelihood_steps)
+
+    @property
+    def policy_critic(self) -> bool:
+        """Whether the policy steps score samples by the critic too (and train it)."""
+        return self.max_steps > self.policy_start and self.policy_critic_weight > 0
+
+    @property
+    def trains_critic(self) -> bool:
+        """Whether the run has a critic: adversarial steps, or policy steps that use one."""
+        return self.adversarial_steps > 0 or self.policy_critic
 
     def phases(self) -> dict[str, int]:
         """{"likelihood" / "adversarial" / "policy": generator steps of each} (phases with
@@ -103,16 +119,21 @@ class TrainConfig:
         """The settings of this section that change nothing in this run (names without the
         "train." prefix), for the run's config.toml to mark."""
         unused = []
-        if self.adversarial_steps == 0:
+        generator_terms = ["feature_matching", "mode_seeking", "adversarial_weight", "normalize_extra",
+                           "likelihood_weight"]
+        if not self.trains_critic:
             unused += ["n_critic", "loss", "gp_weight", "clip_value", "label_smoothing", "lr_d", "fused_critic",
-                       "feature_matching", "mode_seeking", "adversarial_weight", "normalize_extra",
-                       "likelihood_weight"]
+                       *generator_terms]
+        elif self.adversarial_steps == 0:  # a critic for the policy steps only
+            unused += generator_terms
+            unused += ["gp_weight"] if self.loss != "wgan-gp" else []
+            unused += ["clip_value"] if self.loss != "wgan" else []
         else:
             unused += ["gp_weight"] if self.loss != "wgan-gp" else []
             unused += ["clip_value"] if self.loss != "wgan" else []
             unused += ["normalize_extra"] if self.adversarial_weight == 1.0 else []
         if not self.phases().get("policy"):
-            unused += ["policy_lr", "policy_batch_size", "policy_eval_every"]
+            unused += ["policy_lr", "policy_batch_size", "policy_eval_every", "policy_critic_weight"]
         return unused
 
     @property

@@ -39,6 +39,10 @@ EVAL_SEED = 1234
 MAX_SCALER_OVERFLOWS = 20  # consecutive fp16 overflows tolerated before a loss counts as broken
 
 
+def _standardised(scores: Tensor) -> Tensor:
+    return (scores - scores.mean()) / (scores.std() + 1e-6)
+
+
 class Trainer:
     def __init__(self, task: GANTask, config: TrainConfig, run_dir: str | Path,
                  device: torch.device, precision: Precision, seed: int = 0,
@@ -49,8 +53,8 @@ class Trainer:
         self.device, self.precision, self.dist = device, precision, dist
         self.run_config = run_config or {}
         self.loss = LOSSES[config.loss]
-        if (task.discriminator is None) != (config.adversarial_steps == 0):
-            raise ValueError("a task builds a critic exactly when its run has adversarial steps")
+        if (task.discriminator is None) == config.trains_critic:
+            raise ValueError("a task builds a critic exactly when its run trains one (train.trains_critic)")
         task.generator.to(device)
         self.G = distributed.wrap(task.generator, dist, device)
         self.D = None
@@ -150,10 +154,12 @@ class Trainer:
                 ("feature matching", cfg.feature_matching), ("likelihood", cfg.likelihood_weight),
                 ("mode seeking", cfg.mode_seeking)) if weight > 0]
             parts.append(f"{phases['adversarial']} adversarial steps: " + ", ".join(terms))
-        else:
+        elif not cfg.trains_critic:
             parts.append("no critic")
         if "policy" in phases:
-            parts.append(f"{phases['policy']} policy steps on the task's scores of its own samples")
+            scored = (f"λ = {cfg.policy_critic_weight:g} of the critic's score ({cfg.n_critic} critic steps each) "
+                      f"and 1 - λ of the task's" if cfg.policy_critic else "the task's scores")
+            parts.append(f"{phases['policy']} policy steps on {scored} of its own samples")
         return "; ".join(parts)
 
     def minutes(self) -> float:
@@ -262,10 +268,21 @@ class Trainer:
         if self.step == cfg.policy_start and self.ema is not None:
             # The policy starts from the averaged generator, the one evaluations sampled.
             generator.load_state_dict(self.ema.module.state_dict())
-        graphs, cond, scores, stats = self.policy.sample(generator, cfg.policy_batch_size or cfg.batch_size,
-                                                         self.device)
+        stats = {}
+        if cfg.policy_critic:
+            for k in range(cfg.n_critic):
+                stats = self.critic_step(train_objectives=False)
+        graphs, cond, scores, policy_stats = self.policy.sample(generator, cfg.policy_batch_size or cfg.batch_size,
+                                                                self.device)
+        stats.update(policy_stats)
         # Standardised scores: the step size does not depend on the reward's scale.
-        advantage = (scores - scores.mean()) / (scores.std() + 1e-6)
+        advantage = _standardised(scores)
+        if cfg.policy_critic:
+            with torch.no_grad(), self.precision.autocast():
+                judged = self.task.discriminator(*self.task.critic_inputs(graphs), cond=cond).float().view(-1)
+            stats["policy/critic"] = judged.mean().detach()
+            lam = cfg.policy_critic_weight
+            advantage = _standardised(lam * _standardised(judged) + (1 - lam) * advantage)
         with self.precision.autocast():
             log_prob = -generator.negative_log_likelihood(*graphs, cond=cond).float()
         loss = -(advantage * log_prob).mean()

@@ -10,7 +10,9 @@ from molgan.core.train_config import TrainConfig, parse_requirement
 from molgan.errors import InputError
 from molgan.mol.conditioning import REWARD_CONDITION, check_property_names
 from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
+from molgan.mol.docking.config import MolDockConfig
 from molgan.mol.nn.models import PostProcess
+from molgan.mol.rewards.functions import split_reward
 
 
 @dataclass
@@ -114,7 +116,10 @@ class MolModelConfig:
 
 @dataclass
 class MolRLConfig:
-    reward: str = "validity"  # product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty
+    # Product of: validity, qed, logp, sa, filters (MOSES'), uniqueness, novelty, and
+    # dock:TARGET (a Vina score against a dockstring target, learned by MolGAN's reward network
+    # under the [dock] budget; policy steps from --init, DOCK_PRESET).
+    reward: str = "validity"
     # How a run pursues its reward. "condition": the generator is told each training
     # molecule's reward and learns by likelihood, then is asked for high ones (rl.aim);
     # "critic": MolGAN's reward network, a term of weight 1 - train.adversarial_weight;
@@ -206,8 +211,13 @@ class MolRunConfig:
     rl: MolRLConfig = field(default_factory=MolRLConfig)
     eval: MolEvalConfig = field(default_factory=MolEvalConfig)
     train: TrainConfig = field(default_factory=_mol_train_defaults)
+    dock: MolDockConfig = field(default_factory=MolDockConfig)
 
     def __post_init__(self):
+        try:
+            split_reward(self.rl.reward)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         required = (parse_requirement(self.train.best_requires) or ("",))[0]
         if required.startswith("unique@") and required != f"unique@{self.eval.uniqueness_samples}":
             have = f"unique@{self.eval.uniqueness_samples}" if self.eval.uniqueness_samples else "nothing (off)"
@@ -272,6 +282,30 @@ class MolRunConfig:
         return unused + [f"rl.{name}" for name in rl]
 
     @property
+    def docking_target(self) -> str | None:
+        """The target of the reward's dock:TARGET term, or None."""
+        return split_reward(self.rl.reward)[0]
+
+    def check_docking(self) -> None:
+        """A docking reward's requirements, once the settings it calls for (DOCK_PRESET) are in."""
+        target, t = self.docking_target, self.train
+        if target is None:
+            return
+        if not t.phases().get("policy"):
+            raise InputError(f"rl.reward dock:{target} is pursued by policy steps: set train.policy_steps "
+                             "(the docking preset does, from --init)")
+        if not self.model.init:
+            raise InputError(f"rl.reward dock:{target} starts from a trained generator: --init prior (or a run)")
+        if self.model.generator != "autoregressive" or self.model.condition:
+            raise InputError(f"rl.reward dock:{target} needs an unconditioned autoregressive generator (--init prior)")
+        if (t.adversarial_steps and t.adversarial_weight < 1.0) or self.rl.tilt > 0:
+            raise InputError(f"rl.reward dock:{target} is learned from the molecules docked during the run: not "
+                             "with MolGAN's differentiable reward term (adversarial_weight < 1) or rl.tilt, which "
+                             "need the reward of every training molecule")
+        if t.policy_critic and self.model.pack != 1:
+            raise InputError("train.policy_critic_weight scores each sample: model.pack must be 1")
+
+    @property
     def condition_names(self) -> tuple[str, ...]:
         """What the generator is conditioned on: model.condition, or a reward-conditioned
         run's reward (REWARD_CONDITION)."""
@@ -281,6 +315,8 @@ class MolRunConfig:
     def reward_conditioned(self) -> bool:
         """The generator is conditioned on the reward (rl.method condition, or auto without a
         reward term or another condition)."""
+        if self.docking_target is not None:  # a docking reward is climbed by policy steps, never conditioned on
+            return False
         return self.rl.reward != MolRLConfig.reward and (self.rl.method == "condition" or (
             self.rl.method == "auto" and self.train.adversarial_weight >= 1.0 and not self.model.condition))
 
@@ -290,6 +326,8 @@ class MolRunConfig:
         come to the properties asked for; a run with a reward by its reward (REWARD_CHOICE),
         trained as the conditioned model and then by policy steps when conditioned on it
         (REWARD_POLICY)."""
+        if self.docking_target is not None:
+            return DOCK_PRESET
         if self.model.condition or self.reward_conditioned:
             choice = REWARD_CHOICE if self.reward_conditioned else CONDITION_CHOICE
             if self.reward_conditioned and self.data.dataset in DATASET_PRESETS:
@@ -379,3 +417,18 @@ REWARD_CHOICE: dict = {"train": {"best_metric": "reward", "best_mode": "max", "b
 REWARD_POLICY: dict = merge(REWARD_CHOICE, {"train": {
     "max_steps": 9200, "policy_steps": 1200, "policy_batch_size": 256, "policy_lr": 5e-5, "policy_eval_every": 100,
     "max_minutes": 60.0}})
+
+#: What a docking run (rl.reward with dock:TARGET) trains with unless --config or --set say
+#: otherwise, from the generator given by --init (the shipped MOSES prior): policy steps
+#: only, each sample scored by λ = 0.5 of the critic (trained against the data, keeping the
+#: chemistry drug-like) and 1 - λ of the reward (the docking term times the RDKit ones),
+#: repeats priced; 64 molecules docked every 20 steps at exhaustiveness 1 until the budget of
+#: 2,000 is spent; 90 minutes at most. best.pt: the highest reward (docking score as predicted)
+#: among evaluations with 90 % distinct molecules. A checkpoint after every docking round (the
+#: dockings of a run killed between two are in the shared docking cache).
+DOCK_PRESET: dict = merge(REWARD_CHOICE, {
+    "train": {"likelihood_steps": 0, "max_steps": 1500, "policy_steps": 1500, "policy_batch_size": 64,
+              "policy_lr": 5e-5, "policy_eval_every": 100, "policy_critic_weight": 0.5, "n_critic": 1,
+              "lr_d": 1e-4, "lr_schedule": "constant", "batch_size": 64, "max_minutes": 90.0, "eval_every": 100,
+              "sample_every": 100, "checkpoint_every": 20, "patience": 0, "best_requires": "unique@1000>=0.9"},
+    "eval": {"uniqueness_samples": 1000, "latent_scale": 1.0, "decode": "raw"}})

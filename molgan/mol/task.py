@@ -20,7 +20,7 @@ from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.build import build_models
 from molgan.mol.nn.models import GraphCritic
-from molgan.mol.rewards.functions import RewardFunction
+from molgan.mol.rewards.functions import RewardFunction, split_reward
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.rewards.policy import RepeatPricedReward
 from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
@@ -37,11 +37,12 @@ class MolTask:
         self.vocab = train.info.vocab
         self.max_atoms, self.atom_types = train.info.max_atoms, len(self.vocab)
         self.bond_types = train.info.bond_type_count
-        adversarial = config.train.adversarial_steps > 0  # else no critic, no generator-loss terms
+        adversarial = config.train.adversarial_steps > 0  # else no generator-loss terms
         self.generator, self.discriminator = build_models(config.model, self.max_atoms, self.atom_types,
                                                           max_valences(self.vocab).tolist(), self.bond_types,
                                                           kekule_roles(self.vocab).tolist(),
-                                                          len(config.condition_names), critic=adversarial)
+                                                          len(config.condition_names),
+                                                          critic=config.train.trains_critic)
         self.latent_dim = self.generator.latent_dim
         # Conditioned runs: each training molecule's normalised properties (or its reward), a
         # third data column.
@@ -91,11 +92,19 @@ class MolTask:
             self.objectives.append(objective)
             self.reward = objective.reward
         elif config.rl.reward != type(config.rl).reward:
-            self.reward = RewardFunction(config.rl.reward, self.known)
+            self.reward = RewardFunction(split_reward(config.rl.reward)[1], self.known)
+        self.docking = None  # the reward's docking term (molgan/mol/rewards/docking.py)
+        if config.docking_target is not None:
+            from molgan.mol.data.options import default_data_dir
+            from molgan.mol.rewards.docking import build_docking_term
+
+            cache = Path(config.data.data_dir or default_data_dir()) / "docking.sqlite"
+            self.docking = build_docking_term(config.docking_target, config.dock, self.atom_types, self.bond_types,
+                                              device, cache, seed=torch.initial_seed())
         self.policy: RepeatPricedReward | None = None  # scores the policy steps' samples
         if config.train.policy_steps:  # a reward run (MolRunConfig checks): self.reward is set
             self.policy = RepeatPricedReward(self.reward, self.vocab, config.rl.repeat_price, config.rl.memory,
-                                             self._conditions)
+                                             self._conditions, docking=self.docking)
         # Fixed molecules on which the critic is watched at every evaluation.
         self._watched_train = _fixed_subset(train, config.eval.samples)
         self._watched_valid = _fixed_subset(valid, config.eval.samples) if valid is not None else None
@@ -108,6 +117,11 @@ class MolTask:
         atoms, bonds, *conditions = batch
         return (F.one_hot(bonds.long(), self.bond_types).float(),
                 F.one_hot(atoms.long(), self.atom_types).float()), (conditions[0] if conditions else None)
+
+    def critic_inputs(self, graphs: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        """Sampled graphs (bonds (B, N, N), atoms (B, N) indices) one-hot, as the critic reads them."""
+        bonds, atoms = graphs
+        return (F.one_hot(bonds.long(), self.bond_types).float(), F.one_hot(atoms.long(), self.atom_types).float())
 
     def sample_condition(self, batch_size: int) -> Tensor | None:
         """Conditions for generated batches: training molecules' properties, drawn at random
@@ -159,7 +173,14 @@ class MolTask:
         if self.scale is not None and self.aim is None:
             metrics.update(condition_errors(delivered, cond, self.scale))
         if self.reward is not None:  # what the run asks for, on the delivered molecules
-            metrics["reward"] = float(self.reward(delivered).mean())
+            reward = torch.as_tensor(self.reward(delivered), dtype=torch.float32)
+            if self.docking is not None:  # as predicted (or docked): evaluations dock nothing
+                factor, scores = self.docking.value(delivered, bonds.argmax(-1), atoms.argmax(-1))
+                reward = reward * factor
+                valid = torch.tensor([s is not None for s in delivered])
+                metrics["dock/predicted"] = float(scores[valid].mean()) if valid.any() else float("nan")
+                metrics.update(self.docking.progress())
+            metrics["reward"] = float(reward.mean())
         if self.config.eval.uniqueness_samples:
             metrics.update(self._uniqueness(generator, self.config.eval.uniqueness_samples))
         metrics.update({f"diag/{k}": v for k, v in graph_statistics(bonds, atoms).items()})
@@ -257,6 +278,7 @@ def build_mol_task(config: MolRunConfig, device: torch.device, progress: bool = 
     """The task of `config.data`'s molecules, building the dataset cache on first use."""
     from molgan.mol.data.dataset import MIN_TRAIN_MOLECULES, open_mol_dataset
 
+    config.check_docking()
     data, options = config.data, config.data.options()
     train = open_mol_dataset(data.dataset, options, data.data_dir, "train", progress=progress,
                              min_train=MIN_TRAIN_MOLECULES)

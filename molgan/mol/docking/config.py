@@ -55,3 +55,27 @@ class DockSettings:
     def __post_init__(self):
         if self.dock is None:
             self.dock = DockConfig()
+
+
+@dataclass
+class MolDockConfig(DockConfig):
+    """A training run's docking (`--set dock.KEY=VALUE`): how molecules are docked, and how
+    MolGAN's reward network stands in for it (molgan/mol/rewards/docking.py)."""
+
+    exhaustiveness: int = 1  # training docks cheaply; molgan dock reports at 8
+    budget: int = 2000  # molecules the run may dock in all
+    per_round: int = 64  # molecules docked per round
+    every: int = 20  # policy steps between rounds
+    optimism: float = 1.0  # the acquisition's mean - optimism * spread (kcal/mol)
+    members: int = 4  # the reward network's ensemble
+    fit_steps: int = 200  # its training after each round
+    lr: float = 1e-3
+    alert_penalty: float = 0.5  # a PAINS or Brenk alert costs this share of a sample's reward
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("budget", "per_round", "every", "members", "fit_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"dock.{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.alert_penalty <= 1.0 or self.optimism < 0 or not self.lr > 0:
+            raise ValueError("dock.alert_penalty must be in [0, 1], dock.optimism at least 0, dock.lr above 0")

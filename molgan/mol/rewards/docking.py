@@ -26,14 +26,15 @@ from molgan.mol.nn.models import GraphCritic
 
 log = logging.getLogger(__name__)
 
-#: Vina scores -> [0, ...): -5 kcal/mol (a fragment's) is 0, each kcal/mol better adds 1/8
-#: (-13, better than most drugs on most targets, is 1). Not clipped above: better keeps paying.
-DOCK_ZERO, DOCK_SPAN = -5.0, 8.0
+#: Vina scores -> a positive reward: a softplus ramp, about linear below -8 kcal/mol (1/6 per
+#: kcal/mol, -13 is 1.0: better than most drugs on most targets) and above 0 everywhere, so that
+#: a poor binder is still told which way is better (-7: 0.17, -3: 0.02). Not capped.
+DOCK_CENTER, DOCK_WIDTH, DOCK_SPAN = -7.0, 1.5, 6.0
 
 
 def dock_value(scores: Tensor) -> Tensor:
-    """Docking scores (kcal/mol) as a non-negative reward, larger for better binding."""
-    return ((DOCK_ZERO - scores) / DOCK_SPAN).clamp(min=0.0)
+    """Docking scores (kcal/mol) as a positive reward, larger for better binding."""
+    return F.softplus((DOCK_CENTER - scores) / DOCK_WIDTH) * DOCK_WIDTH / DOCK_SPAN
 
 
 #: smiles -> Vina score or None (failed): the oracle, e.g. molgan.mol.docking.run.dock_smiles.
@@ -167,7 +168,7 @@ class DockingReward:
         """Send molecules to the oracle, keep every score, refit the ensemble; statistics to log."""
         results = self.oracle(list(smiles))
         self.calls += len(smiles)
-        scored = []
+        scored: list[float] = []
         for s, result, b, a in zip(smiles, results, bonds, atoms):
             if result is None or not math.isfinite(result):
                 self.failed[s] = "no score"
@@ -181,6 +182,10 @@ class DockingReward:
             stats["dock/round_best"] = min(scored)
         if len(self.docked) >= 2:
             stats.update(self.fit())
+        log.info("docked %d molecules (%d of the budget of %d used): %d scored, mean %.2f, best %.2f kcal/mol%s",
+                 len(smiles), self.calls, self.budget, len(scored), stats.get("dock/round_mean", math.nan),
+                 stats.get("dock/round_best", math.nan),
+                 f"; reward network loss {stats['dock/net_loss']:.3f}" if "dock/net_loss" in stats else "")
         return stats
 
     # ------------------------------------------------------------------ the reward network
@@ -243,3 +248,93 @@ class DockingReward:
         self.calls = int(state["calls"])
         self._known = dict(zip(self.docked.smiles, self.docked.scores))
         self._generator.set_state(state["generator"])
+
+
+class DockingTerm:
+    """The docking factor of the policy steps' rewards, and when to dock.
+
+    Each sample's reward is multiplied by `dock_value` of its score (the true one once docked,
+    else the reward network's prediction) and by 1 - `alert_penalty` when it carries a PAINS
+    or Brenk alert. Every `every` policy steps, while the budget lasts, a round of the batch's
+    samples is docked (chosen by `DockingReward.select`, weighted by the RDKit reward).
+    """
+
+    def __init__(self, reward: DockingReward, every: int, alert_penalty: float):
+        self.reward, self.every, self.alert_penalty = reward, every, alert_penalty
+        self.calls = 0
+        self._alerts: dict[str, bool] = {}
+
+    def alert_factor(self, smiles: Sequence[str | None]) -> Tensor:
+        from rdkit import Chem
+
+        from molgan.mol.chem.medchem import first_alert, screen
+
+        for s in {s for s in smiles if s is not None and s not in self._alerts}:
+            mol = Chem.MolFromSmiles(s)
+            have = screen(mol)
+            self._alerts[s] = bool(first_alert(mol, "pains", have) or first_alert(mol, "brenk", have))
+        return torch.tensor([1.0 - self.alert_penalty if s is not None and self._alerts[s] else 1.0 for s in smiles])
+
+    def value(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
+        """(factor (B,), docking score (B,)) without docking anything (evaluations)."""
+        scores, _ = self.reward.scores(smiles, bonds, atoms)
+        return dock_value(scores) * self.alert_factor(smiles), scores
+
+    def progress(self) -> dict[str, float]:
+        """What the docking has found so far, for evaluations: calls, molecules scored, the best
+        score and the mean of the best 10."""
+        found = sorted(self.reward.docked.scores)
+        stats = {"dock/calls": float(self.reward.calls), "dock/scored": float(len(found))}
+        if found:
+            stats["dock/best"] = found[0]
+            stats["dock/top10"] = sum(found[:10]) / len(found[:10])
+        return stats
+
+    def __call__(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor,
+                 exact: Callable[[Sequence[str | None]], object]) -> tuple[Tensor, dict[str, float]]:
+        """The factor (B,) for a policy step's samples, after docking a round when one is due."""
+        stats: dict[str, float] = {}
+        if self.calls % self.every == 0 and self.reward.left:
+            weight = torch.as_tensor(exact(smiles), dtype=torch.float32) * self.alert_factor(smiles)
+            mean, spread = self.reward.predict(bonds, atoms)
+            chosen = self.reward.select(smiles, mean.cpu(), spread.cpu(), weight)
+            if chosen:  # logged as it happens; the step's statistics are averaged over steps
+                self.reward.dock([smiles[i] for i in chosen], bonds[chosen], atoms[chosen])
+        self.calls += 1
+        factor, scores = self.value(smiles, bonds, atoms)
+        valid = torch.tensor([s is not None for s in smiles])
+        if valid.any():
+            stats["policy/dock_score"] = float(scores[valid].mean())
+        return factor, stats
+
+    def state_dict(self) -> dict:
+        return {"reward": self.reward.state_dict(), "calls": self.calls}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.reward.load_state_dict(state["reward"])
+        self.calls = int(state["calls"])
+
+
+def build_docking_term(target: str, config, atom_types: int, bond_types: int, device: torch.device,
+                       cache, seed: int = 0) -> DockingTerm:
+    """The docking term of a run: Vina through molgan.mol.docking (at `config`, a
+    MolDockConfig: its exhaustiveness, workers and reward-network settings), scores cached in
+    `cache` (shared with `molgan dock`)."""
+    import dataclasses
+
+    from molgan.mol.docking.config import DockConfig
+    from molgan.mol.docking.run import check_installed, dock_smiles
+    from molgan.mol.docking.targets import find_target
+
+    check_installed()
+    found = find_target(target)
+    calls = DockConfig(**{f.name: getattr(config, f.name) for f in dataclasses.fields(DockConfig)})
+
+    def oracle(smiles: Sequence[str]) -> list:
+        results = dock_smiles(smiles, found, calls, cache=cache)
+        return [r.score for r in results]
+
+    network = DockingRewardNetwork(atom_types, bond_types, config.members).to(device)
+    reward = DockingReward(oracle, network, config.budget, config.per_round, config.optimism, config.fit_steps,
+                           lr=config.lr, seed=seed)
+    return DockingTerm(reward, config.every, config.alert_penalty)

@@ -39,9 +39,11 @@ class RepeatPricedReward:
     """
 
     def __init__(self, reward: RewardFunction, vocab: AtomVocab, repeat_price: float, memory: int,
-                 conditions: Callable[[int], Tensor | None]):
+                 conditions: Callable[[int], Tensor | None], docking=None):
         self.reward, self.vocab, self.repeat_price, self.memory = reward, vocab, repeat_price, memory
         self.conditions = conditions
+        # A docking term (molgan/mol/rewards/docking.py, DockingTerm): multiplies the reward.
+        self.docking = docking
         self._batches: deque[list[str]] = deque()  # the remembered samples' SMILES, batch by batch
         self._counts: Counter[str] = Counter()
         self._remembered = 0
@@ -58,16 +60,23 @@ class RepeatPricedReward:
             bonds, atoms, _ = generator.sample(torch.randn(batch_size, generator.latent_dim, device=device), cond)
         generator.train(was_training)
         smiles = self._smiles(bonds, atoms)
-        scores, reward, share = self.score(smiles)
+        stats = {}
+        factor = None
+        if self.docking is not None:  # may dock some of these samples first
+            factor, stats = self.docking(smiles, bonds, atoms, self.reward)
+        scores, reward, share = self.score(smiles, factor)
         distinct = len(set(smiles) - {None}) / max(1, sum(s is not None for s in smiles))
-        stats = {"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),
-                 "policy/distinct": distinct}
+        stats.update({"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),
+                      "policy/distinct": distinct})
         return (bonds, atoms), cond, scores.to(device), stats
 
-    def score(self, smiles: list[str | None]) -> tuple[Tensor, Tensor, Tensor]:
+    def score(self, smiles: list[str | None], factor: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """Remember a batch of canonical SMILES (None: invalid) and score it: (scores, rewards,
-        shares), each (B,): a molecule's share of the remembered samples, this batch's included."""
+        shares), each (B,): a molecule's share of the remembered samples, this batch's included.
+        `factor` (B,) multiplies the rewards (the docking term)."""
         reward = torch.as_tensor(self.reward(smiles), dtype=torch.float32)
+        if factor is not None:
+            reward = reward * factor
         self._remember([s for s in smiles if s is not None])
         share = torch.tensor([self._counts[s] / self._remembered if s is not None else 0.0 for s in smiles])
         return reward - 2 * self.repeat_price * share, reward, share
@@ -88,9 +97,12 @@ class RepeatPricedReward:
                     del self._counts[molecule]
 
     def state_dict(self) -> dict:
-        return {"batches": [list(b) for b in self._batches]}
+        return {"batches": [list(b) for b in self._batches],
+                **({"docking": self.docking.state_dict()} if self.docking is not None else {})}
 
     def load_state_dict(self, state: dict) -> None:
         self._batches, self._counts, self._remembered = deque(), Counter(), 0
         for batch in state["batches"]:
             self._remember(batch)
+        if self.docking is not None:
+            self.docking.load_state_dict(state["docking"])

@@ -1,0 +1,61 @@
+"""A docking run: `--init` a generator, `--set reward=dock:DRD2,...`: the critic and MolGAN's
+reward network with Vina at exhaustiveness 1 on a handful of molecules; every docking survives
+a stop and `--resume`."""
+import csv
+
+import pytest
+from conftest import run_cli
+from helpers import TINY_MOL
+
+from molgan.core.checkpoint import load_checkpoint
+
+AUTOREGRESSIVE = ["--set", "generator=autoregressive", "--set", "likelihood_steps=2", "--set", "aromatic=false",
+                  "--set", "transformer_dim=16", "--set", "pair_dim=8", "--set", "transformer_layers=1",
+                  "--set", "fcd=false", "--set", "marginal_matching=0"]
+DOCKING = ["--set", "reward=dock:DRD2,qed", "--set", "dock.budget=6", "--set", "dock.per_round=3",
+           "--set", "dock.every=2", "--set", "policy_batch_size=8", "--set", "dock.workers=1",
+           "--set", "dock.fit_steps=5", "--set", "dock.members=2", "--set", "eval_every=2", "--set", "samples=20",
+           "--set", "checkpoint_every=2", "--set", "uniqueness_samples=0", "--set", "best_requires=\"\"",
+           "--set", "batch_size=8", "--set", "conv_dims=[8]", "--set", "readout_dim=8", "--set", "head_dims=[8]"]
+
+
+@pytest.fixture
+def source(tmp_path, capsys, data_dir, mols_csv):
+    out = tmp_path / "source"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
+                           *AUTOREGRESSIVE)
+    assert code == 0, err
+    return out
+
+
+def test_a_docking_run_docks_within_its_budget_and_resumes_with_every_docking(tmp_path, capsys, data_dir,
+                                                                              mols_csv, source):
+    out = tmp_path / "dock"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", source, "--out", out, "--max-steps", 2,
+                           *DOCKING)
+    assert code == 0, err
+    assert "2 policy steps on λ = 0.5 of the critic's score (1 critic steps each) and 1 - λ of the task's" in err
+    assert "docked 3 molecules (3 of the budget of 6 used)" in err
+    first = load_checkpoint(out / "checkpoints" / "step-0000002.pt")["policy"]["scores"]["docking"]["reward"]
+    assert first["calls"] == 3 and 1 <= len(first["docked"]["smiles"]) <= 3
+    code, _, err = run_cli(capsys, "train", "--out", out, "--resume", "--max-steps", 6)
+    assert code == 0 and "at step 2" in err, err
+    assert "(6 of the budget of 6 used)" in err and "of the budget of 9" not in err
+    final = load_checkpoint(out / "checkpoints" / "step-0000006.pt")["policy"]["scores"]["docking"]["reward"]
+    assert final["calls"] == 6  # the budget holds across the resume
+    assert final["docked"]["smiles"][:len(first["docked"]["smiles"])] == first["docked"]["smiles"]
+    assert all(-15.0 < s < 0.0 for s in final["docked"]["scores"].tolist())
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    last = [r for r in rows if r.get("dock/calls")][-1]
+    assert float(last["dock/calls"]) == 6 and float(last["dock/best"]) == min(final["docked"]["scores"].tolist())
+    # the run's dockings are in the shared cache: `molgan dock` reads them without docking
+    assert (data_dir / "docking.sqlite").is_file()
+
+
+def test_a_docking_reward_without_a_trained_generator_is_refused(tmp_path, capsys, data_dir, mols_csv):
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", tmp_path / "r", "--max-steps", 2,
+                           "--set", "reward=dock:DRD2,qed")
+    assert code == 2 and "starts from a trained generator: --init prior" in err, err
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", tmp_path / "r", "--max-steps", 2,
+                           "--set", "reward=dock:DRD2,dock:DRD3")
+    assert code == 2 and "at most one docking term" in err, err
