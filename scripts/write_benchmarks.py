@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dock_tables import dock_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
@@ -345,6 +349,8 @@ def main() -> None:
         result = load(path.name)
         parts += reward_section(result, context=result["reward"] not in described)
         described.add(result["reward"])
+    for path in sorted(RESULTS.glob("dock_*.json")):
+        parts += dock_section(load(path.name))
     speed = load("speed.json")
     if speed:
         rates, ratios = speed["critic_iterations_per_second"], speed["ratios"]
