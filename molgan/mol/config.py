@@ -1,6 +1,7 @@
 """Settings of a molecule run: the sections of its config.toml besides `[train]`."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -264,9 +265,10 @@ class MolRunConfig:
         autoregressive_only = ["transformer_dim", "transformer_layers", "transformer_heads", "pair_dim"]
         model = autoregressive_only if m.generator == "mlp" else mlp_only
         if t.adversarial_steps == 0:
-            model = model + ["conv_dims", "readout_dim", "head_dims", "valence_feature", "ring_feature",
-                             "minibatch_std", "minibatch_discrimination", "pack", "marginal_matching",
-                             "condition_weight", "condition_pretrain_steps", "condition_lr"]
+            critic = ["conv_dims", "readout_dim", "head_dims", "valence_feature", "ring_feature", "minibatch_std",
+                      "minibatch_discrimination", "pack"] if not t.trains_critic else []
+            model = model + critic + ["marginal_matching", "condition_weight", "condition_pretrain_steps",
+                                      "condition_lr"]
             if m.generator == "autoregressive":
                 model.append("dropout")
         elif not (m.condition and m.condition_weight > 0):
@@ -279,7 +281,8 @@ class MolRunConfig:
             rl += ["warmup_steps", "lr"] if t.adversarial_weight == 1.0 or t.adversarial_steps == 0 else []
             rl += ["aim"] if not self.reward_conditioned else []
             rl += ["repeat_price", "memory"] if not t.phases().get("policy") else []
-        return unused + [f"rl.{name}" for name in rl]
+        dock = [] if self.docking_target is not None else [f.name for f in dataclasses.fields(MolDockConfig)]
+        return unused + [f"rl.{name}" for name in rl] + [f"dock.{name}" for name in dock]
 
     @property
     def docking_target(self) -> str | None:
