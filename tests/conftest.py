@@ -53,6 +53,18 @@ def small_csv_and_env(tmp_path, data_dir):
     return molecules, subprocess_env(data_dir)
 
 
+@pytest.fixture
+def autoregressive_run(tmp_path, capsys, data_dir, mols_csv):
+    """A tiny autoregressive generator trained 2 steps on `mols_csv`: a source for `--init`."""
+    from helpers import TINY_AUTOREGRESSIVE, TINY_MOL
+
+    out = tmp_path / "source"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
+                           *TINY_AUTOREGRESSIVE)
+    assert code == 0, err
+    return out
+
+
 def run_cli(capsys, *argv):
     """Run `molgan argv...`; return (exit code, stdout, stderr)."""
     from molgan.cli import main

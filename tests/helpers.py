@@ -30,6 +30,11 @@ TINY_MOL = ["--set", "batch_size=8", "--set", "n_critic=2", "--set", "eval_every
             "--set", "head_dims=[8]", "--set", "checkpoint_every=2", "--set", 'best_requires=""',
             "--set", "uniqueness_samples=0"]
 
+#: TINY_MOL's autoregressive generator, trained by likelihood (a source for `--init`).
+TINY_AUTOREGRESSIVE = ["--set", "generator=autoregressive", "--set", "likelihood_steps=2", "--set", "aromatic=false",
+                       "--set", "transformer_dim=16", "--set", "pair_dim=8", "--set", "transformer_layers=1",
+                       "--set", "fcd=false", "--set", "marginal_matching=0"]
+
 #: The same, checkpointing every step and without FCD: for runs that are killed or interrupted.
 TINY = ["--set", "batch_size=8", "--set", "n_critic=1", "--set", "generator_dims=[16]", "--set", "conv_dims=[8]",
         "--set", "readout_dim=8", "--set", "head_dims=[8]", "--set", "checkpoint_every=1", "--set", "eval_every=2",

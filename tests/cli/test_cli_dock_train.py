@@ -3,15 +3,10 @@ reward network with Vina at exhaustiveness 1 on a handful of molecules; every do
 a stop and `--resume`."""
 import csv
 
-import pytest
 from conftest import run_cli
-from helpers import TINY_MOL
 
 from molgan.core.checkpoint import load_checkpoint
 
-AUTOREGRESSIVE = ["--set", "generator=autoregressive", "--set", "likelihood_steps=2", "--set", "aromatic=false",
-                  "--set", "transformer_dim=16", "--set", "pair_dim=8", "--set", "transformer_layers=1",
-                  "--set", "fcd=false", "--set", "marginal_matching=0"]
 DOCKING = ["--set", "reward=dock:DRD2,qed", "--set", "dock.budget=6", "--set", "dock.per_round=3",
            "--set", "dock.every=2", "--set", "policy_batch_size=8", "--set", "dock.workers=1",
            "--set", "dock.fit_steps=5", "--set", "dock.members=2", "--set", "eval_every=2", "--set", "samples=20",
@@ -19,20 +14,12 @@ DOCKING = ["--set", "reward=dock:DRD2,qed", "--set", "dock.budget=6", "--set", "
            "--set", "batch_size=8", "--set", "conv_dims=[8]", "--set", "readout_dim=8", "--set", "head_dims=[8]"]
 
 
-@pytest.fixture
-def source(tmp_path, capsys, data_dir, mols_csv):
-    out = tmp_path / "source"
-    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--out", out, "--max-steps", 2, *TINY_MOL,
-                           *AUTOREGRESSIVE)
-    assert code == 0, err
-    return out
-
 
 def test_a_docking_run_docks_within_its_budget_and_resumes_with_every_docking(tmp_path, capsys, data_dir,
-                                                                              mols_csv, source):
+                                                                              mols_csv, autoregressive_run):
     out = tmp_path / "dock"
-    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", source, "--out", out, "--max-steps", 2,
-                           *DOCKING)
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", autoregressive_run, "--out", out,
+                           "--max-steps", 2, *DOCKING)
     assert code == 0, err
     assert "2 policy steps on λ = 0.5 of the critic's score (1 critic steps each) and 1 - λ of the task's" in err
     assert "docked 3 molecules (3 of the budget of 6 used)" in err
@@ -61,7 +48,8 @@ def test_a_docking_reward_without_a_trained_generator_is_refused(tmp_path, capsy
     assert code == 2 and "at most one docking term" in err, err
 
 
-def test_the_joint_loss_improves_the_docked_scores(tmp_path, capsys, data_dir, mols_csv, source, monkeypatch):
+def test_the_joint_loss_improves_the_docked_scores(tmp_path, capsys, data_dir, mols_csv, autoregressive_run,
+                                                   monkeypatch):
     """With a stand-in for Vina that rewards size (-1 kcal/mol per heavy atom, as docking
     roughly does), the molecules the run docks late score better than those it docked first."""
     from types import SimpleNamespace
@@ -78,8 +66,8 @@ def test_the_joint_loss_improves_the_docked_scores(tmp_path, capsys, data_dir, m
     settings = [s.replace("dock.budget=6", "dock.budget=400").replace("dock.per_round=3", "dock.per_round=8")
                 .replace("policy_batch_size=8", "policy_batch_size=32").replace("eval_every=2", "eval_every=40")
                 .replace("checkpoint_every=2", "checkpoint_every=40") for s in DOCKING]
-    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", source, "--out", out, "--max-steps", 40,
-                           *settings, "--set", "policy_lr=1e-3", "--set", "reward=dock:DRD2")
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", autoregressive_run, "--out", out,
+                           "--max-steps", 40, *settings, "--set", "policy_lr=1e-3", "--set", "reward=dock:DRD2")
     assert code == 0, err
     docked = load_checkpoint(out / "checkpoints" / "step-0000040.pt")["policy"]["scores"]["docking"]["reward"]
     scores = docked["docked"]["scores"].tolist()
