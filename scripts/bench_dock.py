@@ -35,15 +35,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import ROOT, environment, run_molgan, write_result  # noqa: E402
 
-#: Known ligands (approved drugs) of each target, for scale.
-DRUGS = {"DRD2": {
-    "haloperidol": "O=C(CCCN1CCC(O)(c2ccc(Cl)cc2)CC1)c1ccc(F)cc1",
-    "risperidone": "Cc1nc2n(c(=O)c1CCN1CCC(c3noc4cc(F)ccc34)CC1)CCCC2",
-    "aripiprazole": "O=C1CCc2ccc(OCCCCN3CCN(c4cccc(Cl)c4Cl)CC3)cc2N1",
-    "clozapine": "CN1CCN(C2=Nc3cc(Cl)ccc3Nc3ccccc32)CC1",
-    "olanzapine": "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1",
-    "sulpiride": "CCN1CCCC1CNC(=O)c1cc(S(N)(=O)=O)ccc1OC",
-}}
 REPORTED_EXHAUSTIVENESS = 8
 
 
@@ -180,7 +171,9 @@ def resolve_checkpoint_latest(run: Path) -> Path:
 
 
 def drugs(args, folder: Path, cache: Path) -> dict:
-    known = DRUGS.get(args.target)
+    from molgan.mol.docking.targets import KNOWN_LIGANDS
+
+    known = KNOWN_LIGANDS.get(args.target)
     if not known:
         raise SystemExit(f"no known ligands listed for {args.target}")
     docked, seconds, _ = dock_file(list(known.values()), args.target, folder / "drugs.csv", cache,
