@@ -8,8 +8,8 @@ Targets are the 58 receptors and search boxes of the dockstring package (DRD2, E
 Each molecule (the largest fragment of its SMILES) is protonated at pH 7.4, embedded in 3D
 (RDKit ETKDGv3, MMFF), prepared by meeko and docked by Vina; the score is the best pose's
 (kcal/mol, lower binds better). DOCKED.csv is the input with docking_score, docking_status
-(ok, failed, invalid), docking_reason and docked_smiles (the protonated form) added; the
-best poses go to DOCKED.sdf. Scores are cached on disk (default DATA_DIR/docking.sqlite,
+(ok, failed, invalid), docking_reason, docked_smiles (the protonated form) and docking_target
+added; the best poses go to DOCKED.sdf. Scores are cached on disk (DATA_DIR/docking.sqlite,
 shared safely by concurrent runs): a molecule already docked against the same target with the
 same settings is read, not docked again. Settings (--set KEY=VALUE or a TOML file's [dock]):
 exhaustiveness (8), seed (0), ph (7.4), protonate (true; false docks as written), timeout (300 s per molecule),
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         table = table.drop(columns=[c for c in OUTPUT_COLUMNS if c in table.columns])
     else:
         table = pd.DataFrame({"smiles": records.smiles})
+    frame["docking_target"] = target.name
     for column in OUTPUT_COLUMNS:
         table[column] = frame[column].to_numpy()
     try:
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-OUTPUT_COLUMNS = ("docking_score", "docking_status", "docking_reason", "docked_smiles")
+OUTPUT_COLUMNS = ("docking_score", "docking_status", "docking_reason", "docked_smiles", "docking_target")
 
 
 def sdf_text(frame, target: str) -> str:

@@ -6,9 +6,10 @@
 The page is notebooks/validity_novelty_report.ipynb run on the file and exported with its
 outputs (figures and molecule drawings inline; no network, no other files): the metrics with
 what each means, the invalid rows by reason, property histograms against the reference, the
-medicinal-chemistry filters, the best novel molecules beside their nearest known ones, the
-run's training curves (with --run), and a grid of the molecules to sort and filter by
-property. Needs the notebook extra: pip install -e '.[notebooks]'.
+medicinal-chemistry filters, the best novel molecules beside their nearest known ones, for a
+`molgan dock` output its docking (scores, the best drug-like hits, the target's known ligands
+with their cached scores, the poses file), the run's training curves (with --run), and a grid
+of the molecules to sort and filter by property. Needs the notebook extra: pip install -e '.[notebooks]'.
 """
 from __future__ import annotations
 

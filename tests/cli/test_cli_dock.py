@@ -1,8 +1,10 @@
 """`molgan dock` and `molgan.dock`: files in, files out, errors in one line."""
 import csv
+import re
 
 import pytest
 from conftest import run_cli
+from rdkit import Chem
 
 from molgan.mol.docking.cache import DockingCache
 from molgan.mol.docking.config import DockConfig
@@ -10,7 +12,6 @@ from molgan.mol.docking.targets import find_target
 
 
 def _molblock(smiles):
-    from rdkit import Chem
     from rdkit.Chem import AllChem
 
     mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
@@ -102,3 +103,36 @@ def test_api_dock_returns_a_frame(seeded_cache):
     assert list(frame.cached) == [True, False, True] and "V2000" in frame.pose.iloc[0]
     with pytest.raises(molgan.errors.InputError, match="dock.timeout must be positive"):
         molgan.dock(["CCO"], timeout=0, cache=False)
+
+
+def test_the_report_of_a_docked_file_shows_its_docking(tmp_path, capsys, seeded_cache):
+    pytest.importorskip("nbconvert", reason="notebook extra not installed: pip install -e '.[notebooks]'")
+    import shutil
+
+    from molgan.mol.docking.targets import KNOWN_LIGANDS
+
+    # the known ligand scored in the cache (at exhaustiveness 8), as `molgan dock` would leave it
+    cache = DockingCache(seeded_cache)
+    cache.put(find_target("DRD2").key, DockConfig(exhaustiveness=8).settings_key(),
+              Chem.MolToSmiles(Chem.MolFromSmiles(KNOWN_LIGANDS["DRD2"]["haloperidol"])), {"score": -10.9})
+    cache.close()
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(seeded_cache, data / "docking.sqlite")
+    samples = tmp_path / "samples.csv"
+    samples.write_text("smiles\nOCC\nc1ccccc1O\nCC(=O)Nc1ccc(O)cc1\nC1=CC2=CC=C1C2\n")
+    docked = tmp_path / "docked.csv"
+    assert run_cli(capsys, "dock", samples, "--target", "DRD2", "-o", docked, "--cache", data / "docking.sqlite",
+                   "--set", "exhaustiveness=1")[0] == 0
+    page = tmp_path / "report.html"
+    code, _, err = run_cli(capsys, "report", docked, "--reference", samples, "--data-dir", data, "-o", page)
+    assert code == 0, err
+    html = page.read_text()
+    section = html[html.index('id="Docking"'):html.index('id="Training-curves"')]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    for shown in ("best (kcal/mol) -6.4", "drug-like hits (QED ≥ 0.5, SA ≤ 4, no PAINS) 2",
+                  "failed 1: 3D embedding failed (1)", "0 CC(=O)Nc1ccc(O)cc1 -6.4", "haloperidol",
+                  f"Best poses: {tmp_path / 'docked.sdf'}"):
+        assert shown in text, shown
+    assert re.search(r"haloperidol \S+ -10\.9 8\.0", text)  # its cached score at exhaustiveness 8
+    assert section.count("<img") >= 3  # the histogram, the hits, the known ligands

@@ -53,6 +53,7 @@ def test_the_page_is_self_contained(page):
     for heading in ("Why molecules were invalid", "Properties: generated vs reference", "Medicinal-chemistry filters",
                     "Training curves", "All molecules: sort and filter"):
         assert heading in html, heading
+    assert "No docking scores in this file" in html  # a sampled file, not a docked one
 
 
 def test_a_browser_renders_the_page_without_script_errors(page):
