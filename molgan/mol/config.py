@@ -13,7 +13,7 @@ from molgan.mol.conditioning import REWARD_CONDITION, check_property_names
 from molgan.mol.data.options import DEFAULT_MAX_ATOMS, MolDataOptions
 from molgan.mol.docking.config import MolDockConfig
 from molgan.mol.nn.models import PostProcess
-from molgan.mol.rewards.functions import split_reward
+from molgan.mol.rewards.spec import split_reward
 
 
 @dataclass

@@ -20,7 +20,8 @@ from molgan.mol.losses.marginals import MarginalMatching
 from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.build import build_models
 from molgan.mol.nn.models import GraphCritic
-from molgan.mol.rewards.functions import RewardFunction, split_reward
+from molgan.mol.rewards.functions import RewardFunction
+from molgan.mol.rewards.spec import split_reward
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.rewards.policy import RepeatPricedReward
 from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
