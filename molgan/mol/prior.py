@@ -35,18 +35,30 @@ def prior_path(name: str) -> Path:
     return path
 
 
-def resolve_source(source: str | Path) -> Path:
-    """The checkpoint file of `source`: a shipped prior's name, a run directory or a file."""
-    from molgan.mol.sampling import resolve_checkpoint
+def resolve_checkpoint(target: str | Path) -> Path:
+    """A checkpoint file, a run directory's best.pt (else its latest checkpoint), or a
+    shipped prior's file (`prior`)."""
+    from molgan.core.checkpoint import CheckpointManager
 
-    return prior_path(str(source)) if str(source) in PRIORS else resolve_checkpoint(source)
+    if str(target) in PRIORS:
+        return prior_path(str(target))
+    path = Path(target)
+    if path.is_dir():
+        manager = CheckpointManager(path)
+        chosen = manager.best_path if manager.best_path.is_file() else manager.latest()
+        if chosen is None:
+            raise InputError(f"{path}: no checkpoints in this run directory")
+        return chosen
+    if not path.exists():
+        raise InputError(f"{path}: no such run directory or checkpoint")
+    return path
 
 
 def read_source(source: str | Path) -> tuple[dict, Path]:
     """(checkpoint state, its path) of an --init source, checked to be a molecule generator."""
     from molgan.core.checkpoint import load_checkpoint
 
-    path = resolve_source(source)
+    path = resolve_checkpoint(source)
     state = load_checkpoint(path)
     if (state.get("task") or {}).get("domain") != "molecule":
         raise InputError(f"--init {source}: {path} is not a molecule generator")

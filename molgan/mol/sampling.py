@@ -15,7 +15,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from molgan.core.checkpoint import CheckpointManager, load_checkpoint
+from molgan.core.checkpoint import load_checkpoint
 from molgan.core.config import from_dict
 from molgan.core.stabilizers import make_ema
 from molgan.errors import InputError
@@ -26,6 +26,7 @@ from molgan.mol.data.convert import rdkit_pool
 from molgan.mol.decoding.decode import decode_logits, kekule_roles, max_valences, same_as_raw
 from molgan.mol.nn.build import build_models
 from molgan.mol.nn.models import MolGenerator
+from molgan.mol.prior import resolve_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -62,25 +63,6 @@ class LoadedGenerator:
         if not targets and self.aim is not None:
             return self.scale.upper_conditions(REWARD_CONDITION, self.aim, count)
         return None if self.scale is None else self.scale.conditions(targets or {}, count)
-
-
-def resolve_checkpoint(target: str | Path) -> Path:
-    """A checkpoint file, a run directory's best.pt (else its latest checkpoint), or a
-    shipped prior's file (`prior`, molgan/mol/prior.py)."""
-    from molgan.mol.prior import PRIORS, prior_path
-
-    if str(target) in PRIORS:
-        return prior_path(str(target))
-    path = Path(target)
-    if path.is_dir():
-        manager = CheckpointManager(path)
-        chosen = manager.best_path if manager.best_path.is_file() else manager.latest()
-        if chosen is None:
-            raise InputError(f"{path}: no checkpoints in this run directory")
-        return chosen
-    if not path.exists():
-        raise InputError(f"{path}: no such run directory or checkpoint")
-    return path
 
 
 def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
