@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.is_dir():
         raise InputError(f"{output}: is a directory")
+    if not output.name.lower().endswith(".csv"):
+        raise InputError(f"{output}: the docked molecules are written as CSV: name it DOCKED.csv")
     poses = None if _none(args.poses) else Path(args.poses) if args.poses else output.with_suffix(".sdf")
     if poses is not None and poses.resolve() == output.resolve():
         raise InputError(f"{poses}: the poses file would overwrite {output}")
@@ -122,8 +124,8 @@ def summary(frame, target: str, exhaustiveness: int, seconds: float) -> str:
     if invalid:
         parts.append(f"{invalid} invalid")
     if len(distinct):
-        parts.append(f"best {distinct.iloc[0]:.2f} kcal/mol, top-10 mean {distinct.iloc[:10].mean():.2f}, "
-                     f"median {distinct.median():.2f}")
+        parts.append(f"best {distinct.iloc[0]:.2f} kcal/mol, top-{min(10, len(distinct))} mean "
+                     f"{distinct.iloc[:10].mean():.2f}, median {distinct.median():.2f}")
     rate = docked_now / seconds if seconds > 0 and docked_now else math.nan
     parts.append(f"{seconds:.0f} s" + (f" ({rate:.2f} molecules/s docked)" if docked_now else ""))
     return "; ".join(parts)

@@ -72,12 +72,14 @@ def test_dock_end_to_end_with_vina(tmp_path, capsys):
     (["--target", "DRD2", "--set", "exhaustiveness=0"], "dock.exhaustiveness must be at least 1, got 0"),
     (["--target", "DRD2", "--set", "dock.speed=3"], "unknown config key 'dock.speed'"),
     (["--target", "DRD2", "--set", "scheduler=localhost"], "dock.scheduler must be an address"),
+    (["--target", "DRD2", "-o", "docked.smi"], "the docked molecules are written as CSV"),
 ])
 def test_bad_settings_are_one_line_and_write_nothing(tmp_path, capsys, args, message):
     samples = tmp_path / "s.csv"
     samples.write_text("smiles\nCCO\n")
     out = tmp_path / "docked.csv"
     code, _, err = run_cli(capsys, "dock", samples, "-o", out, *args)
+    out = tmp_path / args[args.index("-o") + 1] if "-o" in args else out
     assert code == 2 and message in err and err.count("\n") == 1, err
     assert not out.exists()
 
