@@ -45,7 +45,20 @@ def dock_one(vina, request: dict, setup: dict) -> dict:
             "seconds": time.monotonic() - start}
 
 
+def _end_with_parent() -> None:
+    """Linux: be killed when the thread that started this process ends (the docking run was
+    killed), instead of finishing a search nobody will read."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
+    _end_with_parent()
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # C-level prints (Vina, RDKit) now reach stderr, never the answer channel
     setup = json.loads(sys.stdin.readline())

@@ -79,8 +79,11 @@ def _executor(config: DockConfig) -> Iterator[cf.Executor]:
             try:
                 yield pool
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                # Ending the docking processes first: on an interrupt or an error, a molecule
+                # still being docked ends now, not when its search would (up to dock.timeout).
                 close_all()
+                pool.shutdown(wait=True, cancel_futures=True)
+                close_all()  # any a worker thread started meanwhile
         return
     try:
         from distributed import Client
