@@ -63,17 +63,16 @@ def main() -> None:
     os.dup2(2, 1)  # C-level prints (Vina, RDKit) now reach stderr, never the answer channel
     setup = json.loads(sys.stdin.readline())
     try:
-        # Imported now, not on the first molecule: the time limit is the molecule's own.
-        import dimorphite_dl  # noqa: F401
-        import meeko  # noqa: F401
         from vina import Vina
 
-        import molgan.mol.docking.ligand  # noqa: F401
+        from molgan.mol.docking.ligand import embed, protonate, to_pdbqt
 
         # Vina reads seed 0 as "draw one at random": ours are shifted by one to stay reproducible.
         vina = Vina(sf_name="vina", cpu=1, seed=setup["seed"] + 1, verbosity=0)
         vina.set_receptor(setup["receptor"])
         vina.compute_vina_maps(center=setup["center"], box_size=setup["size"])
+        # Each library's first call loads its tables: done now, not in the first molecule's time.
+        to_pdbqt(embed(protonate("CCO", setup["ph"]) if setup["ph"] is not None else "CCO", setup["seed"]))
     except Exception as exc:
         _answer(channel, {"error": f"{type(exc).__name__}: {exc}"})
         return

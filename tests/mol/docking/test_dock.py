@@ -8,6 +8,7 @@ from molgan.mol.docking.run import dock_smiles
 from molgan.mol.docking.targets import find_target
 
 HALOPERIDOL = "O=C(CCCN1CCC(O)(c2ccc(Cl)cc2)CC1)c1ccc(F)cc1"
+FLEXIBLE = "CCCCCCCCCCCCCCCCCCCCCC(=O)NCCCCCCCCCCCCCCCCCCCCCC(=O)NCCCCCCCCCCCCCC"
 ROWS = ["CCO", HALOPERIDOL, "", "not smiles", "C1=CC2=CC=C1C2", "OCC", "Oc1ccccc1.[Na+]"]
 QUICK = DockConfig(exhaustiveness=1, workers=2)
 
@@ -71,13 +72,14 @@ def test_the_same_molecule_scores_the_same_whatever_was_docked_before(docked):
 
 def test_a_molecule_over_the_time_limit_is_recorded_and_the_next_one_docks(tmp_path):
     cache = tmp_path / "cache.sqlite"
-    config = DockConfig(exhaustiveness=8, workers=1, timeout=2.0)
-    slow, quick = dock_smiles([HALOPERIDOL, "CC"], find_target("DRD2"), config, cache=cache)
-    assert slow.status == "failed" and slow.reason == "time limit of 2 s exceeded"
+    # at exhaustiveness 1: ethane 0.1 s; this chain of 50 rotatable bonds over 300 s
+    config = DockConfig(exhaustiveness=1, workers=1, timeout=4.0)
+    slow, quick = dock_smiles([FLEXIBLE, "CC"], find_target("DRD2"), config, cache=cache)
+    assert slow.status == "failed" and slow.reason == "time limit of 4 s exceeded"
     assert quick.status == "ok" and quick.score < 0  # a new docking process took over
     from molgan.mol.docking.cache import DockingCache
 
-    assert set(DockingCache(cache).get_many(find_target("DRD2").key, config.settings_key(), [HALOPERIDOL, "CC"])
+    assert set(DockingCache(cache).get_many(find_target("DRD2").key, config.settings_key(), [FLEXIBLE, "CC"])
                ) == {"CC"}  # a time-out depends on the machine: not cached
 
 
