@@ -130,9 +130,16 @@ class _Progress:
             self._bar.close()
 
 
+def local_executor(config: DockConfig) -> cf.ThreadPoolExecutor:
+    """A pool of docking threads to keep across calls of `dock_smiles` (a training run docks a
+    round at a time): each thread's docking process keeps its grid maps from one call to the next."""
+    return cf.ThreadPoolExecutor(config.workers or len(os.sched_getaffinity(0)), thread_name_prefix="dock")
+
+
 def dock_smiles(smiles: Sequence[str], target: Target, config: DockConfig, cache: str | Path | None = None,
-                progress: bool = False) -> list[DockResult]:
-    """Dock every row of `smiles` against `target`; one DockResult per row, in order."""
+                progress: bool = False, executor: cf.Executor | None = None) -> list[DockResult]:
+    """Dock every row of `smiles` against `target`; one DockResult per row, in order.
+    `executor`: one to use and leave running (`local_executor`); None: a pool for this call."""
     check_installed()
     parents = [canonical_parent(s.strip() if isinstance(s, str) else "") for s in smiles]
     todo = list(dict.fromkeys(c for c, _ in parents if c is not None))
@@ -146,8 +153,8 @@ def dock_smiles(smiles: Sequence[str], target: Target, config: DockConfig, cache
     bar = _Progress(len(missing), target.name, progress)
     try:
         if missing:
-            with _executor(config) as executor:
-                futures = {executor.submit(run_job, DockJob(s, target, config)): s for s in missing}
+            with contextlib.nullcontext(executor) if executor is not None else _executor(config) as pool:
+                futures = {pool.submit(run_job, DockJob(s, target, config)): s for s in missing}
                 for future in cf.as_completed(futures):
                     try:
                         result = future.result()

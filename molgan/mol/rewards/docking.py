@@ -323,15 +323,17 @@ def build_docking_term(target: str, config, atom_types: int, bond_types: int, de
     import dataclasses
 
     from molgan.mol.docking.config import DockConfig
-    from molgan.mol.docking.run import check_installed, dock_smiles
+    from molgan.mol.docking.run import check_installed, dock_smiles, local_executor
     from molgan.mol.docking.targets import find_target
 
     check_installed()
     found = find_target(target)
     calls = DockConfig(**{f.name: getattr(config, f.name) for f in dataclasses.fields(DockConfig)})
+    # One pool for the whole run: its docking processes compute the grid maps once, not per round.
+    pool = local_executor(calls) if calls.scheduler is None else None
 
     def oracle(smiles: Sequence[str]) -> list:
-        results = dock_smiles(smiles, found, calls, cache=cache)
+        results = dock_smiles(smiles, found, calls, cache=cache, executor=pool)
         return [r.score for r in results]
 
     network = DockingRewardNetwork(atom_types, bond_types, config.members).to(device)
