@@ -58,7 +58,7 @@ def test_the_joint_loss_improves_the_docked_scores(tmp_path, capsys, data_dir, m
 
     from molgan.mol.docking import run
 
-    def oracle(smiles, target, config, cache=None, progress=False):
+    def oracle(smiles, target, config, cache=None, progress=False, executor=None):
         return [SimpleNamespace(score=-1.0 * Chem.MolFromSmiles(s).GetNumHeavyAtoms()) for s in smiles]
 
     monkeypatch.setattr(run, "dock_smiles", oracle)
