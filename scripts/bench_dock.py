@@ -122,7 +122,7 @@ def evaluate(path: Path, reference: str) -> dict:
 def run_arm(args, folder: Path, cache: Path) -> dict:
     """One arm and seed of the ablation: what its docking budget found, and how drug-like its
     generator stays (FCD of 10,000 samples to MOSES' test split)."""
-    from molgan.core.checkpoint import load_checkpoint
+    from molgan.core.checkpoint import CheckpointManager, load_checkpoint
     from molgan.mol.sampling import resolve_checkpoint
 
     name = f"{args.arm}-seed{args.seed}"
@@ -143,7 +143,7 @@ def run_arm(args, folder: Path, cache: Path) -> dict:
                                 "--overwrite", "--seed", str(args.seed), "--set", f"reward=dock:{args.target},qed,sa",
                                 "--set", f"dock.workers={args.workers}", "--set", f"dock.budget={args.budget}",
                                 *ARMS[args.arm], *sum((["--set", s] for s in args.sets), []), threads=1)
-        state = load_checkpoint(resolve_checkpoint_latest(run))
+        state = load_checkpoint(CheckpointManager(run).latest())  # its dockings to the end, past best.pt
         reward = state["policy"]["scores"]["docking"]["reward"]
         smiles, scores = list(reward["docked"]["smiles"]), reward["docked"]["scores"].tolist()
         summary = json.loads((run / "summary.json").read_text())
@@ -161,13 +161,6 @@ def run_arm(args, folder: Path, cache: Path) -> dict:
     row["fcd"] = report["moses"]["FCD/Test"] if report.get("moses") else report["fcd"]
     row["top100_file"] = str(top.relative_to(ROOT))
     return row
-
-
-def resolve_checkpoint_latest(run: Path) -> Path:
-    """The run's last checkpoint (its dockings up to the end, which best.pt may predate)."""
-    from molgan.core.checkpoint import CheckpointManager
-
-    return CheckpointManager(run).latest()
 
 
 def drugs(args, folder: Path, cache: Path) -> dict:

@@ -1,6 +1,7 @@
 """Docking settings (`--set dock.KEY=VALUE`) and the part of them a cached score depends on."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import metadata
@@ -8,6 +9,15 @@ from importlib import metadata
 #: Bump when the route from SMILES to score changes (protonation, embedding, preparation),
 #: so that scores cached by an earlier route are not reused.
 ROUTE_VERSION = 1
+
+
+@functools.cache
+def _vina_version() -> str:
+    """Read once: every docking job's cache key holds it (a metadata lookup scans site-packages)."""
+    try:
+        return metadata.version("vina")
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 @dataclass
@@ -38,11 +48,7 @@ class DockConfig:
     def settings_key(self) -> str:
         """What a score depends on besides the target and the molecule (not the time limit,
         the workers or where they run)."""
-        try:
-            vina = metadata.version("vina")
-        except metadata.PackageNotFoundError:
-            vina = "none"
-        return json.dumps({"route": ROUTE_VERSION, "vina": vina, "exhaustiveness": self.exhaustiveness,
+        return json.dumps({"route": ROUTE_VERSION, "vina": _vina_version(), "exhaustiveness": self.exhaustiveness,
                            "seed": self.seed, "ph": self.ph if self.protonate else None}, sort_keys=True)
 
 
