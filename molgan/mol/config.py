@@ -143,6 +143,10 @@ class MolRLConfig:
     # (molgan/mol/rewards/policy.py).
     repeat_price: float = 2000.0
     memory: int = 12800
+    # A file of reference ligands (.smi / .csv): the pharmacophore term, their largest 2D
+    # pharmacophore-fingerprint similarity to a molecule, joins the reward's product
+    # (molgan/mol/rewards/pharmacophore.py). Policy-step runs only. "" = off.
+    reference: str = ""
 
     def __post_init__(self):
         if not (self.repeat_price >= 0 and math.isfinite(self.repeat_price)) or self.memory < 1:
@@ -248,6 +252,15 @@ class MolRunConfig:
                              f"{','.join(self.model.condition)}: nothing in this run would pursue the reward (the "
                              "generator is conditioned on the properties); choose one: --set condition=... or "
                              "--set reward=...")
+        if "pharmacophore" in self.rdkit_reward.split(",") and not self.rl.reference:
+            raise InputError("the pharmacophore reward compares with reference ligands: set rl.reference=FILE.smi")
+        if self.rl.reference and not rewarded:
+            raise InputError("rl.reference adds the pharmacophore term to a reward: set rl.reward too (e.g. "
+                             "reward=dock:DRD2,qed,sa)")
+        if self.rl.reference and (self.reward_conditioned or self.rl.tilt > 0 or self.train.adversarial_weight < 1.0):
+            raise InputError("rl.reference (the pharmacophore term) is scored on the generator's samples by policy "
+                             "steps: not with a conditioned reward, rl.tilt or MolGAN's reward term "
+                             "(adversarial_weight < 1), which score the training molecules")
         if self.train.adversarial_weight < 1.0 and self.train.adversarial_steps == 0:
             raise InputError(f"train.adversarial_weight = {self.train.adversarial_weight:g} mixes MolGAN's reward term "
                              f"into the adversarial steps, but this run has none (its {self.train.likelihood_steps} "
@@ -276,13 +289,22 @@ class MolRunConfig:
         unused += [f"model.{name}" for name in dict.fromkeys(model)]
         rl = []
         if self.rl.reward == MolRLConfig.reward and t.adversarial_weight == 1.0:
-            rl = ["reward", "method", "aim", "warmup_steps", "lr", "tilt", "repeat_price", "memory"]
+            rl = ["reward", "method", "aim", "warmup_steps", "lr", "tilt", "repeat_price", "memory", "reference"]
         else:
             rl += ["warmup_steps", "lr"] if t.adversarial_weight == 1.0 or t.adversarial_steps == 0 else []
             rl += ["aim"] if not self.reward_conditioned else []
             rl += ["repeat_price", "memory"] if not t.phases().get("policy") else []
         dock = [] if self.docking_target is not None else [f.name for f in dataclasses.fields(MolDockConfig)]
         return unused + [f"rl.{name}" for name in rl] + [f"dock.{name}" for name in dock]
+
+    @property
+    def rdkit_reward(self) -> str:
+        """The reward's RDKit terms (functions.py's names): the spec without its docking
+        term, with the pharmacophore term when rl.reference is set."""
+        names = split_reward(self.rl.reward)[1].split(",")
+        if self.rl.reference and "pharmacophore" not in names:
+            names.append("pharmacophore")
+        return ",".join(names)
 
     @property
     def docking_target(self) -> str | None:

@@ -21,7 +21,7 @@ from molgan.mol.metrics.basic import FCDScorer, basic_metrics
 from molgan.mol.nn.build import build_models
 from molgan.mol.nn.models import GraphCritic
 from molgan.mol.rewards.functions import RewardFunction
-from molgan.mol.rewards.spec import split_reward
+from molgan.mol.rewards.pharmacophore import read_reference
 from molgan.mol.rewards.objective import RewardObjective
 from molgan.mol.rewards.policy import RepeatPricedReward
 from molgan.mol.rewards.tilt import describe_tilt, tilted_rows, training_rewards
@@ -93,7 +93,11 @@ class MolTask:
             self.objectives.append(objective)
             self.reward = objective.reward
         elif config.rl.reward != type(config.rl).reward:
-            self.reward = RewardFunction(split_reward(config.rl.reward)[1], self.known)
+            reference = read_reference(config.rl.reference) if config.rl.reference else ()
+            if reference:
+                log.info("reward %s: the pharmacophore term compares with %d reference ligands of %s",
+                         config.rdkit_reward, len(reference), config.rl.reference)
+            self.reward = RewardFunction(config.rdkit_reward, self.known, reference)
         self.docking = None  # the reward's docking term (molgan/mol/rewards/docking.py)
         if config.docking_target is not None:
             from molgan.mol.data.options import default_data_dir

@@ -48,6 +48,31 @@ def test_a_docking_reward_without_a_trained_generator_is_refused(tmp_path, capsy
     assert code == 2 and "at most one docking term" in err, err
 
 
+def test_a_missing_reference_file_stops_a_docking_run_before_it_starts(tmp_path, capsys, data_dir, mols_csv,
+                                                                      autoregressive_run):
+    out = tmp_path / "dock"
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", autoregressive_run, "--out", out,
+                           "--max-steps", 2, *DOCKING, "--set", f"rl.reference={tmp_path / 'actives.smi'}")
+    assert code == 2 and err.strip().splitlines()[-1].endswith("actives.smi: no such file"), err
+    assert not (out / "checkpoints").exists()
+
+
+def test_the_pharmacophore_term_joins_a_docking_reward(tmp_path, capsys, data_dir, mols_csv, autoregressive_run,
+                                                       monkeypatch):
+    from types import SimpleNamespace
+
+    from molgan.mol.docking import run
+
+    monkeypatch.setattr(run, "dock_smiles", lambda smiles, *args, **kwargs: [SimpleNamespace(score=-8.0)
+                                                                            for _ in smiles])
+    actives = tmp_path / "actives.smi"
+    actives.write_text("O=C(CCCN1CCC(O)(c2ccc(Cl)cc2)CC1)c1ccc(F)cc1 haloperidol\nc1ccccc1O phenol\n")
+    code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", autoregressive_run, "--out",
+                           tmp_path / "dock", "--max-steps", 2, *DOCKING, "--set", f"rl.reference={actives}")
+    assert code == 0, err
+    assert "reward qed,pharmacophore: the pharmacophore term compares with 2 reference ligands" in err
+
+
 def test_the_joint_loss_improves_the_docked_scores(tmp_path, capsys, data_dir, mols_csv, autoregressive_run,
                                                    monkeypatch):
     """With a stand-in for Vina that rewards size (-1 kcal/mol per heavy atom, as docking

@@ -60,6 +60,10 @@ def test_a_run_with_policy_steps_resumes_bit_exact(tmp_path, capsys, data_dir, m
       "--set", "likelihood_steps=0"],
      "train.policy_steps needs a task that scores its samples"),
     (["--set", "reward=qed", "--set", "repeat_price=-1"], "rl.repeat_price must be a finite number >= 0"),
+    (["--set", "reward=qed,pharmacophore", "--set", "policy_steps=5"], "set rl.reference=FILE.smi"),
+    (["--set", "rl.reference=actives.smi"], "rl.reference adds the pharmacophore term to a reward"),
+    (["--set", "reward=qed", "--set", "rl.reference=actives.smi"],
+     "rl.reference (the pharmacophore term) is scored on the generator's samples by policy steps"),
 ])
 def test_policy_settings_it_cannot_run_are_refused(tmp_path, capsys, data_dir, mols_csv, sets, message):
     run = tmp_path / "run"

@@ -67,19 +67,27 @@ def make_novelty(known: Iterable[str]) -> Callable[[Mols], np.ndarray]:
 MOLECULE_REWARDS: dict[str, Callable[[Mols], np.ndarray]] = {
     "validity": validity, "qed": qed, "logp": logp, "sa": sa, "filters": filters}
 BATCH_REWARDS = {"uniqueness": uniqueness}
-REWARD_NAMES = (*MOLECULE_REWARDS, *BATCH_REWARDS, "novelty")
+#: Rewards that need more than a molecule: novelty (the training SMILES) and pharmacophore
+#: (reference ligands, molgan/mol/rewards/pharmacophore.py).
+REWARD_NAMES = (*MOLECULE_REWARDS, *BATCH_REWARDS, "novelty", "pharmacophore")
 
 
 class RewardFunction:
-    """Product of named rewards, e.g. ``"qed,sa"``; novelty needs the training SMILES."""
+    """Product of named rewards, e.g. ``"qed,sa"``; novelty needs the training SMILES,
+    pharmacophore the reference ligands' SMILES."""
 
-    def __init__(self, spec: str, known_smiles: Iterable[str] = ()):
+    def __init__(self, spec: str, known_smiles: Iterable[str] = (), reference: Sequence[str] = ()):
         self.names = tuple(n.strip() for n in spec.split(",") if n.strip())
         unknown = [n for n in self.names if n not in REWARD_NAMES]
         if not self.names or unknown:
             raise ValueError(f"unknown reward {unknown[0] if unknown else spec!r} "
                              f"(choose from {', '.join(REWARD_NAMES)}, comma-separated)")
         self.novelty = make_novelty(known_smiles) if "novelty" in self.names else None
+        self.pharmacophore = None
+        if "pharmacophore" in self.names:
+            from molgan.mol.rewards.pharmacophore import PharmacophoreSimilarity
+
+            self.pharmacophore = PharmacophoreSimilarity(reference)
         self._cache: dict[str, float] = {}
 
     def molecule_scores(self, smiles: Sequence[str]) -> np.ndarray:
@@ -92,15 +100,18 @@ class RewardFunction:
                 score *= MOLECULE_REWARDS[name](mols)
         return score
 
+    def _scorer(self, name: str) -> Callable[[Mols], np.ndarray]:
+        return {"novelty": self.novelty, "pharmacophore": self.pharmacophore}.get(name) or MOLECULE_REWARDS[name]
+
     def __call__(self, smiles: Sequence[str | None]) -> np.ndarray:
         """Rewards for canonical SMILES (None = invalid -> 0)."""
-        cached = [name for name in self.names if name in MOLECULE_REWARDS or name == "novelty"]
+        cached = [name for name in self.names if name not in BATCH_REWARDS]
         todo = sorted({s for s in smiles if s is not None and s not in self._cache})
         if todo:
             mols = [Chem.MolFromSmiles(s) for s in todo]
             score = np.ones(len(todo))
             for name in cached:
-                score *= self.novelty(mols) if name == "novelty" else MOLECULE_REWARDS[name](mols)
+                score *= self._scorer(name)(mols)
             self._cache.update(zip(todo, score.tolist()))
         out = np.array([self._cache[s] if s is not None else 0.0 for s in smiles])
         for name in self.names:
