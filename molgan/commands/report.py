@@ -8,8 +8,9 @@ outputs (figures and molecule drawings inline; no network, no other files): the 
 what each means, the invalid rows by reason, property histograms against the reference, the
 medicinal-chemistry filters, the best novel molecules beside their nearest known ones, for a
 `molgan dock` output its docking (scores, the best drug-like hits, the target's known ligands
-with their cached scores, the poses file), the run's training curves (with --run), and a grid
-of the molecules to sort and filter by property. Needs the notebook extra: pip install -e '.[notebooks]'.
+with their cached scores, the poses file; with --screen, the scores beside a virtual
+screen's), the run's training curves (with --run), and a grid of the molecules to sort and
+filter by property. Needs the notebook extra: pip install -e '.[notebooks]'.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", metavar="RUN_DIR", help="the run that made the samples: adds its training curves")
     parser.add_argument("--reference", default="qm9", metavar="qm9|moses|PATH",
                         help="what the samples are compared with, as for molgan evaluate (default: qm9)")
+    parser.add_argument("--screen", metavar="DOCKED.csv",
+                        help="a `molgan dock` output of a virtual screen (e.g. random library molecules docked "
+                             "against the same target): the docking section compares the scores with it")
     parser.add_argument("--grid", type=int, default=200, metavar="N",
                         help="molecules in the sortable grid (the first N distinct valid ones; default 200)")
     parser.add_argument("--data-dir", metavar="DIR",
@@ -47,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
     read_smiles_file(args.samples)  # a missing, empty or unreadable file stops here, before the notebook
     if args.run and not (Path(args.run) / "metrics.csv").is_file():
         raise InputError(f"{args.run}: not a run directory (no metrics.csv)")
-    page = render_report(args.samples, args.run, args.reference, args.data_dir, args.grid)
+    if args.screen:
+        from molgan.mol.report_docking import read_docking
+
+        read_smiles_file(args.screen)
+        if read_docking(args.screen) is None:
+            raise InputError(f"{args.screen}: not a molgan dock output (no docking_score column)")
+    page = render_report(args.samples, args.run, args.reference, args.data_dir, args.grid, screen=args.screen)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output, encoding="utf-8") as handle:

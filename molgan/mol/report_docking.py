@@ -43,6 +43,28 @@ def docking_summary(docked: pd.DataFrame) -> pd.Series:
         name="docking")
 
 
+def _hit_figures(docked: pd.DataFrame) -> dict:
+    from molgan.mol.docking.ranking import ranked
+
+    ok = docked[docked.docking_status == "ok"]
+    table = ranked(ok.smiles.tolist(), ok.docking_score.tolist()) if len(ok) else ranked([], [])
+    hits = table[table.drug_like]
+    return {"distinct molecules scored": len(table),
+            "mean score": table.score.mean(),
+            "best score": table.score.min(),
+            "drug-like hits (share of scored)": f"{len(hits)} ({100 * len(hits) / max(len(table), 1):.0f} %)",
+            "best 10 hits, mean": hits.score.head(10).mean(),
+            "best 100 hits, mean": hits.score.head(100).mean()}
+
+
+def screen_comparison(docked: pd.DataFrame, screen: pd.DataFrame) -> pd.DataFrame:
+    """This file's docking figures beside a virtual screen's (another `molgan dock` output,
+    e.g. random library molecules): what the generator found against what docking a library
+    finds. Hits: QED >= 0.5, SA <= 4, no PAINS alert."""
+    frame = pd.DataFrame({"this file": _hit_figures(docked), "virtual screen": _hit_figures(screen)})
+    return frame.map(lambda v: round(v, 2) if isinstance(v, float) else v)
+
+
 def best_hits(docked: pd.DataFrame, count: int = 12) -> pd.DataFrame:
     """The `count` best-scoring distinct drug-like molecules (QED, SA and PAINS beside)."""
     from molgan.mol.docking.ranking import ranked
@@ -80,20 +102,30 @@ def known_ligand_scores(target: str, cache: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ligand", "smiles", "score", "exhaustiveness"])
 
 
-def score_histogram(docked: pd.DataFrame, known: pd.DataFrame | None = None):
-    """Distinct molecules' scores, with the known ligands' scores marked."""
+def score_histogram(docked: pd.DataFrame, known: pd.DataFrame | None = None, screen: pd.DataFrame | None = None):
+    """Distinct molecules' scores (as densities beside a virtual screen's), with the known
+    ligands' scores marked."""
     from molgan.mol.report import _pyplot
 
     plt = _pyplot()
-    scores = docked[docked.docking_status == "ok"].drop_duplicates("smiles").docking_score
+
+    def distinct(frame: pd.DataFrame) -> pd.Series:
+        return frame[frame.docking_status == "ok"].drop_duplicates("smiles").docking_score
+
+    scores = distinct(docked)
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.hist(scores, bins=30, alpha=0.7, label=f"this file ({len(scores)} distinct)")
+    density = screen is not None
+    if density:
+        library = distinct(screen)
+        ax.hist(library, bins=30, alpha=0.5, density=True, color="grey",
+                label=f"virtual screen ({len(library)} distinct)")
+    ax.hist(scores, bins=30, alpha=0.7, density=density, label=f"this file ({len(scores)} distinct)")
     if known is not None:
         for row in known.dropna(subset=["score"]).itertuples():
             ax.axvline(row.score, color="black", linestyle="--", linewidth=1)
             ax.text(row.score, ax.get_ylim()[1] * 0.95, f" {row.ligand}", rotation=90, va="top", fontsize=8)
     ax.set_xlabel("Vina score (kcal/mol; lower binds better)")
-    ax.set_ylabel("molecules")
+    ax.set_ylabel("share of molecules" if density else "molecules")
     ax.legend()
     fig.tight_layout()
     return fig

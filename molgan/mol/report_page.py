@@ -22,9 +22,11 @@ _REMOTE = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>"
 
 
 def render_report(samples: str | Path, run: str | Path | None = None, reference: str = "qm9",
-                  data_dir: str | Path | None = None, grid: int = 200, timeout: int = 3600) -> str:
+                  data_dir: str | Path | None = None, grid: int = 200, timeout: int = 3600,
+                  screen: str | Path | None = None) -> str:
     """The report page of `samples` (a samples CSV) as HTML text; `run`: a run directory
-    whose training curves it shows."""
+    whose training curves it shows; `screen`: a `molgan dock` output its docking scores are
+    compared with."""
     try:
         import nbclient
         import nbformat
@@ -36,6 +38,7 @@ def render_report(samples: str | Path, run: str | Path | None = None, reference:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     env = {**os.environ, "MOLGAN_SAMPLES": str(Path(samples).resolve()), "MOLGAN_REFERENCE": reference,
            "MOLGAN_RUN": str(Path(run).resolve()) if run else "", "MOLGAN_GRID": str(grid),
+           "MOLGAN_SCREEN": str(Path(screen).resolve()) if screen else "",
            "TQDM_DISABLE": "1"}  # progress bars are for terminals, not for the page
     if data_dir:
         env["MOLGAN_DATA_DIR"] = str(Path(data_dir).resolve())

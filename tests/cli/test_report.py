@@ -114,3 +114,24 @@ def test_bad_input_is_one_line_exit_2_and_no_page(tmp_path, capsys, case):
         message = "not a run directory"
     code, _, err = run_cli(capsys, *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_a_docked_file_is_compared_with_a_virtual_screen(tmp_path, capsys):
+    import pandas as pd
+
+    columns = ["smiles", "docking_score", "docking_status", "docking_reason", "docked_smiles", "docking_target"]
+    rows = {"docked.csv": [("O=C(CCCN1CCC(O)(c2ccc(Cl)cc2)CC1)c1ccc(F)cc1", -10.8), ("c1ccccc1O", -5.0)],
+            "screen.csv": [("CCOc1cccc(C(=O)Nc2ccn(Cc3ccccn3)n2)c1", -8.9), ("CCO", -3.1)]}
+    for name, scored in rows.items():
+        pd.DataFrame([(s, v, "ok", "", s, "DRD2") for s, v in scored], columns=columns).to_csv(tmp_path / name,
+                                                                                             index=False)
+    out = tmp_path / "report.html"
+    code, _, err = run_cli(capsys, "report", tmp_path / "docked.csv", "--screen", FIXTURES / "samples_small.csv",
+                           "--reference", FIXTURES / "reference_small.csv", "-o", out)
+    assert code == 2 and "samples_small.csv: not a molgan dock output" in err and not out.exists(), err
+    code, _, err = run_cli(capsys, "report", tmp_path / "docked.csv", "--screen", tmp_path / "screen.csv",
+                           "--reference", FIXTURES / "reference_small.csv", "--data-dir", tmp_path / "data",
+                           "-o", out)
+    assert code == 0, err
+    html = out.read_text()
+    assert "virtual screen" in html and "best 10 hits, mean" in html and "-10.8" in html
