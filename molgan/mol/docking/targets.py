@@ -24,6 +24,11 @@ KNOWN_LIGANDS: dict[str, dict[str, str]] = {"DRD2": {
     "clozapine": "CN1CCN(C2=Nc3cc(Cl)ccc3Nc3ccccc32)CC1",
     "olanzapine": "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1",
     "sulpiride": "CCN1CCCC1CNC(=O)c1cc(S(N)(=O)=O)ccc1OC",
+}, "PARP1": {  # an enzyme's nicotinamide pocket: a pocket unlike DRD2's (a GPCR)
+    "olaparib": "O=C1NN=C(Cc2ccc(F)c(C(=O)N3CCN(C(=O)C4CC4)CC3)c2)c2ccccc12",
+    "niraparib": "NC(=O)c1cccc2cn(-c3ccc([C@@H]4CCCNC4)cc3)nc12",
+    "rucaparib": "CNCc1ccc(-c2[nH]c3cc(F)cc4c3c2CCNC4=O)cc1",
+    "veliparib": "C[C@]1(CCCN1)c1nc2c(C(N)=O)cccc2[nH]1",
 }}
 
 
