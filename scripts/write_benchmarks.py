@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dock_tables import dock_section  # noqa: E402
+from peer_tables import peer_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
@@ -340,6 +341,10 @@ def main() -> None:
                   "([evaluation.md](evaluation.md)), beside the MOSES paper's baselines (published, 30,000",
                   "samples each).", ""]
         parts += moses_section(moses)
+    for name in ("peer_qm9.json", "peer_moses.json"):
+        peer = load(name)
+        if peer:
+            parts += peer_section(peer)
     for name in ("condition_qed.json", "condition_logp.json"):
         condition = load(name)
         if condition:
