@@ -159,11 +159,12 @@ def fit_batch_to_data(config: TrainConfig, rows: int, world_size: int = 1, minim
     return warning
 
 
-def lr_factor(config: TrainConfig) -> Callable[[int], float]:
+def lr_factor(config: TrainConfig, end: Callable[[], int] | None = None) -> Callable[[int], float]:
     """The learning-rate multiplier at each step for `config.lr_schedule` (read at each
-    call: a resumed run with more steps stretches its schedule)."""
+    call: a resumed run with more steps stretches its schedule). The schedule ends at
+    `end()` (a time budget's plan, molgan/core/budget.py), else at `config.policy_start`."""
     def factor(step: int) -> float:
-        progress = min(step / max(1, config.policy_start), 1.0)
+        progress = min(step / max(1, end() if end is not None else config.policy_start), 1.0)
         if config.lr_schedule == "linear":
             return 1.0 - progress
         if config.lr_schedule == "cosine":

@@ -30,6 +30,7 @@ from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_i
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
+from molgan.core.budget import SchedulePlan
 from molgan.core.train_config import TrainConfig, lr_factor, parse_requirement
 from molgan.core.updates import NetworkUpdate, frozen
 from molgan.errors import InputError, RunFailure
@@ -99,6 +100,7 @@ class Trainer:
         if config.compile and dist.enabled:
             log.warning("train.compile is ignored under distributed training")
         self._generate, self._score = self.G, self.D
+        self.schedule_plan = SchedulePlan(config, distributed=dist.enabled)  # fits the schedule to max_minutes
         self.d_update, self.g_update = self._build_updates()
         # The policy steps' own optimizer: their gradients are of another scale than the
         # likelihood's, and the cosine rate of the steps before them has run out.
@@ -109,8 +111,9 @@ class Trainer:
         """The critic's (None without a critic) and the generator's updates: eager, or under
         `train.compile` each network's whole update as one compiled graph where that is possible."""
         cfg, task = self.config, self.task
+        schedule = lr_factor(cfg, self.schedule_plan.schedule_end)
         if self.D is None:
-            g_update = NetworkUpdate(task.generator, None, cfg.lr_g, cfg.betas, lr_factor(cfg),
+            g_update = NetworkUpdate(task.generator, None, cfg.lr_g, cfg.betas, schedule,
                                      self.precision.scaler(), cfg.grad_clip)
             return None, g_update
         compiled_critic = compiled_generator = None
@@ -134,9 +137,9 @@ class Trainer:
             if not (task.objectives or has_batch_norm(task.generator)):
                 def compiled_generator(generate, *inputs):
                     return self._generator_losses_on(generate, self.D, *inputs)
-        d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, lr_factor(cfg),
+        d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, schedule,
                                  self.precision.scaler(), cfg.grad_clip, compiled_critic)
-        g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, lr_factor(cfg),
+        g_update = NetworkUpdate(task.generator, generator_losses, cfg.lr_g, cfg.betas, schedule,
                                  self.precision.scaler(), cfg.grad_clip, compiled_generator)
         return d_update, g_update
 
@@ -381,7 +384,7 @@ class Trainer:
         metrics = MetricsLog(self.run_dir, enabled=main, resume_step=self.step if self.step else None)
         bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", unit="step",
                    disable=None if main else True, dynamic_ncols=True)
-        start, sums, count = time.monotonic(), {}, 0
+        start, sums, count, first_step = time.monotonic(), {}, 0, self.step
         self._fit_start, self.stop_reason = start, None
         try:
             while self.step < last_step:
@@ -411,6 +414,7 @@ class Trainer:
                     sums[k] = sums.get(k, 0.0) + float(v)
                 count += 1
                 if self.step % cfg.log_every == 0 or self.step == cfg.max_steps:
+                    self.schedule_plan.update(self.step, self.step - first_step, time.monotonic() - start)
                     means = {k: v / count for k, v in sums.items()}
                     bar.set_postfix({k[0]: f"{means[k]:.3g}" for k in ("d/loss", "g/loss") if k in means})
                     metrics.log(self.step, {**means, "time/minutes": self.minutes()})
@@ -432,6 +436,8 @@ class Trainer:
             reason = f"interrupted by {self.signals.name}"
         elif cfg.max_minutes and time.monotonic() - start > 60 * cfg.max_minutes:
             reason = f"time budget of {cfg.max_minutes:g} min reached"
+        elif self.schedule_plan.complete(self.step):
+            reason = f"the learning-rate schedule fitted to the {cfg.max_minutes:g}-minute budget is complete"
         else:
             reason = self.tracker.stop_reason()
         # Only rank 0 evaluates, and clocks differ: every replica must stop at the same step.
@@ -514,7 +520,7 @@ class Trainer:
                if self.policy is not None else {}),
             "data": self.stream.state(), "rng": rng_state(),
             **self.tracker.state_dict(),
-            "last_eval": self.last_eval,
+            "last_eval": self.last_eval, "schedule_plan": self.schedule_plan.state_dict(),
             "milestones": self.milestones.reached, "minutes": self.minutes(),
             "task": self.task.describe(), "config": self.run_config,
             "data_source": self.task.data_source,
@@ -553,6 +559,7 @@ class Trainer:
         set_rng_state(state["rng"])
         self.step, self.last_eval = state["step"], state["last_eval"]
         self.tracker.load_state_dict(state)
+        self.schedule_plan.load_state_dict(state.get("schedule_plan"))
         # The checkpoint is this step's record: a run that stops at once adds nothing to it.
         self._hooks_ran = dict.fromkeys(("evaluate", "samples", "checkpoint"), self.step)
         self._fakes.clear()
