@@ -49,6 +49,12 @@ class TrainConfig:
     # λ · (the critic's score) + (1 − λ) · (the task's score), each standardised over the
     # batch; above 0, the critic trains during the policy steps too (n_critic steps each).
     policy_critic_weight: float = 0.0
+    # The first policy steps train only the critic (the generator waits), so that its score
+    # means something when the generator starts to climb it; counted in policy_steps.
+    policy_critic_warmup: int = 0
+    # β of a KL penalty to the generator as it was at the first policy step: each sample's
+    # score less β · (log p(x) - log p_start(x)) (molgan/core/policy.py); 0 = off.
+    policy_kl_weight: float = 0.0
     normalize_extra: bool = True  # scale extra losses to |L_adv| (MolGAN's α)
     amp: Literal["auto", "off", "bf16", "fp16"] = "auto"
     on_nonfinite: Literal["stop", "skip"] = "stop"
@@ -85,6 +91,9 @@ class TrainConfig:
         if self.patience and not self.best_metric:
             raise ValueError("train.patience needs train.best_metric: the metric whose improvement it waits for")
         parse_requirement(self.best_requires)
+        if not (0.0 <= self.policy_kl_weight < math.inf) or self.policy_critic_warmup < 0:
+            raise ValueError(f"train.policy_kl_weight must be a finite number >= 0 and train.policy_critic_warmup "
+                             f"0 or more, got {self.policy_kl_weight} and {self.policy_critic_warmup}")
         if not 0.0 <= self.policy_critic_weight <= 1.0:
             raise ValueError(f"train.policy_critic_weight must be in [0, 1], got {self.policy_critic_weight}")
         if not 0.0 <= self.adversarial_weight <= 1.0:
@@ -133,7 +142,10 @@ class TrainConfig:
             unused += ["clip_value"] if self.loss != "wgan" else []
             unused += ["normalize_extra"] if self.adversarial_weight == 1.0 else []
         if not self.phases().get("policy"):
-            unused += ["policy_lr", "policy_batch_size", "policy_eval_every", "policy_critic_weight"]
+            unused += ["policy_lr", "policy_batch_size", "policy_eval_every", "policy_critic_weight",
+                       "policy_critic_warmup", "policy_kl_weight"]
+        elif not self.policy_critic:
+            unused += ["policy_critic_warmup"]
         return unused
 
     @property

@@ -31,6 +31,7 @@ from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
 from molgan.core.budget import SchedulePlan
+from molgan.core.policy import PolicyAnchor
 from molgan.core.train_config import TrainConfig, lr_factor, parse_requirement
 from molgan.core.updates import NetworkUpdate, frozen
 from molgan.errors import InputError, RunFailure
@@ -106,6 +107,8 @@ class Trainer:
         # likelihood's, and the cosine rate of the steps before them has run out.
         self.p_update = NetworkUpdate(task.generator, None, config.policy_lr, config.betas, lambda step: 1.0,
                                       precision.scaler(), config.grad_clip) if self.policy is not None else None
+        self.anchor = PolicyAnchor(config.policy_kl_weight) if self.policy is not None and \
+            config.policy_kl_weight > 0 else None
 
     def _build_updates(self) -> tuple[NetworkUpdate | None, NetworkUpdate]:
         """The critic's (None without a critic) and the generator's updates: eager, or under
@@ -160,9 +163,14 @@ class Trainer:
         elif not cfg.trains_critic:
             parts.append("no critic")
         if "policy" in phases:
-            scored = (f"λ = {cfg.policy_critic_weight:g} of the critic's score ({cfg.n_critic} critic steps each) "
-                      f"and 1 - λ of the task's" if cfg.policy_critic else "the task's scores")
-            parts.append(f"{phases['policy']} policy steps on {scored} of its own samples")
+            critic = f"the critic's score ({cfg.n_critic} critic steps each)"
+            scored = "the task's scores" if not cfg.policy_critic else critic if cfg.policy_critic_weight == 1 else \
+                f"λ = {cfg.policy_critic_weight:g} of {critic} and 1 - λ of the task's"
+            extras = [f"the first {cfg.policy_critic_warmup} training the critic alone"] \
+                if cfg.policy_critic and cfg.policy_critic_warmup else []
+            extras += [f"KL to its start priced at β = {cfg.policy_kl_weight:g}"] if cfg.policy_kl_weight > 0 else []
+            parts.append(f"{phases['policy']} policy steps on {scored} of its own samples"
+                         + "".join(f", {e}" for e in extras))
         return "; ".join(parts)
 
     def minutes(self) -> float:
@@ -271,10 +279,14 @@ class Trainer:
         if self.step == cfg.policy_start and self.ema is not None:
             # The policy starts from the averaged generator, the one evaluations sampled.
             generator.load_state_dict(self.ema.module.state_dict())
+        if self.anchor is not None and self.anchor.module is None:
+            self.anchor.start(generator)
         stats = {}
         if cfg.policy_critic:
             for k in range(cfg.n_critic):
                 stats = self.critic_step(train_objectives=False)
+            if self.step < cfg.policy_start + cfg.policy_critic_warmup:
+                return stats  # the critic learns first; the generator waits
         graphs, cond, scores, policy_stats = self.policy.sample(generator, cfg.policy_batch_size or cfg.batch_size,
                                                                 self.device)
         stats.update(policy_stats)
@@ -288,6 +300,10 @@ class Trainer:
             advantage = _standardised(lam * _standardised(judged) + (1 - lam) * advantage)
         with self.precision.autocast():
             log_prob = -generator.negative_log_likelihood(*graphs, cond=cond).float()
+        if self.anchor is not None:  # nats of divergence from the policy's start, priced
+            divergence = self.anchor.divergence(graphs, cond, log_prob)
+            stats["policy/kl"] = divergence.mean()
+            advantage = _standardised(advantage - self.anchor.weight * divergence.to(advantage.device))
         loss = -(advantage * log_prob).mean()
         if self._check("policy loss", loss.detach(), self.p_update.scaler):
             self.p_update.step(loss)
@@ -516,7 +532,8 @@ class Trainer:
             "opt_d": None if self.D is None else self.d_update.optimizer.state_dict(),
             "sched_d": None if self.D is None else self.d_update.schedule.state_dict(),
             "scaler_d": None if self.D is None else self.d_update.scaler.state_dict(),
-            **({"policy": {"update": self.p_update.state_dict(), "scores": self.policy.state_dict()}}
+            **({"policy": {"update": self.p_update.state_dict(), "scores": self.policy.state_dict(),
+                           **({"anchor": self.anchor.state_dict()} if self.anchor is not None else {})}}
                if self.policy is not None else {}),
             "data": self.stream.state(), "rng": rng_state(),
             **self.tracker.state_dict(),
@@ -555,6 +572,8 @@ class Trainer:
         if self.policy is not None and "policy" in state:
             self.p_update.load_state_dict(state["policy"]["update"])
             self.policy.load_state_dict(state["policy"]["scores"])
+            if self.anchor is not None:
+                self.anchor.load_state_dict(state["policy"].get("anchor"), self.task.generator)
         self.stream.load_state(state["data"])
         set_rng_state(state["rng"])
         self.step, self.last_eval = state["step"], state["last_eval"]

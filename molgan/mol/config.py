@@ -232,8 +232,9 @@ class MolRunConfig:
             raise InputError("train.compile does not support model.generator = autoregressive (its sampling "
                              "loop depends on the data)")
         rewarded = self.rl.reward != MolRLConfig.reward
-        if self.train.policy_steps and not rewarded:
-            raise InputError("train.policy_steps climb a reward: set rl.reward (e.g. reward=qed)")
+        if self.train.policy_steps and not rewarded and self.train.policy_critic_weight < 1.0:
+            raise InputError("train.policy_steps climb a reward: set rl.reward (e.g. reward=qed), or "
+                             "train.policy_critic_weight = 1 to climb the critic's score alone")
         if self.rl.tilt > 0 and not rewarded:
             raise InputError("rl.tilt needs an rl.reward to tilt towards (e.g. reward=qed)")
         if self.rl.method == "condition" and self.train.adversarial_weight < 1.0:
@@ -289,7 +290,8 @@ class MolRunConfig:
         unused += [f"model.{name}" for name in dict.fromkeys(model)]
         rl = []
         if self.rl.reward == MolRLConfig.reward and t.adversarial_weight == 1.0:
-            rl = ["reward", "method", "aim", "warmup_steps", "lr", "tilt", "repeat_price", "memory", "reference"]
+            rl = ["reward", "method", "aim", "warmup_steps", "lr", "tilt", "reference"]
+            rl += ["repeat_price", "memory"] if not t.phases().get("policy") else []
         else:
             rl += ["warmup_steps", "lr"] if t.adversarial_weight == 1.0 or t.adversarial_steps == 0 else []
             rl += ["aim"] if not self.reward_conditioned else []

@@ -107,7 +107,7 @@ class MolTask:
             self.docking = build_docking_term(config.docking_target, config.dock, self.atom_types, self.bond_types,
                                               device, cache, seed=torch.initial_seed())
         self.policy: RepeatPricedReward | None = None  # scores the policy steps' samples
-        if config.train.policy_steps:  # a reward run (MolRunConfig checks): self.reward is set
+        if config.train.policy_steps:  # a reward run, or one that climbs the critic alone (no reward)
             self.policy = RepeatPricedReward(self.reward, self.vocab, config.rl.repeat_price, config.rl.memory,
                                              self._conditions, docking=self.docking)
         # Fixed molecules on which the critic is watched at every evaluation.

@@ -31,14 +31,15 @@ class RepeatPricedReward:
     """Scores of a generator's samples for its policy steps: reward - 2w · p̂(molecule).
 
     Args:
-        reward: the run's reward (invalid molecules score 0).
+        reward: the run's reward (invalid molecules score 0); None for none (a policy that
+            climbs the critic's score alone).
         vocab: the atom types of the generator's graphs.
         repeat_price: w, the price of Σ p(m)² in reward units.
         memory: how many of the latest samples estimate p(m).
         conditions: count -> the conditions to sample with (None: unconditioned).
     """
 
-    def __init__(self, reward: RewardFunction, vocab: AtomVocab, repeat_price: float, memory: int,
+    def __init__(self, reward: RewardFunction | None, vocab: AtomVocab, repeat_price: float, memory: int,
                  conditions: Callable[[int], Tensor | None], docking=None):
         self.reward, self.vocab, self.repeat_price, self.memory = reward, vocab, repeat_price, memory
         self.conditions = conditions
@@ -74,7 +75,9 @@ class RepeatPricedReward:
         """Remember a batch of canonical SMILES (None: invalid) and score it: (scores, rewards,
         shares), each (B,): a molecule's share of the remembered samples, this batch's included.
         `factor` (B,) multiplies the rewards (the docking term)."""
-        reward = torch.as_tensor(self.reward(smiles), dtype=torch.float32)
+        # No reward: a policy that climbs the critic's score alone, repeats priced all the same.
+        reward = torch.as_tensor(self.reward(smiles) if self.reward is not None else [0.0] * len(smiles),
+                                 dtype=torch.float32)
         if factor is not None:
             reward = reward * factor
         self._remember([s for s in smiles if s is not None])
