@@ -7,6 +7,11 @@ Inception weights we cannot download) and is only comparable between runs on the
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
+import logging
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -47,6 +52,37 @@ def train_classifier(images: Tensor, labels: Tensor, num_classes: int, epochs: i
             loss.backward()
             optimizer.step()
     return model.eval()
+
+
+#: Bumped when SmallCNN or its training changes: older cached classifiers are not read.
+CLASSIFIER_VERSION = 1
+log = logging.getLogger("molgan")
+
+
+def cached_classifier(images: Tensor, labels: Tensor, num_classes: int, folder: str | Path | None) -> SmallCNN:
+    """`train_classifier` of these images and labels, trained once and kept in `folder`
+    (classifier-HASH.pt, keyed by the images, the labels and CLASSIFIER_VERSION); None: not
+    kept. A file that cannot be read is trained again and replaced."""
+    from molgan.core.atomic import atomic_write
+
+    digest = hashlib.sha256()
+    for part in (images.float().numpy().tobytes(), labels.numpy().tobytes(),
+                 f"{num_classes}-v{CLASSIFIER_VERSION}".encode()):
+        digest.update(part)
+    path = Path(folder) / f"classifier-{digest.hexdigest()[:16]}.pt" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            model = SmallCNN(images.shape[1], num_classes)
+            model.load_state_dict(torch.load(path, weights_only=True))
+            log.info("quality classifier read from %s", path)
+            return model.eval()
+        except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:
+            log.warning("%s: unreadable (%s); training the classifier again", path, exc)
+    model = train_classifier(images, labels, num_classes)
+    if path is not None:
+        with atomic_write(path, "wb") as handle:
+            torch.save(model.state_dict(), handle)
+    return model
 
 
 class ClassifierScore:

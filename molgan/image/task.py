@@ -11,7 +11,8 @@ from torch import Tensor, nn
 
 from molgan.core.data import TensorData
 from molgan.core.train_config import TrainConfig
-from molgan.image.classifier import ClassifierScore, train_classifier
+from molgan.core.paths import default_data_dir
+from molgan.image.classifier import ClassifierScore, cached_classifier
 from molgan.image.data import ImageSet, to_unit_range
 from molgan.image.grid import save_grid
 from molgan.image.models import build_image_gan, generate
@@ -74,7 +75,8 @@ class ImageTask:
             # Hold out every 10th image: the classifier's accuracy is measured on those, and
             # their distance to the rest is the floor any generator's distance is read against.
             held_out = torch.arange(len(real)) % 10 == 0
-            classifier = train_classifier(real[~held_out], images.labels[~held_out], images.num_classes)
+            classifier = cached_classifier(real[~held_out], images.labels[~held_out], images.num_classes,
+                                           default_data_dir() / "classifiers")
             self.score = ClassifierScore(classifier, real[~held_out])
             self.reference = self.score(real[held_out], images.labels[held_out])
             log.info("quality classifier: %.1f%% held-out accuracy; held-out real images score "

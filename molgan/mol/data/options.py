@@ -5,20 +5,11 @@ import the dataset machinery (torch_geometric: seconds at start-up).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
+from molgan.core.paths import DATA_DIR_ENV, default_data_dir  # noqa: F401  (where the caches live)
 from molgan.errors import InputError
 from molgan.mol.chem.vocab import AtomVocab
-
-#: Where datasets and reference statistics are cached unless --data-dir says otherwise.
-DATA_DIR_ENV = "MOLGAN_DATA_DIR"
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV, "data"))
-
 
 #: Heavy atoms above this make a molecule too large to train on by default: the dense bond
 #: tensor grows with its square, so one giant molecule must not set every graph's size.
