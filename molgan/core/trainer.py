@@ -20,6 +20,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from molgan.core import distributed
+from molgan.core.budget import SchedulePlan
 from molgan.core.checkpoint import CheckpointManager, rng_state, set_rng_state
 from molgan.core.compiled import has_batch_norm, require_cpp_compiler
 from molgan.core.data import BatchStream
@@ -27,11 +28,10 @@ from molgan.core.devices import Precision, to_device
 from molgan.core.interrupt import Interrupted, StopSignals
 from molgan.core.logs import MetricsLog, Milestones
 from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_in_order
+from molgan.core.policy import PolicyAnchor
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
-from molgan.core.budget import SchedulePlan
-from molgan.core.policy import PolicyAnchor
 from molgan.core.train_config import TrainConfig, lr_factor, parse_requirement
 from molgan.core.updates import NetworkUpdate, frozen
 from molgan.errors import InputError, RunFailure
