@@ -125,7 +125,7 @@ def score_histogram(docked: pd.DataFrame, known: pd.DataFrame | None = None, scr
             ax.axvline(row.score, color="black", linestyle="--", linewidth=1)
             ax.text(row.score, ax.get_ylim()[1] * 0.95, f" {row.ligand}", rotation=90, va="top", fontsize=8)
     ax.set_xlabel("Vina score (kcal/mol; lower binds better)")
-    ax.set_ylabel("share of molecules" if density else "molecules")
+    ax.set_ylabel("density (per kcal/mol)" if density else "molecules")
     ax.legend()
     fig.tight_layout()
     return fig
