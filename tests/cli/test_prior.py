@@ -63,3 +63,21 @@ def test_no_prior_shipped_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(priors, "PRIOR_DIR", tmp_path / "none")
     code, _, err = run_cli(capsys, "sample", "prior", "-n", 5, "-o", tmp_path / "x.csv")
     assert code == 2 and "prior: this installation ships no prior" in err and err.count("\n") == 1, err
+
+
+def test_the_shipped_prior_samples_drug_sized_molecules(tmp_path, capsys, data_dir):
+    """The package's own prior (molgan/mol/priors/moses.pt, scripts/make_prior.py from the
+    MOSES benchmark's seed 0): on a machine with no MOSES cache, it samples molecules of
+    MOSES' size, distinct, within its valence masks."""
+    from rdkit import Chem
+
+    shipped = load_checkpoint(priors.PRIOR_DIR / priors.PRIORS["prior"])
+    assert shipped["prior"]["benchmark"].endswith("moses_default.json")
+    out = tmp_path / "prior.csv"
+    code, _, err = run_cli(capsys, "sample", "prior", "-n", 200, "-o", out, "--seed", 0)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 200 and all(r["valid"] == "1" for r in rows)
+    sizes = [Chem.MolFromSmiles(r["smiles"]).GetNumHeavyAtoms() for r in rows]
+    assert 18 <= sum(sizes) / len(sizes) <= 26 and max(sizes) <= 27  # MOSES: 21.7 on average, 27 at most
+    assert len({r["smiles"] for r in rows}) >= 195
