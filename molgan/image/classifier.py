@@ -8,8 +8,8 @@ Inception weights we cannot download) and is only comparable between runs on the
 from __future__ import annotations
 
 import hashlib
-import pickle
 import logging
+import pickle
 from pathlib import Path
 
 import torch

@@ -91,7 +91,7 @@ class RewardFunction:
         self._cache: dict[str, float] = {}
 
     def molecule_scores(self, smiles: Sequence[str]) -> np.ndarray:
-        """The product of the per-molecule rewards alone (no batch rewards, no novelty) of
+        """The product of the per-molecule rewards alone (no batch rewards, novelty or pharmacophore) of
         valid SMILES: what a known molecule scores on its own."""
         mols = [Chem.MolFromSmiles(s) for s in smiles]
         score = np.ones(len(mols))
