@@ -70,8 +70,12 @@ def write_result(path: str | Path, result: dict) -> None:
 
 def run_molgan(*argv: str, threads: int) -> tuple[float, float]:
     """Run `python -m molgan argv`; (seconds, peak RSS in GB of that process)."""
+    return run_timed([sys.executable, "-m", "molgan", "-q", *argv], threads)
+
+
+def run_timed(command: list[str], threads: int) -> tuple[float, float]:
+    """Run `command` on `threads` threads; (seconds, peak RSS in GB of that process)."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    command = [sys.executable, "-m", "molgan", "-q", *argv]
     start = time.monotonic()
     process = subprocess.Popen(command, env=env)
     _, status, usage = os.wait4(process.pid, 0)

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import ROOT, aggregate, environment, write_result  # noqa: E402
+from bench_common import ROOT, aggregate, environment, run_timed, write_result  # noqa: E402
 from bench_common import run_molgan as molgan  # noqa: E402
 
 FIGURES = ("validity", "uniqueness", "novelty", "fcd", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test",
@@ -34,11 +31,10 @@ WORSE = {**{k: "min" for k in FIGURES}, "fcd": "max", "FCD/Test": "max", "FCD/Te
          "minutes": "max", "molecules_per_second": "min", "epochs": "min"}
 
 
-def charrnn(*argv: str, threads: int) -> None:
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+def charrnn(*argv: str, threads: int) -> float:
+    """Run scripts/charrnn.py argv; its seconds."""
     command = [sys.executable, str(ROOT / "scripts" / "charrnn.py"), *argv, "--threads", str(threads)]
-    if subprocess.run(command, env=env).returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
+    return run_timed(command, threads)[0]
 
 
 def figures(report: dict) -> dict:
@@ -61,10 +57,8 @@ def measure_seed(row: dict, args, out: Path) -> dict:
         checkpoint = folder / f"{mark:g}min.pt"
         saved = torch.load(checkpoint, weights_only=False)
         samples, report = folder / f"{mark:g}min.csv", folder / f"{mark:g}min.json"
-        start = time.monotonic()
-        charrnn("sample", str(checkpoint), "-n", str(args.samples), "-o", str(samples), "--seed", "0",
-                threads=args.threads)
-        sample_seconds = time.monotonic() - start
+        sample_seconds = charrnn("sample", str(checkpoint), "-n", str(args.samples), "-o", str(samples), "--seed",
+                                 "0", threads=args.threads)
         molgan("evaluate", str(samples), "--reference", args.dataset, "-o", str(report), threads=args.threads)
         result["charrnn"][f"{multiple:g}x"] = {
             **figures(json.loads(report.read_text())), "minutes": saved["minutes"], "steps": saved["steps"],
