@@ -13,7 +13,8 @@ settings without a condition):
   R-GCN critic's score alone (train.policy_critic_weight = 1) until the budget ends, the critic
   first warmed up alone, the divergence from the likelihood model priced (--critic-set).
 Each arm's delivered samples (10,000, `molgan sample RUN`) are scored by `molgan evaluate
---reference DATASET`. Writes docs/results/critic_DATASET.json (per seed, mean, worst).
+--reference DATASET`, and as many with the valence masks off (`--decode uncorrected`) give the
+validity without correction. Writes docs/results/critic_DATASET.json (per seed, mean, worst).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import add_seed_arguments, aggregate, environment, measure_seeds, write_result  # noqa: E402
@@ -35,7 +38,8 @@ CRITIC = ["policy_critic_weight=1", "policy_critic_warmup=200", "policy_kl_weigh
           "policy_lr=2e-5", "policy_eval_every=200", "n_critic=2", "lr_d=1e-4", "batch_size=64"]
 FIGURES = ("validity", "uniqueness", "novelty", "fcd", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test",
            "Scaf/Test", "IntDiv", "Filters")
-WORSE = {**{k: "min" for k in FIGURES}, "fcd": "max", "FCD/Test": "max", "FCD/TestSF": "max", "minutes": "max"}
+WORSE = {**{k: "min" for k in FIGURES}, "validity_uncorrected": "min", "fcd": "max", "FCD/Test": "max",
+         "FCD/TestSF": "max", "minutes": "max"}
 
 
 def _sets(values: list[str]) -> list[str]:
@@ -52,8 +56,13 @@ def train_and_score(run: Path, args, seed: int, sets: list[str]) -> dict:
     molgan("evaluate", str(samples), "--reference", args.dataset, "-o", str(report), threads=args.threads)
     scores = json.loads(report.read_text())
     scores = {**scores, **(scores.get("moses") or {})}
+    uncorrected = run / "uncorrected.csv"  # the valence masks off: validity without correction
+    molgan("sample", str(run), "-n", str(args.samples), "-o", str(uncorrected), "--seed", "0", "--decode",
+           "uncorrected", threads=args.threads)
+    valid = pd.read_csv(uncorrected, usecols=["valid"]).valid
     return {**{k: scores[k] for k in FIGURES if isinstance(scores.get(k), (int, float))},
-            "minutes": summary["minutes"], "steps": summary["step"], "best_step": summary.get("best_step")}
+            "validity_uncorrected": float(valid.mean()), "minutes": summary["minutes"], "steps": summary["step"],
+            "best_step": summary.get("best_step")}
 
 
 def measure_seed(out: Path, seed: int, args) -> dict:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from critic_tables import critic_section  # noqa: E402
 from dock_tables import dock_section  # noqa: E402
 from peer_tables import peer_section  # noqa: E402
 
@@ -345,6 +346,10 @@ def main() -> None:
         peer = load(name)
         if peer:
             parts += peer_section(peer)
+    for name in ("critic_qm9.json", "critic_moses.json"):
+        critic = load(name)
+        if critic:
+            parts += critic_section(critic)
     for name in ("condition_qed.json", "condition_logp.json"):
         condition = load(name)
         if condition:
