@@ -101,7 +101,7 @@ class MolTask:
         self.docking = None  # the reward's docking term (molgan/mol/rewards/docking.py)
         if config.docking_target is not None:
             from molgan.mol.data.options import default_data_dir
-            from molgan.mol.rewards.docking import build_docking_term
+            from molgan.mol.rewards.docking_term import build_docking_term
 
             cache = Path(config.data.data_dir or default_data_dir()) / "docking.sqlite"
             self.docking = build_docking_term(config.docking_target, config.dock, self.atom_types, self.bond_types,

@@ -8,6 +8,14 @@ prediction (mean - beta * spread of the members, in kcal/mol, lower is better) i
 valid molecules not docked before, until the docking budget is spent. Docked molecules keep
 their true score; the rest are scored by the ensemble's mean.
 
+The oracle also fails: a strained ring system that RDKit cannot embed in 3D gives no score
+(in a first docking round from the MOSES prior, one molecule in ten, each costing about twice
+a docked one). The members therefore predict a second output, whether the oracle fails
+(trained on every molecule sent, failed ones included), and the generator is paid for the
+chance that a molecule can be docked at all: a molecule known to fail earns nothing, one not
+yet sent earns its predicted value times the chance it docks, and the acquisition weighs its
+choices the same way.
+
 Shapes: graphs are index tensors as the generator samples them, bonds (B, N, N) and atoms
 (B, N); the members read them one-hot.
 """
@@ -16,7 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -72,18 +80,28 @@ class DockedMolecules:
         return cls(list(state["smiles"]), state["scores"].tolist(), list(state["bonds"]), list(state["atoms"]))
 
 
-class DockingRewardNetwork(nn.Module):
-    """An ensemble of `members` R-GCNs, each predicting the standardised docking score.
+class Prediction(NamedTuple):
+    """The reward network's reading of a batch, (B,) each: the members' mean and spread of the
+    docking score (kcal/mol) and their mean probability that the oracle fails."""
 
-    Shapes: bonds (B, N, N), atoms (B, N) indices -> mean and spread (B,), in kcal/mol.
+    mean: Tensor
+    spread: Tensor
+    failure: Tensor
+
+
+class DockingRewardNetwork(nn.Module):
+    """An ensemble of `members` R-GCNs, each predicting the standardised docking score and the
+    logit of the oracle failing.
+
+    Shapes: bonds (B, N, N), atoms (B, N) indices -> Prediction, (B,) each.
     """
 
     def __init__(self, atom_types: int, bond_types: int, members: int = 4, conv_dims: Sequence[int] = (128, 64),
                  readout_dim: int = 128, head_dims: Sequence[int] = (128, 64)):
         super().__init__()
         self.atom_types, self.bond_types = atom_types, bond_types
-        self.members = nn.ModuleList(GraphCritic(atom_types, bond_types, conv_dims, readout_dim, head_dims)
-                                     for _ in range(members))
+        self.members = nn.ModuleList(GraphCritic(atom_types, bond_types, conv_dims, readout_dim, head_dims,
+                                                 outputs=2) for _ in range(members))
         # Scores are learned standardised; these map back to kcal/mol (set from the docked data).
         self.register_buffer("shift", torch.tensor(-8.0))
         self.register_buffer("scale", torch.tensor(1.0))
@@ -98,13 +116,15 @@ class DockingRewardNetwork(nn.Module):
         return F.one_hot(bonds.long(), self.bond_types).float(), F.one_hot(atoms.long(), self.atom_types).float()
 
     def member_outputs(self, bonds: Tensor, atoms: Tensor) -> Tensor:
-        """(members, B) standardised predictions."""
+        """(members, B, 2): each member's standardised score and failure logit."""
         inputs = self.one_hot(bonds, atoms)
         return torch.stack([member(*inputs) for member in self.members])
 
-    def forward(self, bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
-        outputs = self.member_outputs(bonds, atoms) * self.scale + self.shift
-        return outputs.mean(0), outputs.std(0) if len(self.members) > 1 else torch.zeros_like(outputs[0])
+    def forward(self, bonds: Tensor, atoms: Tensor) -> Prediction:
+        outputs = self.member_outputs(bonds, atoms)
+        scores = outputs[..., 0] * self.scale + self.shift
+        spread = scores.std(0) if len(self.members) > 1 else torch.zeros_like(scores[0])
+        return Prediction(scores.mean(0), spread, torch.sigmoid(outputs[..., 1]).mean(0))
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(members={len(self.members)}, atom_types={self.atom_types}, "
@@ -133,6 +153,7 @@ class DockingReward:
         self.optimizer = torch.optim.Adam(network.parameters(), lr)
         self.docked = DockedMolecules()
         self.failed: dict[str, str] = {}  # SMILES -> why the oracle gave no score (not retried)
+        self.unscored = DockedMolecules()  # the failed molecules' graphs (score NaN): the failure output learns them
         self.calls = 0  # molecules sent to the oracle
         self._known: dict[str, float] = {}
         self._generator = torch.Generator().manual_seed(seed)
@@ -148,7 +169,8 @@ class DockingReward:
     def select(self, smiles: Sequence[str | None], mean: Tensor, spread: Tensor, weight: Tensor) -> list[int]:
         """Indices of up to `per_round` samples to dock: valid, distinct, never sent before,
         with the best optimistic reward `weight * dock_value(mean - optimism * spread)`
-        (`weight`: the exact terms, QED and the like, which docking cannot change)."""
+        (`weight`: the exact terms, QED and the like, which docking cannot change, and the
+        chance that the molecule docks at all)."""
         count = min(self.per_round, self.left)
         if count == 0:
             return []
@@ -172,11 +194,13 @@ class DockingReward:
         for s, result, b, a in zip(smiles, results, bonds, atoms):
             if result is None or not math.isfinite(result):
                 self.failed[s] = "no score"
+                self.unscored.add(s, math.nan, b, a)
                 continue
             self.docked.add(s, result, b, a)
             self._known[s] = float(result)
             scored.append(float(result))
-        stats = {"dock/calls": float(self.calls), "dock/scored": float(len(self.docked))}
+        stats = {"dock/calls": float(self.calls), "dock/scored": float(len(self.docked)),
+                 "dock/failed": float(len(self.failed))}
         if scored:
             stats["dock/round_mean"] = sum(scored) / len(scored)
             stats["dock/round_best"] = min(scored)
@@ -190,54 +214,65 @@ class DockingReward:
 
     # ------------------------------------------------------------------ the reward network
     def fit(self, steps: int | None = None) -> dict[str, float]:
-        """Train each member on its own bootstrap sample of the docked molecules."""
-        net, data = self.network, self.docked
-        scores = torch.tensor(data.scores)
-        net.shift.fill_(float(scores.mean()))
-        net.scale.fill_(float(scores.std().clamp(min=0.5)))
-        target = (scores - net.shift.cpu()) / net.scale.cpu()
-        bonds, atoms = torch.stack(data.bonds).long(), torch.stack(data.atoms).long()
+        """Train each member on its own bootstrap sample of the molecules sent: the standardised
+        score of those docked (squared error) and whether the oracle failed, for all of them."""
+        net = self.network
+        scores = torch.tensor(self.docked.scores + self.unscored.scores)  # NaN: the oracle failed
+        scored = ~scores.isnan()
+        net.shift.fill_(float(scores[scored].mean()))
+        net.scale.fill_(float(scores[scored].std().clamp(min=0.5)))
+        target = ((scores - net.shift.cpu()) / net.scale.cpu()).nan_to_num(0.0)
+        bonds = torch.stack(self.docked.bonds + self.unscored.bonds).long()
+        atoms = torch.stack(self.docked.atoms + self.unscored.atoms).long()
         device = net.shift.device
-        n = len(data)
+        n = len(scores)
         samples = torch.randint(n, (len(net.members), n), generator=self._generator)  # bootstrap rows
         net.train()
-        loss = torch.tensor(0.0)
+        score_loss = failure_loss = torch.tensor(0.0)
         for _ in range(steps if steps is not None else self.fit_steps):
             picks = samples.gather(1, torch.randint(n, (len(net.members), min(self.batch_size, n)),
                                                     generator=self._generator))
-            loss = 0.0
+            score_loss = failure_loss = 0.0
             for member, rows in zip(net.members, picks):
-                inputs = net.one_hot(bonds[rows].to(device), atoms[rows].to(device))
-                loss = loss + F.mse_loss(member(*inputs), target[rows].to(device))
+                outputs = member(*net.one_hot(bonds[rows].to(device), atoms[rows].to(device)))
+                weight = scored[rows].to(device).float()
+                error = (outputs[:, 0] - target[rows].to(device)).square()
+                score_loss = score_loss + (error * weight).sum() / weight.sum().clamp(min=1.0)
+                failure_loss = failure_loss + F.binary_cross_entropy_with_logits(outputs[:, 1], 1.0 - weight)
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (score_loss + failure_loss).backward()
             self.optimizer.step()
         net.eval()
-        return {"dock/net_loss": float(loss.detach()) / len(net.members)}
+        members = len(net.members)
+        return {"dock/net_loss": float(score_loss.detach()) / members,
+                "dock/failure_loss": float(failure_loss.detach()) / members}
 
     @torch.no_grad()
-    def predict(self, bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
-        """(mean, spread) in kcal/mol; before any molecule is docked, no information (the
-        prior mean, zero spread)."""
+    def predict(self, bonds: Tensor, atoms: Tensor) -> Prediction:
+        """The network's Prediction; before two molecules are docked, no information (the
+        prior mean, zero spread, no failures)."""
         if len(self.docked) < 2:
             zeros = torch.zeros(bonds.shape[0], device=bonds.device)
-            return zeros + self.network.shift, zeros
+            return Prediction(zeros + self.network.shift, zeros, zeros)
         self.network.eval()
         return self.network(bonds, atoms)
 
-    def scores(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
-        """Each sample's docking score (its true one when docked, else the prediction) and
-        whether it was docked, (B,) each."""
-        mean, _ = self.predict(bonds, atoms)
-        mean = mean.cpu()
+    def scores(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Each sample's docking score (its true one when docked, else the prediction), whether
+        it was docked, and the chance that it docks at all (1 when docked, 0 when the oracle
+        failed on it, else the prediction), (B,) each."""
+        prediction = self.predict(bonds, atoms)
         docked = torch.tensor([self.known_score(s) is not None for s in smiles])
+        failed = torch.tensor([s is not None and s in self.failed for s in smiles])
         true = torch.tensor([self.known_score(s) or 0.0 for s in smiles])
-        return torch.where(docked, true, mean), docked
+        dockable = torch.where(docked, 1.0, torch.where(failed, 0.0, 1.0 - prediction.failure.cpu()))
+        return torch.where(docked, true, prediction.mean.cpu()), docked, dockable
 
     # ------------------------------------------------------------------ checkpoint
     def state_dict(self) -> dict:
         return {"network": self.network.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "docked": self.docked.state_dict(), "failed": dict(self.failed), "calls": self.calls,
+                "docked": self.docked.state_dict(), "failed": dict(self.failed),
+                "unscored": self.unscored.state_dict(), "calls": self.calls,
                 "generator": self._generator.get_state()}
 
     def load_state_dict(self, state: dict) -> None:
@@ -245,98 +280,7 @@ class DockingReward:
         self.optimizer.load_state_dict(state["optimizer"])
         self.docked = DockedMolecules.from_state(state["docked"])
         self.failed = dict(state["failed"])
+        self.unscored = DockedMolecules.from_state(state["unscored"])
         self.calls = int(state["calls"])
         self._known = dict(zip(self.docked.smiles, self.docked.scores))
         self._generator.set_state(state["generator"])
-
-
-class DockingTerm:
-    """The docking factor of the policy steps' rewards, and when to dock.
-
-    Each sample's reward is multiplied by `dock_value` of its score (the true one once docked,
-    else the reward network's prediction) and by 1 - `alert_penalty` when it carries a PAINS
-    or Brenk alert. Every `every` policy steps, while the budget lasts, a round of the batch's
-    samples is docked (chosen by `DockingReward.select`, weighted by the RDKit reward).
-    """
-
-    def __init__(self, reward: DockingReward, every: int, alert_penalty: float):
-        self.reward, self.every, self.alert_penalty = reward, every, alert_penalty
-        self.calls = 0
-        self._alerts: dict[str, bool] = {}
-
-    def alert_factor(self, smiles: Sequence[str | None]) -> Tensor:
-        from rdkit import Chem
-
-        from molgan.mol.chem.medchem import first_alert, screen
-
-        for s in {s for s in smiles if s is not None and s not in self._alerts}:
-            mol = Chem.MolFromSmiles(s)
-            have = screen(mol)
-            self._alerts[s] = bool(first_alert(mol, "pains", have) or first_alert(mol, "brenk", have))
-        return torch.tensor([1.0 - self.alert_penalty if s is not None and self._alerts[s] else 1.0 for s in smiles])
-
-    def value(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
-        """(factor (B,), docking score (B,)) without docking anything (evaluations)."""
-        scores, _ = self.reward.scores(smiles, bonds, atoms)
-        return dock_value(scores) * self.alert_factor(smiles), scores
-
-    def progress(self) -> dict[str, float]:
-        """What the docking has found so far, for evaluations: calls, molecules scored, the best
-        score and the mean of the best 10."""
-        found = sorted(self.reward.docked.scores)
-        stats = {"dock/calls": float(self.reward.calls), "dock/scored": float(len(found))}
-        if found:
-            stats["dock/best"] = found[0]
-            stats["dock/top10"] = sum(found[:10]) / len(found[:10])
-        return stats
-
-    def __call__(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor,
-                 exact: Callable[[Sequence[str | None]], object]) -> tuple[Tensor, dict[str, float]]:
-        """The factor (B,) for a policy step's samples, after docking a round when one is due."""
-        stats: dict[str, float] = {}
-        if self.calls % self.every == 0 and self.reward.left:
-            weight = torch.as_tensor(exact(smiles), dtype=torch.float32) * self.alert_factor(smiles)
-            mean, spread = self.reward.predict(bonds, atoms)
-            chosen = self.reward.select(smiles, mean.cpu(), spread.cpu(), weight)
-            if chosen:  # logged as it happens; the step's statistics are averaged over steps
-                self.reward.dock([smiles[i] for i in chosen], bonds[chosen], atoms[chosen])
-        self.calls += 1
-        factor, scores = self.value(smiles, bonds, atoms)
-        valid = torch.tensor([s is not None for s in smiles])
-        if valid.any():
-            stats["policy/dock_score"] = float(scores[valid].mean())
-        return factor, stats
-
-    def state_dict(self) -> dict:
-        return {"reward": self.reward.state_dict(), "calls": self.calls}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.reward.load_state_dict(state["reward"])
-        self.calls = int(state["calls"])
-
-
-def build_docking_term(target: str, config, atom_types: int, bond_types: int, device: torch.device,
-                       cache, seed: int = 0) -> DockingTerm:
-    """The docking term of a run: Vina through molgan.mol.docking (at `config`, a
-    MolDockConfig: its exhaustiveness, workers and reward-network settings), scores cached in
-    `cache` (shared with `molgan dock`)."""
-    import dataclasses
-
-    from molgan.mol.docking.config import DockConfig
-    from molgan.mol.docking.run import check_installed, dock_smiles, local_executor
-    from molgan.mol.docking.targets import find_target
-
-    check_installed()
-    found = find_target(target)
-    calls = DockConfig(**{f.name: getattr(config, f.name) for f in dataclasses.fields(DockConfig)})
-    # One pool for the whole run: its docking processes compute the grid maps once, not per round.
-    pool = local_executor(calls) if calls.scheduler is None else None
-
-    def oracle(smiles: Sequence[str]) -> list:
-        results = dock_smiles(smiles, found, calls, cache=cache, executor=pool)
-        return [r.score for r in results]
-
-    network = DockingRewardNetwork(atom_types, bond_types, config.members).to(device)
-    reward = DockingReward(oracle, network, config.budget, config.per_round, config.optimism, config.fit_steps,
-                           lr=config.lr, seed=seed)
-    return DockingTerm(reward, config.every, config.alert_penalty)

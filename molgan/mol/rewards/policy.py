@@ -43,7 +43,7 @@ class RepeatPricedReward:
                  conditions: Callable[[int], Tensor | None], docking=None):
         self.reward, self.vocab, self.repeat_price, self.memory = reward, vocab, repeat_price, memory
         self.conditions = conditions
-        # A docking term (molgan/mol/rewards/docking.py, DockingTerm): multiplies the reward.
+        # A docking term (molgan/mol/rewards/docking_term.py, DockingTerm): multiplies the reward.
         self.docking = docking
         self._batches: deque[list[str]] = deque()  # the remembered samples' SMILES, batch by batch
         self._counts: Counter[str] = Counter()

@@ -1,5 +1,5 @@
-"""MolGAN's reward network for docking: it learns scores, chooses what to dock, keeps to its
-budget and its state (docked molecules) through a checkpoint."""
+"""MolGAN's reward network for docking: it learns scores and the oracle's failures, chooses
+what to dock, keeps to its budget and its state (docked molecules) through a checkpoint."""
 import numpy as np
 import torch
 
@@ -10,6 +10,7 @@ from molgan.mol.rewards.docking import DockingReward, DockingRewardNetwork, dock
 VOCAB = AtomVocab.from_strings(["C", "N", "O"])
 MOLECULES = ["CCO", "CC(=O)O", "CCN", "CN(C)C", "OCC(O)CO", "CC(C)=O", "C1CC1", "CCOC", "NCC(=O)O", "OC1CCC1",
              "CCCCO", "CCCCCN", "OCCCCCO", "CC(C)CC(C)C", "NCCN", "CCC(=O)OC"]
+RINGS = ["C1CCCC1", "NC1CC1", "C1CCOC1", "CC1CCC1", "OC1CCCC1", "C1CNC1"]
 
 
 def graphs(smiles):
@@ -50,7 +51,7 @@ def test_the_network_learns_the_scores_of_a_fixed_set():
     rows = [MOLECULES.index(s) for s in reward.docked.smiles]
     first = reward.fit(steps=1)["dock/net_loss"]
     last = reward.fit(steps=300)["dock/net_loss"]
-    mean, spread = reward.predict(bonds[rows], atoms[rows])
+    mean, spread, _ = reward.predict(bonds[rows], atoms[rows])
     error = (mean - truth).abs().mean()
     guess = (truth - truth.mean()).abs().mean()  # predicting the mean score for every molecule: 1.2
     # Each member sees a bootstrap sample (about 63 % of the 15): the ensemble is judged on all.
@@ -82,10 +83,36 @@ def test_docked_scores_replace_predictions_and_survive_a_checkpoint():
     reward = make(calls)
     bonds, atoms = graphs(["CCO", "CCCCO", "OCC(O)CO"])
     reward.dock(["CCO", "CCCCO"], bonds[:2], atoms[:2])
-    scores, docked = reward.scores(["CCO", "CCCCO", "OCC(O)CO"], bonds, atoms)
+    scores, docked, _ = reward.scores(["CCO", "CCCCO", "OCC(O)CO"], bonds, atoms)
     assert scores[:2].tolist() == [-3.0, -5.0] and docked.tolist() == [True, True, False]
+    failing, failing_atoms = graphs(["CCN"])
+    reward.dock(["CCN"], failing, failing_atoms)
     restored = make([])
     restored.load_state_dict(reward.state_dict())
-    assert restored.docked.smiles == ["CCO", "CCCCO"] and restored.calls == 2
-    again, _ = restored.scores(["CCO", "CCCCO", "OCC(O)CO"], bonds, atoms)
+    assert restored.docked.smiles == ["CCO", "CCCCO"] and restored.calls == 3
+    assert restored.failed == {"CCN": "no score"} and restored.unscored.smiles == ["CCN"]
+    again, _, _ = restored.scores(["CCO", "CCCCO", "OCC(O)CO"], bonds, atoms)
     assert torch.equal(again, scores)
+
+
+def test_the_network_learns_which_molecules_the_oracle_fails_on():
+    """An oracle that fails on every ring: after fitting, rings are predicted to fail and chains
+    to dock; a molecule known to fail earns nothing, whatever its predicted score."""
+    def no_rings(smiles):
+        return [None if "1" in s else -1.0 * len(s) for s in smiles]
+
+    torch.manual_seed(0)
+    network = DockingRewardNetwork(len(VOCAB), 4, members=3, conv_dims=(32, 32), readout_dim=32, head_dims=(32,))
+    sent = MOLECULES + RINGS
+    reward = DockingReward(no_rings, network, budget=len(sent), per_round=len(sent), fit_steps=0)
+    bonds, atoms = graphs(sent)
+    reward.dock(sent, bonds, atoms)
+    assert sorted(reward.failed) == sorted(["C1CC1", "OC1CCC1", *RINGS]) and len(reward.docked) == len(MOLECULES) - 2
+    stats = reward.fit(steps=300)
+    assert stats["dock/failure_loss"] < 0.1, stats
+    unseen = ["C1CCC1", "OC1CC1", "CCCO", "CCCCN"]
+    failure = reward.predict(*graphs(unseen)).failure
+    assert failure[:2].mean() > 0.5 > failure[2:].mean(), failure  # two graph convolutions: no ring detector
+    scores, docked, dockable = reward.scores(["C1CC1", "CCO", "C1CCC1"], *graphs(["C1CC1", "CCO", "C1CCC1"]))
+    assert docked.tolist() == [False, True, False] and dockable[:2].tolist() == [0.0, 1.0]
+    assert 0.0 < dockable[2] < 0.5

@@ -1,0 +1,107 @@
+"""The docking factor of a run's policy rewards: when to dock, and what each sample earns.
+
+The reward network and its budget live in molgan/mol/rewards/docking.py; this is the term the
+policy steps call (molgan/mol/rewards/policy.py) and the run that builds it.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from molgan.mol.rewards.docking import DockingReward, DockingRewardNetwork, dock_value
+
+
+class DockingTerm:
+    """The docking factor of the policy steps' rewards, and when to dock.
+
+    Each sample's reward is multiplied by `dock_value` of its score (the true one once docked,
+    else the reward network's prediction), by the chance that it docks at all (0 once the
+    oracle failed on it) and by 1 - `alert_penalty` when it carries a PAINS or Brenk alert.
+    Every `every` policy steps, while the budget lasts, a round of the batch's samples is docked
+    (chosen by `DockingReward.select`, weighted by the RDKit reward and the chance to dock).
+    """
+
+    def __init__(self, reward: DockingReward, every: int, alert_penalty: float):
+        self.reward, self.every, self.alert_penalty = reward, every, alert_penalty
+        self.calls = 0
+        self._alerts: dict[str, bool] = {}
+
+    def alert_factor(self, smiles: Sequence[str | None]) -> Tensor:
+        from rdkit import Chem
+
+        from molgan.mol.chem.medchem import first_alert, screen
+
+        for s in {s for s in smiles if s is not None and s not in self._alerts}:
+            mol = Chem.MolFromSmiles(s)
+            have = screen(mol)
+            self._alerts[s] = bool(first_alert(mol, "pains", have) or first_alert(mol, "brenk", have))
+        return torch.tensor([1.0 - self.alert_penalty if s is not None and self._alerts[s] else 1.0 for s in smiles])
+
+    def value(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor) -> tuple[Tensor, Tensor]:
+        """(factor (B,), docking score (B,)) without docking anything (evaluations)."""
+        scores, _, dockable = self.reward.scores(smiles, bonds, atoms)
+        return dock_value(scores) * dockable * self.alert_factor(smiles), scores
+
+    def progress(self) -> dict[str, float]:
+        """What the docking has found so far, for evaluations: calls, molecules scored, the best
+        score and the mean of the best 10."""
+        found = sorted(self.reward.docked.scores)
+        stats = {"dock/calls": float(self.reward.calls), "dock/scored": float(len(found))}
+        if found:
+            stats["dock/best"] = found[0]
+            stats["dock/top10"] = sum(found[:10]) / len(found[:10])
+        return stats
+
+    def __call__(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor,
+                 exact: Callable[[Sequence[str | None]], object]) -> tuple[Tensor, dict[str, float]]:
+        """The factor (B,) for a policy step's samples, after docking a round when one is due."""
+        stats: dict[str, float] = {}
+        if self.calls % self.every == 0 and self.reward.left:
+            prediction = self.reward.predict(bonds, atoms)
+            weight = (torch.as_tensor(exact(smiles), dtype=torch.float32) * self.alert_factor(smiles)
+                      * (1.0 - prediction.failure.cpu()))
+            chosen = self.reward.select(smiles, prediction.mean.cpu(), prediction.spread.cpu(), weight)
+            if chosen:  # logged as it happens; the step's statistics are averaged over steps
+                self.reward.dock([smiles[i] for i in chosen], bonds[chosen], atoms[chosen])
+        self.calls += 1
+        factor, scores = self.value(smiles, bonds, atoms)
+        valid = torch.tensor([s is not None for s in smiles])
+        if valid.any():
+            stats["policy/dock_score"] = float(scores[valid].mean())
+        return factor, stats
+
+    def state_dict(self) -> dict:
+        return {"reward": self.reward.state_dict(), "calls": self.calls}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.reward.load_state_dict(state["reward"])
+        self.calls = int(state["calls"])
+
+
+def build_docking_term(target: str, config, atom_types: int, bond_types: int, device: torch.device,
+                       cache, seed: int = 0) -> DockingTerm:
+    """The docking term of a run: Vina through molgan.mol.docking (at `config`, a
+    MolDockConfig: its exhaustiveness, workers and reward-network settings), scores cached in
+    `cache` (shared with `molgan dock`)."""
+    import dataclasses
+
+    from molgan.mol.docking.config import DockConfig
+    from molgan.mol.docking.run import check_installed, dock_smiles, local_executor
+    from molgan.mol.docking.targets import find_target
+
+    check_installed()
+    found = find_target(target)
+    calls = DockConfig(**{f.name: getattr(config, f.name) for f in dataclasses.fields(DockConfig)})
+    # One pool for the whole run: its docking processes compute the grid maps once, not per round.
+    pool = local_executor(calls) if calls.scheduler is None else None
+
+    def oracle(smiles: Sequence[str]) -> list:
+        results = dock_smiles(smiles, found, calls, cache=cache, executor=pool)
+        return [r.score for r in results]
+
+    network = DockingRewardNetwork(atom_types, bond_types, config.members).to(device)
+    reward = DockingReward(oracle, network, config.budget, config.per_round, config.optimism, config.fit_steps,
+                           lr=config.lr, seed=seed)
+    return DockingTerm(reward, config.every, config.alert_penalty)
