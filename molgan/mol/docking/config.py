@@ -8,7 +8,7 @@ from importlib import metadata
 
 #: Bump when the route from SMILES to score changes (protonation, embedding, preparation),
 #: so that scores cached by an earlier route are not reused.
-ROUTE_VERSION = 1
+ROUTE_VERSION = 2  # 2: embedding attempts capped (ligand.EMBED_ATTEMPTS)
 
 
 @functools.cache
@@ -70,8 +70,8 @@ class MolDockConfig(DockConfig):
 
     exhaustiveness: int = 1  # training docks cheaply; molgan dock reports at 8
     budget: int = 2000  # molecules the run may dock in all
-    per_round: int = 64  # molecules docked per round
-    every: int = 20  # policy steps between rounds
+    per_round: int = 32  # molecules docked per round, the best of a policy step's samples
+    every: int = 10  # policy steps between rounds
     optimism: float = 1.0  # the acquisition's mean - optimism * spread (kcal/mol)
     members: int = 4  # the reward network's ensemble
     fit_steps: int = 200  # its training after each round
