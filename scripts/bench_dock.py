@@ -137,18 +137,20 @@ def run_arm(args, folder: Path, cache: Path) -> dict:
                                        folder / f"{name}-docked.csv", cache, args.exhaustiveness, args.workers)
         ok = docked[docked.docking_status == "ok"]
         smiles, scores = ok.smiles.tolist(), ok.docking_score.astype(float).tolist()
-        row.update({"minutes": seconds / 60, "dockings": args.budget})
+        row.update({"minutes": seconds / 60, "dockings": args.budget,
+                    "failed": int((docked.docking_status == "failed").sum())})
         generator = args.init
     else:
         seconds, _ = run_molgan("train", "--dataset", args.dataset, "--init", args.init, "--out", str(run),
-                                "--overwrite", "--seed", str(args.seed), "--set", f"reward=dock:{args.target},qed,sa",
+                                "--overwrite", "--seed", str(args.seed), "--set", f"reward=dock:{args.target},druglike",
                                 "--set", f"dock.workers={args.workers}", "--set", f"dock.budget={args.budget}",
                                 *ARMS[args.arm], *sum((["--set", s] for s in args.sets), []), threads=1)
         state = load_checkpoint(CheckpointManager(run).latest())  # its dockings to the end, past best.pt
         reward = state["policy"]["scores"]["docking"]["reward"]
         smiles, scores = list(reward["docked"]["smiles"]), reward["docked"]["scores"].tolist()
         summary = json.loads((run / "summary.json").read_text())
-        row.update({"minutes": seconds / 60, "dockings": reward["calls"], "steps": summary["step"],
+        row.update({"minutes": seconds / 60, "dockings": reward["calls"], "failed": len(reward["failed"]),
+                    "steps": summary["step"],
                     "best_step": summary.get("best_step")})
         generator = str(resolve_checkpoint(run))
     figures, hits = hit_figures(smiles, scores, args.target, cache, args.workers, folder, name)

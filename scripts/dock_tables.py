@@ -18,6 +18,7 @@ ARM_FIGURES = (("top1_e8", "top-1 (e8)", "{:.2f}", "max"), ("top10_mean_e8", "to
                ("top100_novelty", "novelty of the top-100 hits", "{:.0%}", "min"),
                ("top100_intdiv", "IntDiv of the top-100 hits", "{:.3f}", "min"),
                ("fcd", "FCD/Test of 10,000 samples", "{:.2f}", "max"), ("dockings", "dockings", "{:,}", "max"),
+               ("failed", "of which failed", "{:,}", "max"),
                ("minutes", "minutes", "{:.0f}", "max"))
 
 
@@ -48,7 +49,8 @@ def arms_table(result: dict) -> list[str]:
     if screen:
         cells = [_cell([screen.get(key)], fmt, worse) if key not in ("fcd", "top100_novelty") else "–"
                  for key, _, fmt, worse in ARM_FIGURES]
-        cells[-2] = f"{screen['molecules']:,}"
+        cells[-3] = f"{screen['molecules']:,}"
+        cells[-2] = f"{sum(screen['failed'].values()):,}"
         lines.append("| (a) virtual screening | – | " + " | ".join(cells) + " |")
     for arm, rows in arms.items():
         cells = [_cell([r.get(key) for r in rows], fmt, worse) for key, _, fmt, worse in ARM_FIGURES]

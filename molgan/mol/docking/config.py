@@ -74,7 +74,7 @@ class MolDockConfig(DockConfig):
     every: int = 10  # policy steps between rounds
     optimism: float = 1.0  # the acquisition's mean - optimism * spread (kcal/mol)
     members: int = 4  # the reward network's ensemble
-    fit_steps: int = 200  # its training after each round
+    fit_steps: int = 100  # its training after each round
     lr: float = 1e-3
     alert_penalty: float = 0.5  # a PAINS or Brenk alert costs this share of a sample's reward
 

@@ -39,6 +39,25 @@ def sa(mols: Mols) -> np.ndarray:
     return np.array([(10.0 - sascorer.calculateScore(m)) / 9.0 if m is not None else 0.0 for m in mols])
 
 
+#: A docking hit's bounds (molgan/mol/docking/ranking.py): QED at least 0.5, SA at most 4.
+QED_MIN, SA_MAX = 0.5, 4.0
+
+
+def druglike(mols: Mols) -> np.ndarray:
+    """Within a docking hit's bounds: 1 at QED >= 0.5 and SA <= 4, 0 at QED <= 0.4 or SA >= 4.5,
+    linear between. A docking run multiplied by QED itself trades binding for QED; this asks
+    for binding among drug-like molecules."""
+    out = []
+    for m in mols:
+        if m is None:
+            out.append(0.0)
+            continue
+        by_qed = np.clip((QED.qed(m) - (QED_MIN - 0.1)) / 0.1, 0.0, 1.0)
+        out.append(float(by_qed * np.clip((SA_MAX + 0.5 - sascorer.calculateScore(m)) / 0.5, 0.0, 1.0))
+                   if by_qed > 0 else 0.0)
+    return np.array(out)
+
+
 def filters(mols: Mols) -> np.ndarray:
     """1 for a molecule that passes MOSES' filters (no MCF or PAINS alert, no ring over 7
     atoms, no charge; molgan/mol/metrics/filters.py), else 0."""
@@ -65,7 +84,7 @@ def make_novelty(known: Iterable[str]) -> Callable[[Mols], np.ndarray]:
 
 #: Per-molecule rewards: cacheable by SMILES. Batch-dependent ones are listed apart.
 MOLECULE_REWARDS: dict[str, Callable[[Mols], np.ndarray]] = {
-    "validity": validity, "qed": qed, "logp": logp, "sa": sa, "filters": filters}
+    "validity": validity, "qed": qed, "logp": logp, "sa": sa, "druglike": druglike, "filters": filters}
 BATCH_REWARDS = {"uniqueness": uniqueness}
 #: Rewards that need more than a molecule: novelty (the training SMILES) and pharmacophore
 #: (reference ligands, molgan/mol/rewards/pharmacophore.py).

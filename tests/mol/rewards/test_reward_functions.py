@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from molgan.mol.chem.vocab import AtomVocab
-from molgan.mol.rewards.functions import RewardFunction, filters, logp, qed, sa, uniqueness, validity
+from molgan.mol.rewards.functions import RewardFunction, druglike, filters, logp, qed, sa, uniqueness, validity
 
 N, T, E = 9, 6, 4
 
@@ -20,6 +20,22 @@ def test_rewards_on_known_molecules():
         values = reward(mols)
         assert values[1] == 0.0 and ((values >= 0) & (values <= 1)).all()
     assert uniqueness([aspirin, aspirin, None]).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_druglike_is_one_within_a_hits_bounds_and_ramps_to_zero_outside():
+    from rdkit import Chem
+    from rdkit.Contrib.SA_Score import sascorer
+
+    # aspirin (QED 0.55, SA 1.6) is within; methane (QED 0.36) is not; ethanol's QED of 0.407
+    # is 0.07 of the way up the ramp from 0.4 to 0.5; the steroid's QED of 0.71 is within, its
+    # SA of 4.01 just past the bound of 4 (0.98 of the way down from 4 to 4.5)
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "C", "CCO", "CC12CCC3C(CCC4CC(O)CCC34C)C1CCC2O"]
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    score = sascorer.calculateScore(mols[3])
+    expected = [1.0, 0.0, (qed(mols[2:3])[0] - 0.4) / 0.1, min(1.0, (4.5 - score) / 0.5)]
+    assert druglike(mols) == pytest.approx(expected)
+    assert druglike([None]).tolist() == [0.0]
+    assert RewardFunction("druglike")(["CC(=O)Oc1ccccc1C(=O)O", None]).tolist() == [1.0, 0.0]
 
 
 def test_the_filters_reward_is_moses_filters():
