@@ -22,7 +22,7 @@ def test_a_docking_run_docks_within_its_budget_and_resumes_with_every_docking(tm
     code, _, err = run_cli(capsys, "train", "--dataset", mols_csv, "--init", autoregressive_run, "--out", out,
                            "--max-steps", 2, *DOCKING)
     assert code == 0, err
-    assert "2 policy steps on λ = 0.5 of the critic's score (1 critic steps each) and 1 - λ of the task's" in err
+    assert "2 policy steps on λ = 0.25 of the critic's score (1 critic steps each) and 1 - λ of the task's" in err
     assert "docked 3 molecules (3 of the budget of 6 used)" in err
     first = load_checkpoint(out / "checkpoints" / "step-0000002.pt")["policy"]["scores"]["docking"]["reward"]
     assert first["calls"] == 3 and 1 <= len(first["docked"]["smiles"]) <= 3
