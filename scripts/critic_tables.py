@@ -1,6 +1,8 @@
 """docs/benchmarks.md's critic section, from docs/results/critic_DATASET.json (scripts/bench_critic.py)."""
 from __future__ import annotations
 
+from peer_tables import mean_worst_cell
+
 #: (key, header, format) of the table's columns, after the arm, minutes and steps.
 COLUMNS = {
     "qm9": (("validity", "validity", "{:.1%}"), ("validity_uncorrected", "without correction", "{:.1%}"),
@@ -11,13 +13,6 @@ COLUMNS = {
               ("FCD/Test", "FCD/Test", "{:.2f}"), ("IntDiv", "IntDiv", "{:.3f}"), ("Filters", "Filters", "{:.1%}")),
 }
 FCD = {"qm9": "fcd", "moses": "FCD/Test"}
-
-
-def _cell(summary: dict, key: str, fmt: str) -> str:
-    entry = summary.get(key)
-    if not entry:
-        return "–"
-    return f"{fmt.format(entry['mean'])} (worst {fmt.format(entry['worst'])})"
 
 
 def fcd_changes(result: dict) -> list[float]:
@@ -45,7 +40,7 @@ def critic_section(result: dict) -> list[str]:
         entry = summary[arm]
         steps = f"{entry['steps']['mean']:,.0f}" if "steps" in entry else "–"
         lines.append(f"| {arm} | {entry['minutes']['mean']:.1f} | {steps} | "
-                     + " | ".join(_cell(entry, k, f) for k, _, f in columns) + " |")
+                     + " | ".join(mean_worst_cell(entry, k, f) for k, _, f in columns) + " |")
     per_seed = ", ".join(f"{c:+.1%}" for c in changes)
     lines += ["", f"The critic arm's FCD against the likelihood arm's, per seed: {per_seed} (the target: "
               "-15 % or lower on the worst seed).", ""]

@@ -12,7 +12,8 @@ COLUMNS = {
 }
 
 
-def _cell(summary: dict, key: str, fmt: str) -> str:
+def mean_worst_cell(summary: dict, key: str, fmt: str) -> str:
+    """A table cell "mean (worst W)" of `summary[key]` (bench_common.aggregate), "–" without it."""
     entry = summary.get(key)
     if not entry:
         return "–"
@@ -35,12 +36,12 @@ def peer_section(result: dict) -> list[str]:
              "| model | minutes | molecules/s | " + " | ".join(h for _, h, _, _ in columns) + " |",
              "|" + "---|" * (len(columns) + 3)]
     lines.append(f"| molgan default | {minutes:.1f} | – | "
-                 + " | ".join(_cell(summary["molgan"], k, f) for k, _, f, _ in columns) + " |")
+                 + " | ".join(mean_worst_cell(summary["molgan"], k, f) for k, _, f, _ in columns) + " |")
     for name in sorted((k for k in summary if k.startswith("charrnn ")), key=lambda k: float(k.split()[1][:-1])):
         entry = summary[name]
         lines.append(f"| CharRNN at {name.split()[1]} | {entry['minutes']['mean']:.1f} | "
                      f"{entry['molecules_per_second']['mean']:.0f} | "
-                     + " | ".join(_cell(entry, k, f) for k, _, f, _ in columns) + " |")
+                     + " | ".join(mean_worst_cell(entry, k, f) for k, _, f, _ in columns) + " |")
     modified = " (package modified from that commit)" if result.get("package_modified") else ""
     lines += ["", f"`{result['command']}` — {result['date']}, commit `{result['commit']}`{modified}, "
               f"{result['machine']}, {result['threads']} thread(s), torch {result['torch']}; "
