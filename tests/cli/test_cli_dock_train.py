@@ -12,7 +12,7 @@ DOCKING = ["--set", "reward=dock:DRD2,qed", "--set", "dock.budget=6", "--set", "
            "--set", "dock.fit_steps=5", "--set", "dock.members=2", "--set", "eval_every=2", "--set", "samples=20",
            "--set", "checkpoint_every=2", "--set", "uniqueness_samples=0", "--set", "best_requires=\"\"",
            "--set", "batch_size=8", "--set", "conv_dims=[8]", "--set", "readout_dim=8", "--set", "head_dims=[8]",
-           "--set", "policy_critic_warmup=0"]
+           "--set", "policy_critic_warmup=0", "--set", "dock.replay=2"]
 
 
 
@@ -36,6 +36,7 @@ def test_a_docking_run_docks_within_its_budget_and_resumes_with_every_docking(tm
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     last = [r for r in rows if r.get("dock/calls")][-1]
     assert float(last["dock/calls"]) == 6 and float(last["dock/best"]) == min(final["docked"]["scores"].tolist())
+    assert any(r.get("policy/replayed") for r in rows)  # docked molecules joined the policy's samples
     # the run's dockings are in the shared cache: `molgan dock` reads them without docking
     assert (data_dir / "docking.sqlite").is_file()
 

@@ -69,6 +69,16 @@ class RepeatPricedReward:
         distinct = len(set(smiles) - {None}) / max(1, sum(s is not None for s in smiles))
         stats.update({"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),
                       "policy/distinct": distinct})
+        replayed = self.docking.replay_batch(self.reward) if self.docking is not None and cond is None else None
+        if replayed is not None:  # the best docked molecules join the batch, scored alike, never priced as repeats
+            again, again_bonds, again_atoms = replayed
+            again_factor, _ = self.docking.value(again, again_bonds, again_atoms)
+            earned = again_factor * (torch.as_tensor(self.reward(again), dtype=torch.float32)
+                                     if self.reward is not None else 1.0)
+            bonds = torch.cat([bonds, again_bonds.to(bonds.device)])
+            atoms = torch.cat([atoms, again_atoms.to(atoms.device)])
+            scores = torch.cat([scores, earned])
+            stats["policy/replayed"] = float(earned.mean())
         return (bonds, atoms), cond, scores.to(device), stats
 
     def score(self, smiles: list[str | None], factor: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
