@@ -78,6 +78,7 @@ class MolDockConfig(DockConfig):
     lr: float = 1e-3
     alert_penalty: float = 0.5  # a PAINS or Brenk alert costs this share of a sample's reward
     replay: int = 16  # docked molecules among the best joining each policy step's samples (0: none)
+    candidates: int = 256  # samples a round chooses from: the step's and more of the generator's
 
     def __post_init__(self):
         super().__post_init__()
@@ -86,5 +87,6 @@ class MolDockConfig(DockConfig):
                 raise ValueError(f"dock.{name} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.alert_penalty <= 1.0 or self.optimism < 0 or not self.lr > 0:
             raise ValueError("dock.alert_penalty must be in [0, 1], dock.optimism at least 0, dock.lr above 0")
-        if self.replay < 0:
-            raise ValueError(f"dock.replay must be 0 or more, got {self.replay}")
+        if self.replay < 0 or self.candidates < 0:
+            raise ValueError(f"dock.replay and dock.candidates must be 0 or more, got {self.replay} and "
+                             f"{self.candidates}")

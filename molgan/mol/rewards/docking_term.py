@@ -19,8 +19,10 @@ class DockingTerm:
     Each sample's reward is multiplied by `dock_value` of its score (the true one once docked,
     else the reward network's prediction), by the chance that it docks at all (0 once the
     oracle failed on it) and by 1 - `alert_penalty` when it carries a PAINS or Brenk alert.
-    Every `every` policy steps, while the budget lasts, a round of the batch's samples is docked
-    (chosen by `DockingReward.select`, weighted by the RDKit reward and the chance to dock).
+    Every `every` policy steps, while the budget lasts, a round of samples is docked, chosen by
+    `DockingReward.select` (weighted by the RDKit reward and the chance to dock) among the
+    step's samples and more of the generator's, `candidates` in all: the reward network
+    screens them, the oracle docks the most promising.
 
     Experience replay (`replay` > 0): each policy step's samples are joined by `replay`
     molecules drawn from the 4 · `replay` docked ones that earn the most (their true score's
@@ -29,8 +31,10 @@ class DockingTerm:
     new samples (REINVENT's replay of its best molecules).
     """
 
-    def __init__(self, reward: DockingReward, every: int, alert_penalty: float, replay: int = 0, seed: int = 0):
+    def __init__(self, reward: DockingReward, every: int, alert_penalty: float, replay: int = 0,
+                 candidates: int = 0, seed: int = 0):
         self.reward, self.every, self.alert_penalty, self.replay = reward, every, alert_penalty, replay
+        self.candidates = candidates
         self.calls = 0
         self._alerts: dict[str, bool] = {}
         self._generator = torch.Generator().manual_seed(seed)
@@ -62,16 +66,24 @@ class DockingTerm:
         return stats
 
     def __call__(self, smiles: Sequence[str | None], bonds: Tensor, atoms: Tensor,
-                 exact: Callable[[Sequence[str | None]], object]) -> tuple[Tensor, dict[str, float]]:
-        """The factor (B,) for a policy step's samples, after docking a round when one is due."""
+                 exact: Callable[[Sequence[str | None]], object],
+                 more: Callable[[int], tuple[list[str | None], Tensor, Tensor]] | None = None
+                 ) -> tuple[Tensor, dict[str, float]]:
+        """The factor (B,) for a policy step's samples, after docking a round when one is due
+        (`more(k)`: k further samples of the generator, SMILES and graphs, to choose from)."""
         stats: dict[str, float] = {}
         if self.calls % self.every == 0 and self.reward.left:
-            prediction = self.reward.predict(bonds, atoms)
-            weight = (torch.as_tensor(exact(smiles), dtype=torch.float32) * self.alert_factor(smiles)
+            pool, pool_bonds, pool_atoms = list(smiles), bonds, atoms
+            if more is not None and self.candidates > len(pool):
+                extra, extra_bonds, extra_atoms = more(self.candidates - len(pool))
+                pool += extra
+                pool_bonds, pool_atoms = torch.cat([bonds, extra_bonds]), torch.cat([atoms, extra_atoms])
+            prediction = self.reward.predict(pool_bonds, pool_atoms)
+            weight = (torch.as_tensor(exact(pool), dtype=torch.float32) * self.alert_factor(pool)
                       * (1.0 - prediction.failure.cpu()))
-            chosen = self.reward.select(smiles, prediction.mean.cpu(), prediction.spread.cpu(), weight)
+            chosen = self.reward.select(pool, prediction.mean.cpu(), prediction.spread.cpu(), weight)
             if chosen:  # logged as it happens; the step's statistics are averaged over steps
-                self.reward.dock([smiles[i] for i in chosen], bonds[chosen], atoms[chosen])
+                self.reward.dock([pool[i] for i in chosen], pool_bonds[chosen], pool_atoms[chosen])
         self.calls += 1
         factor, scores = self.value(smiles, bonds, atoms)
         valid = torch.tensor([s is not None for s in smiles])
@@ -127,4 +139,4 @@ def build_docking_term(target: str, config, atom_types: int, bond_types: int, de
     network = DockingRewardNetwork(atom_types, bond_types, config.members).to(device)
     reward = DockingReward(oracle, network, config.budget, config.per_round, config.optimism, config.fit_steps,
                            lr=config.lr, seed=seed)
-    return DockingTerm(reward, config.every, config.alert_penalty, config.replay, seed=seed)
+    return DockingTerm(reward, config.every, config.alert_penalty, config.replay, config.candidates, seed=seed)

@@ -63,8 +63,16 @@ class RepeatPricedReward:
         smiles = self._smiles(bonds, atoms)
         stats = {}
         factor = None
-        if self.docking is not None:  # may dock some of these samples first
-            factor, stats = self.docking(smiles, bonds, atoms, self.reward)
+        if self.docking is not None:  # may dock some of these samples (or of more) first
+            def more(count: int) -> tuple[list[str | None], Tensor, Tensor]:
+                generator.eval()
+                with torch.no_grad():
+                    extra_bonds, extra_atoms, _ = generator.sample(
+                        torch.randn(count, generator.latent_dim, device=device), None)
+                generator.train(was_training)
+                return self._smiles(extra_bonds, extra_atoms), extra_bonds, extra_atoms
+
+            factor, stats = self.docking(smiles, bonds, atoms, self.reward, more if cond is None else None)
         scores, reward, share = self.score(smiles, factor)
         distinct = len(set(smiles) - {None}) / max(1, sum(s is not None for s in smiles))
         stats.update({"policy/reward": float(reward.mean()), "policy/repeat_share": float(share.mean()),

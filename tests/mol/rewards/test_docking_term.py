@@ -28,3 +28,22 @@ def test_replay_draws_from_the_best_docked_molecules_and_resumes_the_same_draws(
     assert only is not None and len(only[0]) == 2
     off = DockingTerm(reward, every=1, alert_penalty=0.5, replay=0)
     assert off.replay_batch(None) is None
+
+
+def test_a_round_chooses_among_more_samples_than_the_step_drew():
+    calls, asked = [], []
+    reward = make(calls, budget=4, per_round=1)
+    term = DockingTerm(reward, every=1, alert_penalty=0.5, candidates=6)
+    step = ["CCO", "CCN"]
+
+    def more(count):
+        asked.append(count)
+        extra = ["OCCCCCO", "CCCCO", "NCCN", "CCOC"][:count]
+        return (extra, *graphs(extra))
+
+    prefer = lambda smiles: [1.0 if s == "OCCCCCO" else 0.1 for s in smiles]  # noqa: E731
+    factor, _ = term(step, *graphs(step), prefer, more)
+    assert asked == [4] and calls == [["OCCCCCO"]]  # the extra sample the exact terms prefer
+    assert factor.shape == (2,)  # the step's own samples are still the ones scored
+    term(step, *graphs(step), prefer)  # without more: the step's samples only
+    assert calls[-1] in (["CCO"], ["CCN"]) and asked == [4]
