@@ -105,10 +105,10 @@ def screen(args, folder: Path, cache: Path) -> dict:
 ARMS = {
     "prior": None,  # no training: the --init generator's samples, `--budget` of them docked
     "surrogate": ["--set", "policy_critic_weight=0"],  # the reward network alone, no critic
-    # the critic with exact docking, no reward network: every new sample docked until the budget
-    # ends (32 steps after the critic's 50 alone)
-    "exact": ["--set", "dock.every=1", "--set", "dock.per_round=64", "--set", "max_steps=82",
-              "--set", "policy_steps=82"],
+    # the critic with exact docking, no reward network: every new sample of each step docked, none
+    # chosen, until the budget ends (32 steps after the critic's 50 alone)
+    "exact": ["--set", "dock.every=1", "--set", "dock.per_round=64", "--set", "dock.candidates=0",
+              "--set", "max_steps=82", "--set", "policy_steps=82"],
     "full": [],  # the joint loss: critic and reward network
 }
 

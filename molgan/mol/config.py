@@ -452,8 +452,9 @@ REWARD_POLICY: dict = merge(REWARD_CHOICE, {"train": {
 #: the data, keeping the chemistry drug-like; its first 50 steps train it alone) and 1 - λ of
 #: the reward (the docking term times the RDKit ones), repeats priced, the divergence from the
 #: prior priced (β = 0.05 per nat: unanchored, the generator left the prior for fused ring
-#: systems that cannot be embedded within 20 steps); the best 32 of each 64 samples docked
-#: every 10 steps at exhaustiveness 1 until the budget of 2,000 is spent; 90 minutes at most.
+#: systems that cannot be embedded within 20 steps); every 10 steps the 32 most promising of
+#: 256 samples (the step's 64 and more, screened by the reward network) are docked at
+#: exhaustiveness 1 until the budget of 2,000 is spent; 90 minutes at most.
 #: At λ = 0.5 and 5e-5 with QED as a factor, the docked molecules' mean score fell back after
 #: five rounds (docs/experiments.md). best.pt: the highest reward (docking score as
 #: predicted) among evaluations with 90 % distinct molecules. A checkpoint after every docking

@@ -77,7 +77,7 @@ class MolDockConfig(DockConfig):
     fit_steps: int = 100  # its training after each round
     lr: float = 1e-3
     alert_penalty: float = 0.5  # a PAINS or Brenk alert costs this share of a sample's reward
-    replay: int = 16  # docked molecules among the best joining each policy step's samples (0: none)
+    replay: int = 0  # docked molecules among the best joining each policy step's samples (0: none)
     candidates: int = 256  # samples a round chooses from: the step's and more of the generator's
 
     def __post_init__(self):
