@@ -12,7 +12,7 @@ DOCKING = ["--set", "reward=dock:DRD2,qed", "--set", "dock.budget=6", "--set", "
            "--set", "dock.fit_steps=5", "--set", "dock.members=2", "--set", "eval_every=2", "--set", "samples=20",
            "--set", "checkpoint_every=2", "--set", "uniqueness_samples=0", "--set", "best_requires=\"\"",
            "--set", "batch_size=8", "--set", "conv_dims=[8]", "--set", "readout_dim=8", "--set", "head_dims=[8]",
-           "--set", "policy_critic_warmup=0", "--set", "dock.replay=2"]
+           "--set", "policy_critic_warmup=0", "--set", "dock.replay=2", "--set", "dock.candidates=16"]
 
 
 
