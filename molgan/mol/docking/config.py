@@ -70,7 +70,7 @@ class MolDockConfig(DockConfig):
 
     exhaustiveness: int = 1  # training docks cheaply; molgan dock reports at 8
     budget: int = 2000  # molecules the run may dock in all
-    per_round: int = 32  # molecules docked per round, the best of a policy step's samples
+    per_round: int = 32  # molecules docked per round, the most promising of the candidates
     every: int = 10  # policy steps between rounds
     optimism: float = 1.0  # the acquisition's mean - optimism * spread (kcal/mol)
     members: int = 4  # the reward network's ensemble

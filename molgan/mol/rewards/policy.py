@@ -80,11 +80,11 @@ class RepeatPricedReward:
         replayed = self.docking.replay_batch(self.reward) if self.docking is not None and cond is None else None
         if replayed is not None:  # the best docked molecules join the batch, scored alike, never priced as repeats
             again, again_bonds, again_atoms = replayed
+            again_bonds, again_atoms = again_bonds.to(bonds.device), again_atoms.to(atoms.device)
             again_factor, _ = self.docking.value(again, again_bonds, again_atoms)
             earned = again_factor * (torch.as_tensor(self.reward(again), dtype=torch.float32)
                                      if self.reward is not None else 1.0)
-            bonds = torch.cat([bonds, again_bonds.to(bonds.device)])
-            atoms = torch.cat([atoms, again_atoms.to(atoms.device)])
+            bonds, atoms = torch.cat([bonds, again_bonds]), torch.cat([atoms, again_atoms])
             scores = torch.cat([scores, earned])
             stats["policy/replayed"] = float(earned.mean())
         return (bonds, atoms), cond, scores.to(device), stats
