@@ -1,7 +1,8 @@
 """The docking factor of a run's policy rewards: when to dock, and what each sample earns.
 
 The reward network and its budget live in molgan/mol/rewards/docking.py; this is the term the
-policy steps call (molgan/mol/rewards/policy.py) and the run that builds it.
+policy steps call (molgan/mol/rewards/policy.py), and `build_docking_term`, which makes a
+run's term with its oracle.
 """
 from __future__ import annotations
 
