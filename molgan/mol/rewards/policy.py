@@ -27,6 +27,16 @@ from molgan.mol.chem.vocab import AtomVocab
 from molgan.mol.rewards.functions import RewardFunction
 
 
+def _draw(generator: nn.Module, count: int, cond: Tensor | None, device: torch.device) -> tuple[Tensor, Tensor]:
+    """`count` graphs of `generator` in evaluation mode, without gradients: bonds, atoms."""
+    was_training = generator.training
+    generator.eval()
+    with torch.no_grad():
+        bonds, atoms, _ = generator.sample(torch.randn(count, generator.latent_dim, device=device), cond)
+    generator.train(was_training)
+    return bonds, atoms
+
+
 class RepeatPricedReward:
     """Scores of a generator's samples for its policy steps: reward - 2w · p̂(molecule).
 
@@ -55,21 +65,13 @@ class RepeatPricedReward:
         conditions, their scores (B,) and statistics to log."""
         cond = self.conditions(batch_size)
         cond = None if cond is None else cond.to(device)
-        was_training = generator.training
-        generator.eval()
-        with torch.no_grad():
-            bonds, atoms, _ = generator.sample(torch.randn(batch_size, generator.latent_dim, device=device), cond)
-        generator.train(was_training)
+        bonds, atoms = _draw(generator, batch_size, cond, device)
         smiles = self._smiles(bonds, atoms)
         stats = {}
         factor = None
         if self.docking is not None:  # may dock some of these samples (or of more) first
             def more(count: int) -> tuple[list[str | None], Tensor, Tensor]:
-                generator.eval()
-                with torch.no_grad():
-                    extra_bonds, extra_atoms, _ = generator.sample(
-                        torch.randn(count, generator.latent_dim, device=device), None)
-                generator.train(was_training)
+                extra_bonds, extra_atoms = _draw(generator, count, None, device)
                 return self._smiles(extra_bonds, extra_atoms), extra_bonds, extra_atoms
 
             factor, stats = self.docking(smiles, bonds, atoms, self.reward, more if cond is None else None)
