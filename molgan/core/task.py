@@ -62,6 +62,11 @@ class GANTask(Protocol):
     #: ``state_dict()`` / ``load_state_dict()`` keep what it remembers in checkpoints.
     policy: object | None
 
+    #: Optional, for translation tasks (Pix2Pix, CycleGAN, SRGAN): `paired = True` makes every
+    #: generated batch from a real batch's conditions (its source images) instead of
+    #: `sample_condition`, and ``reconstruction_loss(fake, targets, sources) -> Tensor`` is the
+    #: generator's loss against the batch's own targets (weighted by train.reconstruction_weight).
+
     def prepare_batch(self, batch: tuple[Tensor, ...]) -> tuple[tuple[Tensor, ...], Tensor | None]:
         """Rows on the device -> (critic inputs, condition or None)."""
 

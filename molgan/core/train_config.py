@@ -28,6 +28,12 @@ class TrainConfig:
     ema_decay: float = 0.999  # 0 = no EMA generator
     feature_matching: float = 0.0  # weight of the feature-matching term in the G loss
     mode_seeking: float = 0.0  # weight of the mode-seeking (anti-collapse) term in the G loss
+    # Weight of a translation task's reconstruction loss (its output against the paired target:
+    # Pix2Pix's L1, CycleGAN's cycle and identity terms, SRGAN's content loss) in the G loss.
+    reconstruction_weight: float = 0.0
+    # Earlier generated samples the critic sees in place of half of the new ones (CycleGAN: 50);
+    # 0 = off.
+    sample_pool: int = 0
     adversarial_weight: float = 1.0  # λ in λ·L_adv + (1−λ)·L_extra
     # Generator steps of maximum likelihood on real batches (no critic) before the adversarial
     # ones, for a generator that scores data (an autoregressive one); counted in max_steps.
@@ -86,6 +92,8 @@ class TrainConfig:
                              f"got {self.policy_batch_size}")
         if self.likelihood_steps < 0 or self.likelihood_weight < 0:
             raise ValueError("train.likelihood_steps and train.likelihood_weight must be 0 (off) or more")
+        if self.reconstruction_weight < 0 or self.sample_pool < 0:
+            raise ValueError("train.reconstruction_weight and train.sample_pool must be 0 (off) or more")
         if self.patience < 0:
             raise ValueError(f"train.patience must be 0 (off) or more, got {self.patience}")
         if self.patience and not self.best_metric:
@@ -129,10 +137,10 @@ class TrainConfig:
         "train." prefix), for the run's config.toml to mark."""
         unused = []
         generator_terms = ["feature_matching", "mode_seeking", "adversarial_weight", "normalize_extra",
-                           "likelihood_weight"]
+                           "likelihood_weight", "reconstruction_weight"]
         if not self.trains_critic:
             unused += ["n_critic", "loss", "gp_weight", "clip_value", "label_smoothing", "lr_d", "fused_critic",
-                       *generator_terms]
+                       "sample_pool", *generator_terms]
         elif self.adversarial_steps == 0:  # a critic for the policy steps only
             unused += generator_terms
             unused += ["gp_weight"] if self.loss != "wgan-gp" else []

@@ -4,7 +4,9 @@ Per generator step: `n_critic` discriminator steps (plus the extra objectives' o
 training), then one generator step on λ·adversarial + (1−λ)·extra objectives, an EMA
 update, and on cadence: logging, evaluation, samples, checkpoints (rank 0 only). A run may
 begin with likelihood steps and end with policy steps (`TrainConfig.phases`); one with no
-adversarial step has no critic (`task.discriminator` is None).
+adversarial step has no critic (`task.discriminator` is None). A translation task (`task.paired`)
+makes each generated batch from a real batch's conditions, its source images, and may add a
+reconstruction loss against the batch's targets.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from molgan.core.interrupt import Interrupted, StopSignals
 from molgan.core.logs import MetricsLog, Milestones
 from molgan.core.losses import LOSSES, gradient_penalty, mixed_loss_terms, sum_in_order
 from molgan.core.policy import PolicyAnchor
+from molgan.core.pool import SamplePool
 from molgan.core.selection import BestTracker
 from molgan.core.stabilizers import feature_matching_loss, make_ema, mode_seeking_loss
 from molgan.core.task import GANTask
@@ -77,6 +80,14 @@ class Trainer:
         self.milestones = Milestones(task.milestones)
         self.minutes_before, self._fit_start = 0.0, time.monotonic()  # training time of earlier runs
         self._fakes: list[tuple] = []  # generated batches for the coming critic steps
+        # A translation task: the generator translates a real batch's conditions (its sources),
+        # and the generator step reuses the last critic step's batch, as Pix2Pix and CycleGAN do.
+        self.paired = bool(getattr(task, "paired", False))
+        self._paired_batch: tuple | None = None
+        if config.reconstruction_weight and not (self.paired and hasattr(task, "reconstruction_loss")):
+            raise InputError("train.reconstruction_weight needs a translation task (e.g. task = pix2pix): "
+                             "this one has no target to reconstruct")
+        self.pool = SamplePool(config.sample_pool)
         # G does not change between two generator steps, so one forward pass can generate the
         # batches of all n_critic critic steps (one large matmul per layer instead of n_critic
         # small ones). Not with BatchNorm: batch statistics over n_critic batches would differ.
@@ -137,7 +148,7 @@ class Trainer:
             # The generator likewise, when its loss is the adversarial one plus feature
             # matching or mode seeking: the task's objectives may leave the graph (RDKit) or
             # depend on the step number.
-            if not (task.objectives or has_batch_norm(task.generator)):
+            if not (task.objectives or has_batch_norm(task.generator) or cfg.reconstruction_weight):
                 def compiled_generator(generate, *inputs):
                     return self._generator_losses_on(generate, self.D, *inputs)
         d_update = NetworkUpdate(task.discriminator, critic_losses, cfg.lr_d, cfg.betas, schedule,
@@ -158,7 +169,7 @@ class Trainer:
                       for o in self.task.objectives]
             terms += [f"{name} {weight:g}" for name, weight in (
                 ("feature matching", cfg.feature_matching), ("likelihood", cfg.likelihood_weight),
-                ("mode seeking", cfg.mode_seeking)) if weight > 0]
+                ("mode seeking", cfg.mode_seeking), ("reconstruction", cfg.reconstruction_weight)) if weight > 0]
             parts.append(f"{phases['adversarial']} adversarial steps: " + ", ".join(terms))
         elif not cfg.trains_critic:
             parts.append("no critic")
@@ -205,7 +216,13 @@ class Trainer:
         cfg, task = self.config, self.task
         real, cond = task.prepare_batch(to_device(next(self.stream), self.device))
         batch = real[0].shape[0]
-        fake, fake_cond = self._next_fake(batch)
+        if self.paired:
+            self._paired_batch = (real, cond)
+            fake, fake_cond = self._translated(cond), cond
+        else:
+            fake, fake_cond = self._next_fake(batch)
+        if self.pool.size:
+            fake, fake_cond = self._pooled(fake, fake_cond)
         # Drawn here, not inside the (possibly compiled) loss: one random stream either way.
         alpha = torch.rand(batch, device=self.device) if cfg.loss == "wgan-gp" else None
         scaler = self.d_update.scaler
@@ -235,6 +252,19 @@ class Trainer:
             self._fakes = [(tuple(t[k:k + batch] for t in fake), None if cond is None else cond[k:k + batch])
                            for k in range(0, total, batch)]
         return self._fakes.pop(0)
+
+    def _translated(self, sources: Tensor) -> tuple[Tensor, ...]:
+        """The generator's translation of `sources` (a real batch's conditions), without gradients."""
+        with torch.no_grad(), self.precision.autocast():
+            return tuple(t.float() for t in self._generate(self._latent(sources.shape[0]), cond=sources))
+
+    def _pooled(self, fake: tuple[Tensor, ...], cond: Tensor | None) -> tuple[tuple[Tensor, ...], Tensor | None]:
+        """Half of a generated batch swapped for earlier samples (train.sample_pool), each
+        with its own condition."""
+        if cond is None:
+            return self.pool.query(*fake), None
+        *pooled, cond = self.pool.query(*fake, cond)
+        return tuple(pooled), cond
 
     def _critic_losses_on(self, critic, real, cond, fake, fake_cond, alpha, scale):
         """(loss with penalty, loss, D(real), D(fake), penalty) for `critic`: D, or D as a
@@ -316,10 +346,14 @@ class Trainer:
     def generator_step(self) -> dict[str, float]:
         cfg, task = self.config, self.task
         batch = cfg.batch_size
-        cond = task.sample_condition(batch)
+        if self.paired:  # the sources (and targets) of the last critic step's batch
+            real = self._paired_batch or task.prepare_batch(to_device(next(self.stream), self.device))
+            self._paired_batch, cond = None, real[1]
+        else:
+            cond = task.sample_condition(batch)
+            needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0
+            real = task.prepare_batch(to_device(next(self.stream), self.device)) if needs_real else None
         z = self._latent(batch)
-        needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0
-        real = task.prepare_batch(to_device(next(self.stream), self.device)) if needs_real else None
         # D's gradients from this pass are not used: under DDP skip their all-reduce; on one
         # process do not compute them at all (DDP expects every parameter to get one).
         no_grads = contextlib.nullcontext() if self.dist.enabled else frozen(task.discriminator)
@@ -371,6 +405,8 @@ class Trainer:
                 terms["likelihood"] = cfg.likelihood_weight * nll
             if cfg.mode_seeking > 0:
                 terms["mode_seeking"] = cfg.mode_seeking * mode_seeking_loss(fake, z)
+            if cfg.reconstruction_weight > 0:
+                terms["reconstruction"] = cfg.reconstruction_weight * self.task.reconstruction_loss(fake, *real)
         return terms, adversarial
 
     def generator_gradient_norms(self) -> dict[str, float]:
@@ -380,11 +416,12 @@ class Trainer:
         run (a DDP forward would wait for the other processes)."""
         cfg, task = self.config, self.task
         rows = task.data.__getitems__(list(range(min(cfg.batch_size, len(task.data)))))
-        needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0
+        needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0 or self.paired
         real = task.prepare_batch(to_device(rows, self.device)) if needs_real else None
+        cond = real[1] if self.paired else task.sample_condition(len(rows[0]))
         with frozen(task.discriminator):
             terms, _ = self._generator_terms(task.generator, task.discriminator, self._latent(len(rows[0])),
-                                             task.sample_condition(len(rows[0])), real)
+                                             cond, real)
             params = [p for p in task.generator.parameters() if p.requires_grad]
             norms = {}
             for name, term in terms.items():
@@ -536,6 +573,7 @@ class Trainer:
                            **({"anchor": self.anchor.state_dict()} if self.anchor is not None else {})}}
                if self.policy is not None else {}),
             "data": self.stream.state(), "rng": rng_state(),
+            **({"sample_pool": self.pool.state_dict()} if self.pool.size else {}),
             **self.tracker.state_dict(),
             "last_eval": self.last_eval, "schedule_plan": self.schedule_plan.state_dict(),
             "milestones": self.milestones.reached, "minutes": self.minutes(),
@@ -575,6 +613,8 @@ class Trainer:
             if self.anchor is not None:
                 self.anchor.load_state_dict(state["policy"].get("anchor"), self.task.generator)
         self.stream.load_state(state["data"])
+        if self.pool.size and "sample_pool" in state:
+            self.pool.load_state_dict(state["sample_pool"], self.device)
         set_rng_state(state["rng"])
         self.step, self.last_eval = state["step"], state["last_eval"]
         self.tracker.load_state_dict(state)

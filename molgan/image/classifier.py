@@ -59,15 +59,16 @@ CLASSIFIER_VERSION = 1
 log = logging.getLogger("molgan")
 
 
-def cached_classifier(images: Tensor, labels: Tensor, num_classes: int, folder: str | Path | None) -> SmallCNN:
-    """`train_classifier` of these images and labels, trained once and kept in `folder`
-    (classifier-HASH.pt, keyed by the images, the labels and CLASSIFIER_VERSION); None: not
-    kept. A file that cannot be read is trained again and replaced."""
+def cached_classifier(images: Tensor, labels: Tensor, num_classes: int, folder: str | Path | None,
+                      seed: int = 0) -> SmallCNN:
+    """`train_classifier` of these images and labels (and `seed`), trained once and kept in
+    `folder` (classifier-HASH.pt, keyed by the images, the labels, the seed and
+    CLASSIFIER_VERSION); None: not kept. A file that cannot be read is trained again and replaced."""
     from molgan.core.atomic import atomic_write
 
     digest = hashlib.sha256()
     for part in (images.float().numpy().tobytes(), labels.numpy().tobytes(),
-                 f"{num_classes}-v{CLASSIFIER_VERSION}".encode()):
+                 f"{num_classes}-v{CLASSIFIER_VERSION}".encode() + (f"-seed{seed}".encode() if seed else b"")):
         digest.update(part)
     path = Path(folder) / f"classifier-{digest.hexdigest()[:16]}.pt" if folder is not None else None
     if path is not None and path.is_file():
@@ -78,7 +79,7 @@ def cached_classifier(images: Tensor, labels: Tensor, num_classes: int, folder: 
             return model.eval()
         except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:
             log.warning("%s: unreadable (%s); training the classifier again", path, exc)
-    model = train_classifier(images, labels, num_classes)
+    model = train_classifier(images, labels, num_classes, seed=seed)
     if path is not None:
         with atomic_write(path, "wb") as handle:
             torch.save(model.state_dict(), handle)

@@ -22,12 +22,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ImageModelConfig:
+    # gan: an image GAN from noise (kind); pix2pix, cyclegan, srgan: a translation GAN on the
+    # MNIST digits (molgan/image/translation/), with its own defaults (TRANSLATION_PRESETS)
+    task: Literal["gan", "pix2pix", "cyclegan", "srgan"] = "gan"
     kind: Literal["mlp", "dcgan"] = "dcgan"
     latent_dim: int = 64
     width: int = 32  # DCGAN base channels; the MLP uses 4x this many hidden units
     conditional: bool = True  # labels in G and D, when the data has labels
     minibatch_std: bool = False
     minibatch_discrimination: bool = False  # Salimans et al.; takes precedence over minibatch_std
+    critic_width: int = 64  # translation tasks: the critics' base channels
+    blocks: int = 4  # translation tasks: residual blocks of CycleGAN's and SRGAN's generators
 
 
 @dataclass
@@ -50,6 +55,12 @@ class ImageRunConfig:
     model: ImageModelConfig = field(default_factory=ImageModelConfig)
     data: ImageDataConfig = field(default_factory=ImageDataConfig)
     train: TrainConfig = field(default_factory=_image_train_defaults)
+
+    def settings_preset(self) -> dict:
+        """Defaults a translation task calls for, under --config and --set (TRANSLATION_PRESETS)."""
+        from molgan.image.translation.presets import TRANSLATION_PRESETS
+
+        return TRANSLATION_PRESETS.get(self.model.task, {})
 
 
 class ImageTask:
@@ -132,6 +143,10 @@ class ImageTask:
 def build_image_task(config: ImageRunConfig, device: torch.device, progress: bool = True) -> ImageTask:
     from molgan.image.data import open_image_set
 
+    if config.model.task != "gan":
+        from molgan.image.translation.task import build_translation_task
+
+        return build_translation_task(config, device)
     images = open_image_set(config.data.dataset, config.data.image_size, config.data.channels)
     log.info("%s: %d images of %s, %d classes", images.name, len(images.images),
              "x".join(map(str, images.shape)), images.num_classes)
