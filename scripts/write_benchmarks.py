@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from critic_tables import critic_section  # noqa: E402
 from dock_tables import dock_section  # noqa: E402
+from image_tables import image_section  # noqa: E402
 from peer_tables import peer_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -361,6 +362,10 @@ def main() -> None:
         described.add(result["reward"])
     for path in sorted(RESULTS.glob("dock_*.json")):
         parts += dock_section(load(path.name))
+    for task in ("pix2pix", "cyclegan", "srgan"):
+        image = load(f"image_{task}.json")
+        if image:
+            parts += image_section(image)
     speed = load("speed.json")
     if speed:
         rates, ratios = speed["critic_iterations_per_second"], speed["ratios"]

@@ -1,10 +1,14 @@
-"""Sample molecules from a trained generator and write them as CSV (or SDF).
+"""Sample molecules from a trained generator and write them as CSV (or SDF); or translate a
+folder of images with a trained image translation GAN (Pix2Pix, CycleGAN, SRGAN).
 
   molgan sample runs/qm9 -n 10000 -o samples.csv
   molgan sample runs/qm9/checkpoints/step-0001500.pt -n 500 -o top.sdf --format sdf --valid-only --unique
 
   molgan sample runs/qm9-qed -n 1000 -o qed52.csv --condition qed=0.52
   molgan sample runs/qm9-reward-qed -n 1000 -o high-qed.csv --condition reward=0.6
+
+  molgan sample runs/pix2pix --input outlines/ -o digits/
+  molgan sample runs/cyclegan --input mnist-digits/ --direction ab -o restyled/
 
 A run directory means its best.pt (by default the lowest validation FCD; a conditioned
 run's: closest to its conditions; a reward run's: the highest reward), else its latest checkpoint. The
@@ -34,8 +38,14 @@ log = logging.getLogger("molgan")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", metavar="RUN_DIR|CHECKPOINT")
-    parser.add_argument("-n", "--num", type=int, required=True, help="number of graphs to generate")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    parser.add_argument("-n", "--num", type=int, default=None, help="number of graphs to generate (molecules)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.csv|OUT_DIR",
+                        help="the molecules' CSV (or SDF); with --input, a new folder for the translated images")
+    parser.add_argument("--input", default=None, metavar="FOLDER",
+                        help="image translation runs: translate every image under FOLDER (read as grey levels, "
+                             "resized to the run's source size: 28x28, SRGAN's 7x7) into PNGs of the same names")
+    parser.add_argument("--direction", choices=("ab", "ba"), default=None,
+                        help="CycleGAN runs: ab translates MNIST-style digits to the 8x8 writers' style, ba back")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--format", choices=("csv", "sdf"), default=None,
@@ -69,6 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.input is not None:
+        return _translate_images(args)
     import torch
 
     from molgan.core.atomic import atomic_write
@@ -79,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     from molgan.mol.sampling import (COLUMNS, filter_rows, generate_rows, load_generator, sdf_text, training_smiles,
                                      validation_fcd)
 
+    if args.num is None:
+        raise InputError("-n is required: how many molecules to generate (or --input FOLDER for an image "
+                         "translation run)")
     if args.num < 1:
         raise InputError(f"-n must be at least 1, got {args.num}")
     if args.latent_scale is not None:
@@ -134,6 +149,16 @@ def run(args: argparse.Namespace) -> int:
              100 * unique / max(valid, 1),
              f", novelty {100 * sum(novel) / max(len(novel), 1):.1f} %" if novel else "",
              f", FCD to the validation split {fcd:.2f}" if fcd is not None else "")
+    return 0
+
+
+def _translate_images(args: argparse.Namespace) -> int:
+    from molgan.image.translation.apply import translate_folder
+
+    if args.num is not None:
+        raise InputError("-n: an image translation run translates the --input images, as many as there are")
+    written = translate_folder(args.checkpoint, args.input, args.output, args.direction, use_ema=not args.no_ema)
+    log.info("wrote %d translated images to %s", len(written), args.output)
     return 0
 
 

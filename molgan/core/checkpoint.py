@@ -112,3 +112,17 @@ def set_rng_state(state: dict) -> None:
     random.setstate((3, tuple(state["python"]), None))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def resolve_run_checkpoint(target: str | Path) -> Path:
+    """A checkpoint file, or a run directory's best.pt (else its latest checkpoint)."""
+    path = Path(target)
+    if path.is_dir():
+        manager = CheckpointManager(path)
+        chosen = manager.best_path if manager.best_path.is_file() else manager.latest()
+        if chosen is None:
+            raise InputError(f"{path}: no checkpoints in this run directory")
+        return chosen
+    if not path.exists():
+        raise InputError(f"{path}: no such run directory or checkpoint")
+    return path

@@ -73,7 +73,8 @@ def cached_classifier(images: Tensor, labels: Tensor, num_classes: int, folder: 
     path = Path(folder) / f"classifier-{digest.hexdigest()[:16]}.pt" if folder is not None else None
     if path is not None and path.is_file():
         try:
-            model = SmallCNN(images.shape[1], num_classes)
+            with torch.random.fork_rng():  # its random initial weights are replaced: the run's stream stays
+                model = SmallCNN(images.shape[1], num_classes)
             model.load_state_dict(torch.load(path, weights_only=True))
             log.info("quality classifier read from %s", path)
             return model.eval()

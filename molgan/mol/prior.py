@@ -38,20 +38,11 @@ def prior_path(name: str) -> Path:
 def resolve_checkpoint(target: str | Path) -> Path:
     """A checkpoint file, a run directory's best.pt (else its latest checkpoint), or a
     shipped prior's file (`prior`)."""
-    from molgan.core.checkpoint import CheckpointManager
+    from molgan.core.checkpoint import resolve_run_checkpoint
 
     if str(target) in PRIORS:
         return prior_path(str(target))
-    path = Path(target)
-    if path.is_dir():
-        manager = CheckpointManager(path)
-        chosen = manager.best_path if manager.best_path.is_file() else manager.latest()
-        if chosen is None:
-            raise InputError(f"{path}: no checkpoints in this run directory")
-        return chosen
-    if not path.exists():
-        raise InputError(f"{path}: no such run directory or checkpoint")
-    return path
+    return resolve_run_checkpoint(target)
 
 
 def read_source(source: str | Path) -> tuple[dict, Path]:

@@ -86,9 +86,12 @@ def test_the_quality_classifier_is_trained_once_and_read_after(tmp_path, monkeyp
     train = classifier.train_classifier
     monkeypatch.setattr(classifier, "train_classifier",
                         lambda *args, **kwargs: calls.append(1) or train(*args, epochs=1, **kwargs))
+    stream = torch.get_rng_state()
     first = classifier.cached_classifier(images, data.labels, 4, tmp_path)
     again = classifier.cached_classifier(images, data.labels, 4, tmp_path)
     assert len(calls) == 1
+    # Trained or read, the run's random stream is left where it was: one seed, one run.
+    assert torch.equal(torch.get_rng_state(), stream)
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
     classifier.cached_classifier(images, data.labels.flip(0), 4, tmp_path)  # other labels: another classifier
     assert len(calls) == 2 and len(list(tmp_path.glob("classifier-*.pt"))) == 2
@@ -96,3 +99,5 @@ def test_the_quality_classifier_is_trained_once_and_read_after(tmp_path, monkeyp
     classifier.cached_classifier(images, data.labels, 4, tmp_path)
     classifier.cached_classifier(images, data.labels.flip(0), 4, tmp_path)
     assert len(calls) == 3
+    other = classifier.cached_classifier(images, data.labels, 4, tmp_path, seed=1)  # another seed, another file
+    assert len(calls) == 4 and not torch.equal(other.classify.weight, first.classify.weight)

@@ -31,6 +31,22 @@ TASKS = ("pix2pix", "cyclegan", "srgan")
 CONTENT_SEED = 1  # SRGAN's content network: not the evaluation classifier (seed 0), whose figures it would game
 
 
+#: Each task's source images: (channels, height, width).
+SOURCE_SHAPES = {"pix2pix": (1, 28, 28), "cyclegan": (1, 28, 28),
+                 "srgan": (1, 28 // pairs.SR_FACTOR, 28 // pairs.SR_FACTOR)}
+
+
+def build_networks(kind: str, model, critic: bool = True) -> tuple[nn.Module, nn.Module | None]:
+    """(generator, critic or None) of translation task `kind` at `model`'s sizes (ImageModelConfig)."""
+    if kind == "pix2pix":
+        return UNetGenerator(1, 1, model.width), PatchDiscriminator(1, 1, model.critic_width) if critic else None
+    if kind == "cyclegan":
+        return CycleGenerator(1, model.width, model.blocks), CycleDiscriminator(1, model.critic_width) if critic \
+            else None
+    return SRResNet(1, model.width, model.blocks), DCGANDiscriminator((1, 28, 28), model.critic_width) if critic \
+        else None
+
+
 class TranslationTask:
     paired = True  # generated batches are translations of real batches' sources
     milestones: dict[str, dict[str, float]] = {}
@@ -54,22 +70,14 @@ class TranslationTask:
             other_held = pairs.held_out(len(other))
             rows = pairs.unpaired_rows(int((~held).sum()), int((~other_held).sum()))
             self.data = TensorData(digits[~held], other[~other_held][rows])
-            self.generator = CycleGenerator(1, model.width, model.blocks)
-            self.discriminator = CycleDiscriminator(1, model.critic_width)
             self.held_out = {"a": digits[held], "b": other[other_held],
                              "a_labels": mnist.labels[held], "b_labels": writers.labels[other_held]}
         else:
             sources = to_unit_range(pairs.edge_map(mnist.images)) if kind == "pix2pix" else pairs.downsample(digits)
             self.data = TensorData(digits[~held], sources[~held])
             self.held_out = {"sources": sources[held], "targets": digits[held], "labels": mnist.labels[held]}
-            if kind == "pix2pix":
-                self.generator = UNetGenerator(1, 1, model.width)
-                self.discriminator = PatchDiscriminator(1, 1, model.critic_width)
-            else:
-                self.generator = SRResNet(1, model.width, model.blocks)
-                self.discriminator = DCGANDiscriminator(tuple(digits.shape[1:]), model.critic_width)
-        if not config.train.trains_critic:
-            self.discriminator = None  # the non-adversarial baseline: no critic
+        # Without a critic: the non-adversarial baseline (L1 or MSE alone).
+        self.generator, self.discriminator = build_networks(kind, model, critic=config.train.trains_critic)
         self.content = None
         if kind == "srgan":
             # VGG's place: the convolutional feature maps of a digit classifier trained apart.
