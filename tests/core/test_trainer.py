@@ -3,6 +3,7 @@ import torch
 from helpers import assert_same, capture_gradients, make_trainer, weights, without_batch_norm
 
 from molgan.core.checkpoint import load_checkpoint
+from molgan.core.data import TensorData
 from molgan.core.devices import resolve_precision
 from molgan.core.losses import LOSSES
 from molgan.core.train_config import TrainConfig
@@ -345,3 +346,83 @@ def test_a_task_without_a_critic_needs_a_run_without_adversarial_steps(tmp_path)
     trainer.task.discriminator = None
     with pytest.raises(ValueError, match="builds a critic exactly when"):
         Trainer(trainer.task, trainer.config, tmp_path / "b", torch.device("cpu"), trainer.precision)
+
+
+class _Doubling:
+    """A toy translation task: each target is twice its source; the generator scales its source
+    by one weight (1 at the start)."""
+
+    paired, milestones, data_source, latent_dim, policy = True, {}, {}, 0, None
+
+    def __init__(self):
+        sources = torch.randn(64, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+        self.data = TensorData(2 * sources, sources)
+        self.generator = _Scale()
+        self.discriminator = _Critic()
+        self.objectives, self.seen = [], []
+
+    def prepare_batch(self, batch):
+        return (batch[0],), batch[1]
+
+    def reconstruction_loss(self, fake, targets, sources):
+        self.seen.append(sources)
+        return (fake[0] - targets[0]).abs().mean()
+
+    def sample_condition(self, batch_size):
+        raise AssertionError("a translation task's batches are made from real sources")
+
+    def critic_inputs(self, graphs):
+        return graphs
+
+    def evaluate(self, generator, step):
+        return {}
+
+    def write_samples(self, generator, run_dir, step):
+        pass
+
+    def describe(self):
+        return {"domain": "toy"}
+
+    def summary(self):
+        return "doubling"
+
+
+class _Scale(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, z, cond):
+        return (self.weight * cond,)
+
+
+class _Critic(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(16, 1)
+
+    def forward(self, x, cond=None, features=False):
+        return self.linear(x.flatten(1)).squeeze(1)
+
+
+def test_a_translation_task_learns_its_targets_from_the_critic_steps_batch(tmp_path):
+    task = _Doubling()
+    critic_sources = []
+    original = task.prepare_batch
+    task.prepare_batch = lambda batch: critic_sources.append(batch[1]) or original(batch)
+    config = TrainConfig(max_steps=60, batch_size=16, n_critic=1, loss="lsgan", lr_g=0.05, ema_decay=0,
+                         reconstruction_weight=10.0, sample_pool=8, eval_every=60, sample_every=60,
+                         checkpoint_every=60)
+    trainer = Trainer(task, config, tmp_path, torch.device("cpu"), resolve_precision(torch.device("cpu"), "off"))
+    trainer.fit()
+    assert float(task.generator.weight.detach()) == pytest.approx(2.0, abs=0.1)
+    # Each generator step reconstructs the very batch its critic step just saw.
+    # (The 61st batch: the evaluation's look at which term drives the generator.)
+    assert len(critic_sources) == len(task.seen) == 61
+    assert all(s is c for s, c in zip(task.seen[:60], critic_sources[:60]))
+    assert len(trainer.pool.rows) == 8 and "sample_pool" in trainer.state_dict()
+
+
+def test_a_reconstruction_weight_needs_a_translation_task(tmp_path):
+    with pytest.raises(InputError, match="needs a translation task"):
+        make_trainer(tmp_path, reconstruction_weight=1.0)
