@@ -83,5 +83,5 @@ def test_the_baselines_train_without_a_critic(tmp_path, capsys, image_data):
     (["--dataset", "synthetic", "--set", "task=pix2pix"], "built from the MNIST digits"),
 ])
 def test_translation_settings_that_cannot_work_are_refused(argv, message, tmp_path, capsys, image_data):
-    code, _, err = run_cli(capsys, "train", *argv, "--out", tmp_path / "run", "--max-steps", 1)
+    code, _, err = run_cli(capsys, "-q", "train", *argv, "--out", tmp_path / "run", "--max-steps", 1)
     assert code == 2 and message in err and err.count("\n") == 1
