@@ -418,10 +418,10 @@ class Trainer:
         rows = task.data.__getitems__(list(range(min(cfg.batch_size, len(task.data)))))
         needs_real = cfg.feature_matching > 0 or cfg.likelihood_weight > 0 or self.paired
         real = task.prepare_batch(to_device(rows, self.device)) if needs_real else None
+        z = self._latent(len(rows[0]))  # before the conditions: the order the random stream was drawn in
         cond = real[1] if self.paired else task.sample_condition(len(rows[0]))
         with frozen(task.discriminator):
-            terms, _ = self._generator_terms(task.generator, task.discriminator, self._latent(len(rows[0])),
-                                             cond, real)
+            terms, _ = self._generator_terms(task.generator, task.discriminator, z, cond, real)
             params = [p for p in task.generator.parameters() if p.requires_grad]
             norms = {}
             for name, term in terms.items():
