@@ -134,3 +134,14 @@ def make_ema(model: nn.Module, decay: float, warmup: bool = True) -> AveragedMod
     if not warmup:
         return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
     return _WarmupEMA(model, decay)
+
+
+def checkpoint_generator(generator: nn.Module, state: dict, ema_decay: float, use_ema: bool = True) -> nn.Module:
+    """`generator` with a checkpoint's weights, or, with `use_ema` and an EMA copy in the
+    checkpoint, that copy (the generator its evaluations sampled)."""
+    generator.load_state_dict(state["generator"])
+    if not use_ema or state.get("ema") is None:
+        return generator
+    ema = make_ema(generator, ema_decay)
+    ema.load_state_dict(state["ema"])
+    return ema.module

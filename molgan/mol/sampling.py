@@ -17,7 +17,7 @@ from torch import Tensor
 
 from molgan.core.checkpoint import load_checkpoint
 from molgan.core.config import from_dict
-from molgan.core.stabilizers import make_ema
+from molgan.core.stabilizers import checkpoint_generator
 from molgan.errors import InputError
 from molgan.mol.chem.vocab import KEKULE_BOND_TYPES, AtomVocab
 from molgan.mol.conditioning import REWARD_CONDITION, PropertyScale
@@ -81,11 +81,7 @@ def load_generator(target: str | Path, use_ema: bool = True) -> LoadedGenerator:
                                     condition_dim=len(task["condition"]["names"]) if "condition" in task else 0,
                                     critic=False)
         scale = PropertyScale.from_dict(task["condition"]) if "condition" in task else None
-        generator.load_state_dict(state["generator"])
-        if use_ema and state.get("ema") is not None:
-            ema = make_ema(generator, config.train.ema_decay)
-            ema.load_state_dict(state["ema"])
-            generator = ema.module
+        generator = checkpoint_generator(generator, state, config.train.ema_decay, use_ema)
     except (KeyError, RuntimeError, ValueError) as exc:
         raise InputError(f"{path}: incompatible checkpoint ({str(exc).splitlines()[0][:150]})") from None
     return LoadedGenerator(generator.eval(), vocab, config, state, path, scale, task.get("reward_aim"))

@@ -18,7 +18,7 @@ from torch import nn
 
 from molgan.core.checkpoint import load_checkpoint, resolve_run_checkpoint
 from molgan.core.config import from_dict
-from molgan.core.stabilizers import make_ema
+from molgan.core.stabilizers import checkpoint_generator
 from molgan.errors import InputError
 from molgan.image.data import IMAGE_SUFFIXES, to_unit_range
 from molgan.image.translation.task import SOURCE_SHAPES, build_networks
@@ -50,11 +50,7 @@ def load_translator(target: str | Path, use_ema: bool = True) -> Translator:
     try:
         config = from_dict(ImageRunConfig, state["config"])
         generator, _ = build_networks(task["task"], config.model, critic=False)
-        generator.load_state_dict(state["generator"])
-        if use_ema and state.get("ema") is not None:
-            ema = make_ema(generator, config.train.ema_decay)
-            ema.load_state_dict(state["ema"])
-            generator = ema.module
+        generator = checkpoint_generator(generator, state, config.train.ema_decay, use_ema)
     except (KeyError, RuntimeError, ValueError) as exc:
         raise InputError(f"{path}: incompatible checkpoint ({str(exc).splitlines()[0][:150]})") from None
     return Translator(generator.eval(), task["task"], path)
