@@ -20,6 +20,7 @@ sample grid is copied to docs/images/TASK.png. Writes docs/results/image_TASK.js
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -40,6 +41,7 @@ WORSE = {"l1": "max", "psnr": "min", "ssim": "min", "accuracy": "min", "classifi
          "minutes": "max", "steps": "min"}
 
 
+@functools.lru_cache(maxsize=None)  # data and classifiers read once per task, not once per run
 def translation_task(task: str):
     """The task at its defaults, with its held-out scores (its classifiers read from, or
     trained into, the data folder)."""
